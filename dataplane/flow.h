@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * flow.h — per-core connection table for the L4 fast path (both directions
+ * of a connection in one table, one record per connection).
+ *
+ * Single-threaded by design: one worker owns a table; no locks, no atomics.
+ *
+ *   keys (40 B)            bucket array (one 64 B cache line per bucket)
+ *   ------------           +-------------------------------------------+
+ *   fwd: client->VIP  --h1-> | sig[0..7] (32-bit CRC32c of the key)     |
+ *   rev: backend->SNAT       | ref[0..7] (record index << 1 | dir)       |
+ *         \                +-------------------------------------------+
+ *          `--h2 = mix(h)---> alternative bucket (2-choice / cuckoo)
+ *                                    |
+ *                                    | ref >> 1
+ *                                    v
+ *                       records[] (struct zdp_flow, 192 B, 3 cache lines)
+ *                       [0] unused  [1..capacity] flows  + LIFO free list
+ *                                    ^
+ *                      expiry clock hand sweeps [1..high_water] in chunks
+ *
+ * Lookup: h = crc32c(key), b1 = h & mask, b2 = mix(h) & mask; compare the
+ * signatures of both buckets (8 each, one cache line each), then the full
+ * 40-byte key in the record for each signature hit; ref's low bit tells
+ * which direction matched. The burst version runs in stages like
+ * rte_cuckoo_hash's bulk lookup: hash all keys and prefetch both buckets,
+ * then scan signatures and prefetch the candidate records, then compare.
+ *
+ * Insert puts each key in the less loaded of its two buckets; when both are
+ * full it moves one resident entry to that entry's alternative bucket
+ * (one cuckoo step, bounded). Buckets are sized for <= 50% slot load at
+ * full capacity (2 keys per flow), so displacement is rare and insertion
+ * fails only when the record pool is empty (-ENOSPC).
+ *
+ * Expiry: records are taken LIFO from a free list that starts in index
+ * order, so live records cluster at low indices; a clock hand scans up to
+ * @budget record slots per zdp_flow_expire() call over [1, high_water],
+ * calling the callback for each record whose expires <= now and then
+ * removing it. Worst-case delay between expiry and reclaim is one sweep
+ * (high_water / budget calls). zdp_flow_expire_all() is for shutdown/tests.
+ *
+ * The hash is CRC32c over the key with a per-table seed. It is NOT the
+ * worker-selection hash (that one is symmetric; see symhash.h) and must not
+ * be used as one.
+ *
+ * Time: every function takes `now` in the caller's unit (TSC cycles in the
+ * worker); timeouts are in the same unit.
+ */
+#ifndef ZDP_FLOW_H
+#define ZDP_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "parse.h"
+#include "zdp_addr.h"
+
+/*
+ * Lookup key, 40 bytes: addresses in network order (IPv4 in the first 4
+ * bytes, rest zero), ports network order, pad zero. Build it with
+ * zdp_flow_key_make() / zdp_flow_key_from_pkt() so the padding is right.
+ */
+struct zdp_flow_key {
+	uint8_t  a_src[16];
+	uint8_t  a_dst[16];
+	uint16_t sport, dport;	/* network order; ICMP echo: sport = id, dport 0 */
+	uint8_t  proto;		/* ZDP_IPPROTO_* */
+	uint8_t  family;	/* ZDP_AF_INET / ZDP_AF_INET6 */
+	uint8_t  pad[2];	/* must be zero */
+};
+
+/* TCP tracking states (coarse: no sequence-number tracking). */
+#define ZDP_FLOW_TCP_STATES(X)						\
+	X(NONE,        "none")        /* created, nothing seen yet / UDP */ \
+	X(SYN_SENT,    "syn_sent")    /* client SYN seen */		\
+	X(SYN_RCVD,    "syn_rcvd")    /* backend SYN-ACK seen */		\
+	X(ESTABLISHED, "established") /* client ACK after SYN-ACK */	\
+	X(FIN_WAIT,    "fin_wait")    /* one side sent FIN */		\
+	X(CLOSING,     "closing")     /* both sides sent FIN */		\
+	X(TIME_WAIT,   "time_wait")   /* last ACK after both FINs */	\
+	X(CLOSED,      "closed")      /* RST seen */
+
+enum zdp_flow_tcp_state {
+#define ZDP_FLOW_X_(s, n) ZDP_FLOW_TCP_##s,
+	ZDP_FLOW_TCP_STATES(ZDP_FLOW_X_)
+#undef ZDP_FLOW_X_
+	ZDP_FLOW_TCP__COUNT
+};
+
+const char *zdp_flow_tcp_state_name(unsigned state);
+
+/* Directions: which key of the record a packet matched. */
+#define ZDP_FLOW_DIR_FWD 0	/* client -> VIP, as first received */
+#define ZDP_FLOW_DIR_REV 1	/* backend -> SNAT address (reply) */
+
+/*
+ * One connection. Both directions point to the same record.
+ * Layout: line 0-1 keys (what lookup compares), line 1-2 NAT data the
+ * rewrite needs, line 2 state/time/counters.
+ */
+struct zdp_flow {
+	struct zdp_flow_key fwd;	/* client -> VIP as received */
+	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
+	/* forward rewrite: src -> snat_addr:snat_port, dst -> backend_addr:backend_port;
+	 * reverse rewrite restores src = VIP (fwd.a_dst/dport), dst = client */
+	struct zdp_addr snat_addr, backend_addr;
+	uint16_t snat_port, backend_port;	/* network order */
+	uint32_t backend_id, route_id;		/* opaque ids from the snapshot compiler */
+	uint16_t in_port, out_port;		/* DPDK port ids: client side, backend side */
+	uint8_t  tcp_state;			/* enum zdp_flow_tcp_state */
+	uint8_t  tflags;			/* internal: tracking bits, do not touch */
+	uint16_t user16;			/* free for the caller */
+	uint32_t user32;			/* free for the caller (e.g. NAT port slot) */
+	uint64_t expires;			/* absolute, caller's time unit */
+	uint64_t pkts[2], bytes[2];		/* [ZDP_FLOW_DIR_FWD], [ZDP_FLOW_DIR_REV] */
+	uint64_t created;			/* `now` at insert */
+};
+
+struct zdp_flow_timeouts {
+	uint64_t syn;		/* NONE (TCP), SYN_SENT, SYN_RCVD */
+	uint64_t established;	/* ESTABLISHED */
+	uint64_t closing;	/* FIN_WAIT, CLOSING */
+	uint64_t time_wait;	/* TIME_WAIT, CLOSED (after RST) */
+	uint64_t udp;		/* UDP / ICMP flows, refreshed per packet */
+};
+
+#define ZDP_FLOW_F_NO_ZERO	0x1u	/* don't pre-fault memory at create */
+
+struct zdp_flow_params {
+	uint32_t capacity;		/* max connections (records); keys = 2x */
+	unsigned flags;			/* ZDP_FLOW_F_* */
+	uint32_t seed;			/* hash seed (0 is fine) */
+	struct zdp_flow_timeouts timeouts;
+	/* Optional allocator (e.g. rte_zmalloc_socket wrapper for NUMA
+	 * placement). NULL: aligned_alloc + memset. Must return memory
+	 * aligned to @align and zeroed. */
+	void *(*alloc)(size_t size, size_t align, void *arg);
+	void (*free)(void *p, void *arg);
+	void *alloc_arg;
+};
+
+struct zdp_flow_stats {
+	uint64_t active;	/* flows in the table now */
+	uint64_t created;	/* successful inserts */
+	uint64_t expired;	/* removed by zdp_flow_expire*() */
+	uint64_t removed;	/* removed by zdp_flow_remove() */
+	uint64_t insert_failed;	/* -ENOSPC */
+	uint64_t insert_exists;	/* -EEXIST */
+	uint64_t capacity;
+};
+
+struct zdp_flow_table;
+
+/*
+ * Create a table. Returns NULL with errno = EINVAL (capacity 0 or > 2^30)
+ * or ENOMEM. Memory: 192 B per flow + 64 B per bucket, buckets =
+ * next_pow2(capacity / 2) (about 224 MB for 1M flows).
+ */
+struct zdp_flow_table *zdp_flow_table_create(const struct zdp_flow_params *p);
+/* Frees everything; does not call any callback. NULL is a no-op. */
+void zdp_flow_table_destroy(struct zdp_flow_table *t);
+
+void zdp_flow_set_timeouts(struct zdp_flow_table *t,
+			   const struct zdp_flow_timeouts *to);
+void zdp_flow_get_stats(const struct zdp_flow_table *t, struct zdp_flow_stats *st);
+
+/* Hash of a key as the table computes it (for tests and debugging). */
+uint32_t zdp_flow_key_hash(const struct zdp_flow_table *t,
+			   const struct zdp_flow_key *k);
+
+/*
+ * Single lookup. Returns the flow or NULL; *dir (may be NULL) gets
+ * ZDP_FLOW_DIR_FWD or ZDP_FLOW_DIR_REV.
+ */
+struct zdp_flow *zdp_flow_lookup(struct zdp_flow_table *t,
+				 const struct zdp_flow_key *key, uint8_t *dir);
+
+/*
+ * Staged bulk lookup of @n keys (any n; processed in groups of 32).
+ * out[i] = flow or NULL, dir[i] = direction when found.
+ * Returns the number of hits.
+ */
+#define ZDP_FLOW_BURST_MAX 32
+unsigned zdp_flow_lookup_burst(struct zdp_flow_table *t,
+			       const struct zdp_flow_key *const keys[],
+			       unsigned n, struct zdp_flow *out[], uint8_t dir[]);
+
+/*
+ * Insert a connection: copies *tmpl (fwd, rev and NAT fields, ids, ports,
+ * tcp_state, user fields), sets created = now, zeroes counters and sets
+ * expires = now + timeout for tmpl->tcp_state (TCP) or the UDP timeout.
+ * Both keys go into the table.
+ * Returns 0 and *out (may be NULL) = the record;
+ *   -EEXIST  either key is already present (*out = that existing flow);
+ *   -ENOSPC  the table is full (no crash, counted in insert_failed);
+ *   -EINVAL  fwd and rev are the same key.
+ * The record pointer is stable until the flow is removed or expires.
+ */
+int zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
+		    uint64_t now, struct zdp_flow **out);
+
+/* Remove a flow (both keys) and free its record. No callback is called. */
+void zdp_flow_remove(struct zdp_flow_table *t, struct zdp_flow *f);
+
+/*
+ * TCP tracking for ageing: advance f->tcp_state for a segment with
+ * @tcp_flags (ZDP_TCP_*) seen in direction @dir, and set
+ * f->expires = now + timeout(new state). Returns the new state.
+ *   NONE/CLOSED/TIME_WAIT + fwd SYN -> SYN_SENT  (port reuse restarts)
+ *   SYN_SENT + rev SYN|ACK          -> SYN_RCVD
+ *   SYN_RCVD + fwd ACK              -> ESTABLISHED
+ *   SYN_SENT/SYN_RCVD/ESTABLISHED + FIN -> FIN_WAIT
+ *   FIN_WAIT + FIN from the other side -> CLOSING
+ *   CLOSING + ACK (no FIN) from the side that closed first -> TIME_WAIT
+ *   any + RST                       -> CLOSED
+ * Anything else keeps the state (and refreshes its timeout).
+ */
+uint8_t zdp_flow_tcp_update(struct zdp_flow_table *t, struct zdp_flow *f,
+			    uint8_t dir, uint8_t tcp_flags, uint64_t now);
+
+/* UDP/ICMP (or any non-TCP) activity: expires = now + timeouts.udp. */
+void zdp_flow_refresh(struct zdp_flow_table *t, struct zdp_flow *f, uint64_t now);
+
+/* Per-direction packet/byte accounting. */
+static inline void
+zdp_flow_account(struct zdp_flow *f, uint8_t dir, uint32_t bytes)
+{
+	f->pkts[dir & 1]++;
+	f->bytes[dir & 1] += bytes;
+}
+
+/*
+ * Incremental expiry: scan at most @budget record slots from the clock
+ * hand; for each flow with expires <= now call cb(f, arg) (if cb is not
+ * NULL) — the caller frees its NAT port there; the record is valid during
+ * the call and must not be removed by the callback — then remove it.
+ * Returns the number of flows expired. Each flow is reported exactly once.
+ */
+typedef void (*zdp_flow_expire_cb)(struct zdp_flow *f, void *arg);
+unsigned zdp_flow_expire(struct zdp_flow_table *t, uint64_t now,
+			 unsigned budget, zdp_flow_expire_cb cb, void *arg);
+/* Remove every flow (calling cb for each); for shutdown. Returns count. */
+unsigned zdp_flow_expire_all(struct zdp_flow_table *t,
+			     zdp_flow_expire_cb cb, void *arg);
+
+/* Key builders: zero the padding and the unused IPv6 bytes for IPv4. */
+static inline void
+zdp_flow_key_make(struct zdp_flow_key *k, uint8_t proto,
+		  const struct zdp_addr *src, uint16_t sport,
+		  const struct zdp_addr *dst, uint16_t dport)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->a_src, src->a, 16);
+	memcpy(k->a_dst, dst->a, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = src->family;
+}
+
+/* From a parsed packet; ICMP/ICMPv6 keys use the echo id as sport and 0 as
+ * dport so a request and its reply build matching (reversed) keys. */
+static inline void
+zdp_flow_key_from_pkt(struct zdp_flow_key *k, const struct zdp_pkt_info *pi)
+{
+	uint16_t dport = pi->dport;
+
+	if (pi->l4_proto == ZDP_IPPROTO_ICMP || pi->l4_proto == ZDP_IPPROTO_ICMPV6)
+		dport = 0;
+	zdp_flow_key_make(k, pi->l4_proto, &pi->src, pi->sport, &pi->dst, dport);
+}
+
+static inline bool
+zdp_flow_key_eq(const struct zdp_flow_key *x, const struct zdp_flow_key *y)
+{
+	return memcmp(x, y, sizeof(*x)) == 0;
+}
+
+#endif /* ZDP_FLOW_H */

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * nat.h — rewrite addresses/ports of a parsed packet in place, with
+ * incremental checksum updates (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')).
+ *
+ * What gets updated:
+ *   IPv4:  header checksum (addresses), L4 checksum (pseudo header + ports)
+ *   IPv6:  L4 checksum only (no header checksum)
+ *   TCP:   always (checksum covers the pseudo header)
+ *   UDP:   IPv4 checksum 0 means "no checksum" and stays 0; a computed 0
+ *          is sent as 0xffff (RFC 768). IPv6 UDP always carries one.
+ *   ICMP:  echo request/reply identifier (sport slot); ICMPv4 has no pseudo
+ *          header so an address change leaves its checksum alone; ICMPv6
+ *          covers the pseudo header (RFC 8200 §8.1) so it is adjusted too.
+ *          Other ICMP types: addresses only (error payloads are the icmp
+ *          module's business).
+ *
+ * The frame must have passed zdp_pkt_parse() with the same @pi, and the
+ * bytes between l3_off and l4_off+8/20 must still be in place (they are
+ * written through @frame). Checksums are updated even when the NIC verified
+ * them on receive, so the result is correct without TX offload. A packet
+ * whose L4 checksum was already wrong stays wrong (incremental update keeps
+ * the error), which is what a transparent NAT must do.
+ */
+#ifndef ZDP_NAT_H
+#define ZDP_NAT_H
+
+#include <stdint.h>
+
+#include "parse.h"
+#include "zdp_addr.h"
+
+/*
+ * Rewrite source and/or destination of the packet described by @pi.
+ * @new_src / @new_dst: NULL keeps the address; otherwise its family must be
+ *   pi->family (no NAT46/64).
+ * @new_sport / @new_dport: network byte order; 0 keeps the port. For ICMP
+ *   echo, @new_sport is the new identifier and @new_dport is ignored.
+ * Returns 0, or -EINVAL (family mismatch, or @pi is not an IP packet);
+ * on error nothing is written.
+ * @pi itself is not updated (it is const): callers that keep using it
+ * should copy the new values in.
+ */
+int zdp_nat_rewrite(uint8_t *frame, const struct zdp_pkt_info *pi,
+		    const struct zdp_addr *new_src, uint16_t new_sport,
+		    const struct zdp_addr *new_dst, uint16_t new_dport);
+
+/*
+ * Forwarding TTL/hop-limit decrement (RFC 1812 §5.2.1 / RFC 8200 §3), with
+ * the IPv4 header checksum adjusted incrementally (RFC 1624).
+ * Returns 0, or -ETIMEDOUT when the TTL is <= 1 (the packet must not be
+ * forwarded; send ICMP time exceeded) — the frame is then left unchanged.
+ * -EINVAL when @pi is not an IP packet.
+ */
+int zdp_nat_ttl_dec(uint8_t *frame, const struct zdp_pkt_info *pi);
+
+/*
+ * RFC 1624 eqn. 3 on a checksum field value (memory byte order, as read
+ * with memcpy from the packet): the field after the bytes @old (len @len,
+ * even) became @new. Exposed for the icmp module and the tests.
+ */
+uint16_t zdp_cksum_adjust(uint16_t csum, const void *old, const void *new_,
+			  size_t len);
+
+#endif /* ZDP_NAT_H */

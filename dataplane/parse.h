@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * parse.h — validate and decode one Ethernet frame (L2..L4 headers).
+ *
+ * zdp_pkt_parse() runs on every received packet, before any table lookup.
+ * It accepts exactly what the fast path can handle and names everything else
+ * with a drop reason (drop_reasons.def, "parsing" group):
+ *
+ *   Ethernet [802.1Q] -+- ARP (Ethernet/IPv4 only)
+ *                      +- IPv4 [options] -+- TCP | UDP | ICMP
+ *                      +- IPv6 [ext hdrs]-+- TCP | UDP | ICMPv6
+ *
+ * Conventions
+ *  - Return value: 0 (ZDP_DROP_NONE) when the frame is good and *out is
+ *    filled, otherwise a positive enum zdp_drop_reason (drop.h) and *out is
+ *    partially filled (undefined). This is the one place in zdp that returns
+ *    a positive code, so the caller can count it directly:
+ *        r = zdp_pkt_parse(p, len, fl, &pi);
+ *        if (r) { ctx->drops[r]++; rte_pktmbuf_free(m); continue; }
+ *  - Offsets are from the start of the frame. Every multi-byte field that
+ *    comes from the wire (sport, dport, vlan_tci, addresses) stays in network
+ *    byte order; only lengths/offsets are host order.
+ *  - The frame may carry Ethernet padding after the IP packet: the parser
+ *    trims to the IP length. The packet ends at l3_off + l3_len; nothing
+ *    beyond that is read or meant to be forwarded (the caller trims the mbuf
+ *    to zdp_pkt_end(pi) when it forwards).
+ *  - The parser never reads outside [p, p + len).
+ *
+ * Policy choices (why):
+ *  - TTL/hop limit 0 is dropped here; 1 is accepted because a packet for a
+ *    local address is still deliverable — the forwarding path decides about
+ *    ICMP time exceeded (zdp_nat_ttl_dec() returns -ETIMEDOUT).
+ *  - Fragments are dropped (no reassembly on the fast path). An IPv6 atomic
+ *    fragment (offset 0, M=0; RFC 6946 §4) is not a fragment and is accepted.
+ *  - UDP length must equal the IP payload length (no trailing bytes between
+ *    UDP end and IP end: NAT and the L4 code then agree on one length).
+ *    UDP checksum 0 means "none" on IPv4 only (RFC 768); on IPv6 it is a
+ *    checksum error (RFC 8200 §8.1).
+ *  - TCP flags rejected: none, SYN+FIN, SYN+RST, FIN without ACK
+ *    (RFC 9293 §3.10.7: every segment after the SYN carries ACK; FIN-only,
+ *    Xmas and null scans are not traffic we owe a reply).
+ *  - Martian sources: IPv4 0/8, 127/8, 224/4, 240/4 (incl. broadcast);
+ *    IPv6 ff00::/8, ::1, ::ffff:0:0/96. The IPv6 unspecified source (::) is
+ *    allowed because Neighbour Solicitations for DAD use it (RFC 4861 §7.2.2).
+ *  - IPv6 extension headers: at most ZDP_PARSE_MAX_EXT_HDRS; hop-by-hop only
+ *    first (RFC 8200 §4.1); routing header with segments left != 0 dropped
+ *    (we are not a routing-header endpoint; type 0 is deprecated, RFC 5095);
+ *    ESP and "no next header" are L4_PROTO.
+ *
+ * Performance: the common case (untagged IPv4 TCP/UDP, no options, NIC
+ * checksum flags set) is straight-line code with no loop; the only loops are
+ * the IPv4 option walk, the IPv6 extension-header walk (bounded) and the
+ * software checksum.
+ */
+#ifndef ZDP_PARSE_H
+#define ZDP_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "drop.h"
+#include "zdp_addr.h"
+
+enum zdp_pkt_kind {
+	ZDP_PKT_NONE = 0,
+	ZDP_PKT_ARP,
+	ZDP_PKT_IP,
+};
+
+/* Parse flags (mbuf offload results, or caller policy). */
+#define ZDP_PARSE_IP_CSUM_GOOD	0x1u	/* NIC verified the IPv4 header checksum */
+#define ZDP_PARSE_L4_CSUM_GOOD	0x2u	/* NIC verified the TCP/UDP checksum */
+#define ZDP_PARSE_NO_L4_CSUM	0x4u	/* do not verify L4 checksums at all */
+
+#define ZDP_PARSE_MAX_EXT_HDRS	8	/* IPv6 extension headers walked at most */
+
+/* IP protocol numbers the parser knows (avoid netinet/ includes). */
+#define ZDP_IPPROTO_ICMP	1
+#define ZDP_IPPROTO_TCP		6
+#define ZDP_IPPROTO_UDP		17
+#define ZDP_IPPROTO_ICMPV6	58
+
+/* TCP flag bits as in the header's 14th byte. */
+#define ZDP_TCP_FIN	0x01
+#define ZDP_TCP_SYN	0x02
+#define ZDP_TCP_RST	0x04
+#define ZDP_TCP_PSH	0x08
+#define ZDP_TCP_ACK	0x10
+#define ZDP_TCP_URG	0x20
+#define ZDP_TCP_ECE	0x40
+#define ZDP_TCP_CWR	0x80
+
+struct zdp_pkt_info {
+	uint16_t l3_off;	/* IP (or ARP) header */
+	uint16_t l4_off;	/* TCP/UDP/ICMP header (after IPv6 ext headers) */
+	uint16_t payload_off;	/* first byte after the L4 header */
+	uint16_t l3_len;	/* IP packet length: v4 total_len, v6 40+payload_len;
+				 * ARP: 28. The packet ends at l3_off + l3_len. */
+	uint16_t vlan_tci;	/* network order, 0 if untagged */
+	uint8_t  has_vlan;
+	uint8_t  family;	/* ZDP_AF_INET / ZDP_AF_INET6; 0 for ARP */
+	uint8_t  l4_proto;	/* final protocol after IPv6 ext headers */
+	uint8_t  tcp_flags;	/* TCP only: ZDP_TCP_* bits */
+	uint8_t  kind;		/* enum zdp_pkt_kind */
+	uint8_t  ttl;		/* TTL or hop limit */
+	uint16_t sport, dport;	/* network order. ICMP/ICMPv6: sport = echo id
+				 * (0 for non-echo types), dport = type<<8|code
+				 * in network order (i.e. bytes {type, code}).
+				 * ARP: sport 0, dport = opcode (network order). */
+	uint32_t frame_len;	/* len as passed in, padding included */
+	struct zdp_addr src, dst; /* ARP: sender / target protocol address */
+};
+
+/*
+ * Validate the frame [p, p+len) and fill *out.
+ * @flags: ZDP_PARSE_* bits.
+ * Returns 0, or a positive enum zdp_drop_reason from the parsing group.
+ */
+int zdp_pkt_parse(const uint8_t *p, uint32_t len, unsigned flags,
+		  struct zdp_pkt_info *out);
+
+/* Frame length with Ethernet padding removed (what to transmit). */
+static inline uint32_t
+zdp_pkt_end(const struct zdp_pkt_info *pi)
+{
+	return (uint32_t)pi->l3_off + pi->l3_len;
+}
+
+/* Length of the L4 segment (header + payload). */
+static inline uint32_t
+zdp_pkt_l4_len(const struct zdp_pkt_info *pi)
+{
+	return (uint32_t)pi->l3_off + pi->l3_len - pi->l4_off;
+}
+
+/*
+ * Internet checksum helpers (RFC 1071), shared with nat.c.
+ * zdp_cksum_add() sums @len bytes at @p into a 64-bit accumulator in native
+ * byte order (32-bit loads, so 4x fewer adds than a 16-bit loop and no carry
+ * handling until the fold); zdp_cksum_fold() folds to 16 bits. The result
+ * is in the same (memory) byte order as the checksum field, so
+ * "stored == (uint16_t)~fold(sum over header with csum 0)" holds on any host.
+ * @p may be unaligned. An odd trailing byte is padded with zero on the right
+ * as RFC 1071 requires: only the LAST call of a chain may have an odd @len.
+ */
+static inline uint64_t
+zdp_cksum_add(const void *p, size_t len, uint64_t acc)
+{
+	const uint8_t *b = p;
+	uint32_t w;
+
+	while (len >= 16) {
+		uint64_t x, y;
+
+		memcpy(&x, b, 8);
+		memcpy(&y, b + 8, 8);
+		acc += (x & 0xffffffffu) + (x >> 32) + (y & 0xffffffffu) + (y >> 32);
+		b += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		memcpy(&w, b, 4);
+		acc += w;
+		b += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t h;
+
+		memcpy(&h, b, 2);
+		acc += h;
+		b += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint16_t h = 0;
+
+		memcpy(&h, b, 1);	/* {byte, 0} in memory order */
+		acc += h;
+	}
+	return acc;
+}
+
+static inline uint16_t
+zdp_cksum_fold(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+/*
+ * Pseudo-header sum for TCP/UDP/ICMPv6 (RFC 9293 §3.1, RFC 768,
+ * RFC 8200 §8.1): addresses, protocol, L4 length. @l4_len host order.
+ */
+static inline uint64_t
+zdp_cksum_pseudo(const struct zdp_addr *src, const struct zdp_addr *dst,
+		 uint8_t proto, uint32_t l4_len)
+{
+	size_t alen = src->family == ZDP_AF_INET ? 4 : 16;
+	uint64_t acc = zdp_cksum_add(src->a, alen, 0);
+	uint8_t tail[4];
+
+	acc = zdp_cksum_add(dst->a, alen, acc);
+	/* {0, proto} and the length as 16-bit big-endian words; for IPv6 the
+	 * 32-bit length and 24 zero bits sum to the same thing. */
+	tail[0] = 0;
+	tail[1] = proto;
+	tail[2] = (uint8_t)(l4_len >> 8);
+	tail[3] = (uint8_t)l4_len;
+	return zdp_cksum_add(tail, 4, acc);
+}
+
+#endif /* ZDP_PARSE_H */
