@@ -17,12 +17,18 @@
  * configuration builds a new table; the old one is destroyed by mgmt after
  * the RCU grace period (DESIGN.md, "Configuration is read-only on workers").
  *
- * The LPM engines are DPDK rte_lpm (IPv4) and rte_lpm6 (IPv6). Their next
- * hop is an index into the table's own array of struct zdp_route_nh, so the
- * lookup returns port + gateway in one array access. rte_lpm cannot store a
- * /0, so the default route of each family is kept beside the LPM and used
- * on a miss. rte_lpm object names are unique per process: the table names
- * them "zdp_rt4_<n>" / "zdp_rt6_<n>" from a process-wide counter.
+ * The LPM engines are DPDK rte_fib (IPv4, DIR24_8) and rte_fib6 (IPv6,
+ * TRIE), created on the first route of their family. Their next hop is an
+ * index into the table's own array of routes, so a lookup returns port and
+ * gateway with one more array access. The default route of each family is
+ * kept beside the FIB and used on a miss. FIB names are unique per process
+ * ("zdp_rt4_<n>" / "zdp_rt6_<n>" from a process-wide counter), so old and
+ * new tables coexist during a grace period.
+ *
+ * Memory: each family's FIB has a 2^24-entry first level, 1 byte per entry
+ * for IPv4 when max_routes < 127 (16 MiB), else 2 bytes (32 MiB; IPv6 is
+ * always 2 bytes or more). Size max_routes to the configuration, and keep
+ * the previous table in the new snapshot when the routes did not change.
  *
  * create/add/seal/destroy need the EAL (rte_malloc memory) and run on the
  * mgmt thread only; lookups are safe from any number of lcores at once.
