@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * flow.c — per-core two-direction connection table (design in flow.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_hash_crc.h>
+#include <rte_prefetch.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "flow.h"
+
+#define BUCKET_ENTRIES	8
+
+/* One cache line: 8 signatures, then 8 refs (record index << 1 | dir). */
+struct flow_bucket {
+	uint32_t sig[BUCKET_ENTRIES];
+	uint32_t ref[BUCKET_ENTRIES];	/* 0 = empty (record 0 is never used) */
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct flow_bucket) == 64, "bucket must be one cache line");
+_Static_assert(sizeof(struct zdp_flow_key) == 40, "key layout");
+_Static_assert(sizeof(struct zdp_flow) <= 192, "flow record must stay <= 3 lines");
+
+/* f->tflags bits (private). */
+#define TF_USED		0x80
+#define TF_FIN_FWD	0x01
+#define TF_FIN_REV	0x02
+#define TF_FIRST_FIN_REV 0x04	/* the reverse side closed first */
+
+struct zdp_flow_table {
+	struct flow_bucket *buckets;
+	uint32_t bucket_mask;
+	uint32_t seed;
+	struct zdp_flow *rec;		/* [capacity + 1], index 0 unused */
+	uint32_t *free_idx;		/* LIFO stack of free record indices */
+	uint32_t free_top;		/* number of entries on the stack */
+	uint32_t capacity;
+	uint32_t high_water;		/* highest record index ever used */
+	uint32_t hand;			/* expiry clock hand, in [1, high_water] */
+	struct zdp_flow_timeouts to;
+	struct zdp_flow_stats st;
+	void *(*alloc)(size_t size, size_t align, void *arg);
+	void (*free)(void *p, void *arg);
+	void *alloc_arg;
+	size_t sz_buckets, sz_rec, sz_free;
+};
+
+static const char *const tcp_state_names[] = {
+#define ZDP_FLOW_X_(s, n) n,
+	ZDP_FLOW_TCP_STATES(ZDP_FLOW_X_)
+#undef ZDP_FLOW_X_
+};
+
+const char *
+zdp_flow_tcp_state_name(unsigned state)
+{
+	return state < ZDP_FLOW_TCP__COUNT ? tcp_state_names[state] : "unknown";
+}
+
+/* --- memory ------------------------------------------------------------ */
+
+/* Default allocator: anonymous mappings (zeroed, page aligned). */
+static void *
+map_zeroed(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void *
+tbl_alloc(struct zdp_flow_table *t, size_t size, int prefault)
+{
+	void *p = t->alloc ? t->alloc(size, 64, t->alloc_arg) : map_zeroed(size);
+
+	/* Touch every page now so the packet path never takes a fault. */
+	if (p && prefault && !t->alloc)
+		memset(p, 0, size);
+	return p;
+}
+
+static void
+tbl_free(struct zdp_flow_table *t, void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (t->alloc)
+		t->free(p, t->alloc_arg);
+	else
+		munmap(p, size);
+}
+
+static uint32_t
+next_pow2(uint32_t x)
+{
+	uint32_t v = 1;
+
+	while (v < x)
+		v <<= 1;
+	return v;
+}
+
+struct zdp_flow_table *
+zdp_flow_table_create(const struct zdp_flow_params *p)
+{
+	struct zdp_flow_table *t;
+	int prefault;
+	uint32_t nb, i;
+
+	if (!p || p->capacity == 0 || p->capacity > (1u << 30) ||
+	    (p->alloc && !p->free)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->alloc = p->alloc;
+	t->free = p->free;
+	t->alloc_arg = p->alloc_arg;
+	t->seed = p->seed;
+	t->to = p->timeouts;
+	t->capacity = p->capacity;
+	prefault = !(p->flags & ZDP_FLOW_F_NO_ZERO);
+
+	/* 2 keys per flow at <= 50% slot load: 4 slots per flow. */
+	nb = next_pow2(p->capacity / 2 > 8 ? p->capacity / 2 : 8);
+	t->bucket_mask = nb - 1;
+	t->sz_buckets = (size_t)nb * sizeof(struct flow_bucket);
+	t->sz_rec = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow);
+	t->sz_free = (size_t)p->capacity * sizeof(uint32_t);
+	t->buckets = tbl_alloc(t, t->sz_buckets, prefault);
+	if (!t->buckets)
+		goto fail;
+	t->rec = tbl_alloc(t, t->sz_rec, prefault);
+	if (!t->rec)
+		goto fail_buckets;
+	t->free_idx = tbl_alloc(t, t->sz_free, 1);
+	if (!t->free_idx)
+		goto fail_rec;
+	/* Pop order 1, 2, 3...: live records cluster at low indices. */
+	for (i = 0; i < p->capacity; i++)
+		t->free_idx[i] = p->capacity - i;
+	t->free_top = p->capacity;
+	t->hand = 1;
+	t->st.capacity = p->capacity;
+	return t;
+
+fail_rec:
+	tbl_free(t, t->rec, t->sz_rec);
+fail_buckets:
+	tbl_free(t, t->buckets, t->sz_buckets);
+fail:
+	free(t);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+zdp_flow_table_destroy(struct zdp_flow_table *t)
+{
+	if (!t)
+		return;
+	tbl_free(t, t->free_idx, t->sz_free);
+	tbl_free(t, t->rec, t->sz_rec);
+	tbl_free(t, t->buckets, t->sz_buckets);
+	free(t);
+}
+
+void
+zdp_flow_set_timeouts(struct zdp_flow_table *t, const struct zdp_flow_timeouts *to)
+{
+	t->to = *to;
+}
+
+void
+zdp_flow_get_stats(const struct zdp_flow_table *t, struct zdp_flow_stats *st)
+{
+	*st = t->st;
+}
+
+/* --- hashing and buckets ---------------------------------------------- */
+
+static inline uint32_t
+key_hash(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), t->seed);
+}
+
+uint32_t
+zdp_flow_key_hash(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
+{
+	return key_hash(t, k);
+}
+
+static inline uint32_t
+bucket1(const struct zdp_flow_table *t, uint32_t h)
+{
+	return h & t->bucket_mask;
+}
+
+/* Second bucket from the same 32-bit hash through an integer mixer
+ * (lowbias32), so it is independent of the low bits that pick bucket1 and
+ * can be recomputed from a stored signature when an entry is moved. */
+static inline uint32_t
+bucket2(const struct zdp_flow_table *t, uint32_t h)
+{
+	uint32_t x = h;
+	uint32_t b;
+
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	b = x & t->bucket_mask;
+	if (b == (h & t->bucket_mask))
+		b ^= 1;
+	return b;
+}
+
+/* Bit i set when sig[i] == h (occupancy checked by the caller). */
+static inline unsigned
+sig_match(const struct flow_bucket *b, uint32_t h)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_set1_epi32((int)h);
+	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->sig), v);
+	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->sig + 1), v);
+
+	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
+#else
+	unsigned m = 0, i;
+
+	for (i = 0; i < BUCKET_ENTRIES; i++)
+		m |= (unsigned)(b->sig[i] == h) << i;
+	return m;
+#endif
+}
+
+/* Bit i set when slot i is free. */
+static inline unsigned
+free_slots(const struct flow_bucket *b)
+{
+#ifdef __SSE2__
+	__m128i z = _mm_setzero_si128();
+	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->ref), z);
+	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->ref + 1), z);
+
+	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
+#else
+	unsigned m = 0, i;
+
+	for (i = 0; i < BUCKET_ENTRIES; i++)
+		m |= (unsigned)(b->ref[i] == 0) << i;
+	return m;
+#endif
+}
+
+static inline const struct zdp_flow_key *
+ref_key(const struct zdp_flow_table *t, uint32_t ref)
+{
+	const struct zdp_flow *f = &t->rec[ref >> 1];
+
+	return (ref & 1) ? &f->rev : &f->fwd;
+}
+
+static inline int
+key_eq(const struct zdp_flow_key *x, const struct zdp_flow_key *y)
+{
+	uint64_t a[5], b[5];
+
+	memcpy(a, x, 40);
+	memcpy(b, y, 40);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		(a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+}
+
+/* Search one bucket; returns the ref or 0. */
+static inline uint32_t
+bucket_find(const struct zdp_flow_table *t, const struct flow_bucket *b,
+	    uint32_t h, const struct zdp_flow_key *k)
+{
+	unsigned m = sig_match(b, h) & ~free_slots(b);
+
+	while (m) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+		uint32_t ref = b->ref[i];
+
+		if (likely(key_eq(ref_key(t, ref), k)))
+			return ref;
+		m &= m - 1;
+	}
+	return 0;
+}
+
+static inline uint32_t
+table_find(const struct zdp_flow_table *t, uint32_t h,
+	   const struct zdp_flow_key *k)
+{
+	uint32_t ref = bucket_find(t, &t->buckets[bucket1(t, h)], h, k);
+
+	if (ref)
+		return ref;
+	return bucket_find(t, &t->buckets[bucket2(t, h)], h, k);
+}
+
+/*
+ * Place (h, ref) in the emptier of its two buckets; when both are full,
+ * move one resident entry to its own alternative bucket (one cuckoo step).
+ * Returns 0 or -ENOSPC.
+ */
+static int
+bucket_add(struct zdp_flow_table *t, uint32_t h, uint32_t ref)
+{
+	struct flow_bucket *b1 = &t->buckets[bucket1(t, h)];
+	struct flow_bucket *b2 = &t->buckets[bucket2(t, h)];
+	unsigned f1 = free_slots(b1), f2 = free_slots(b2), i;
+	struct flow_bucket *b;
+
+	if (f1 || f2) {
+		if (__builtin_popcount(f1) >= __builtin_popcount(f2)) {
+			b = b1;
+		} else {
+			b = b2;
+			f1 = f2;
+		}
+		i = (unsigned)__builtin_ctz(f1);
+		b->sig[i] = h;
+		b->ref[i] = ref;
+		return 0;
+	}
+	for (int side = 0; side < 2; side++) {
+		b = side ? b2 : b1;
+		for (i = 0; i < BUCKET_ENTRIES; i++) {
+			uint32_t hv = b->sig[i];
+			uint32_t a1 = bucket1(t, hv), a2 = bucket2(t, hv);
+			struct flow_bucket *alt =
+				&t->buckets[&t->buckets[a1] == b ? a2 : a1];
+			unsigned fa = free_slots(alt);
+
+			if (!fa)
+				continue;
+			unsigned j = (unsigned)__builtin_ctz(fa);
+
+			alt->sig[j] = hv;
+			alt->ref[j] = b->ref[i];
+			b->sig[i] = h;
+			b->ref[i] = ref;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Clear the slot holding @ref for hash @h (must exist). */
+static void
+bucket_del(struct zdp_flow_table *t, uint32_t h, uint32_t ref)
+{
+	struct flow_bucket *bs[2] = {
+		&t->buckets[bucket1(t, h)], &t->buckets[bucket2(t, h)],
+	};
+
+	for (int s = 0; s < 2; s++) {
+		for (unsigned i = 0; i < BUCKET_ENTRIES; i++) {
+			if (bs[s]->ref[i] == ref) {
+				bs[s]->ref[i] = 0;
+				bs[s]->sig[i] = 0;
+				return;
+			}
+		}
+	}
+}
+
+/* --- lookup ------------------------------------------------------------ */
+
+struct zdp_flow *
+zdp_flow_lookup(struct zdp_flow_table *t, const struct zdp_flow_key *key,
+		uint8_t *dir)
+{
+	uint32_t ref = table_find(t, key_hash(t, key), key);
+
+	if (!ref)
+		return NULL;
+	if (dir)
+		*dir = (uint8_t)(ref & 1);
+	return &t->rec[ref >> 1];
+}
+
+/*
+ * Three stages per group so memory latency overlaps across the burst
+ * (cf. rte_cuckoo_hash __bulk_lookup_prefetching_loop):
+ *   1. hash every key, prefetch both candidate buckets;
+ *   2. match signatures, prefetch the record line holding the first
+ *      candidate key;
+ *   3. compare full keys (hits are now in cache).
+ */
+static unsigned
+lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
+	     unsigned n, struct zdp_flow *out[], uint8_t dir[])
+{
+	uint32_t h[ZDP_FLOW_BURST_MAX];
+	const struct flow_bucket *b1[ZDP_FLOW_BURST_MAX], *b2[ZDP_FLOW_BURST_MAX];
+	unsigned m1[ZDP_FLOW_BURST_MAX], m2[ZDP_FLOW_BURST_MAX];
+	unsigned i, hits = 0;
+
+	for (i = 0; i < n; i++) {
+		h[i] = key_hash(t, keys[i]);
+		b1[i] = &t->buckets[bucket1(t, h[i])];
+		b2[i] = &t->buckets[bucket2(t, h[i])];
+		rte_prefetch0(b1[i]);
+		rte_prefetch0(b2[i]);
+	}
+	for (i = 0; i < n; i++) {
+		m1[i] = sig_match(b1[i], h[i]) & ~free_slots(b1[i]);
+		m2[i] = sig_match(b2[i], h[i]) & ~free_slots(b2[i]);
+		if (m1[i])
+			rte_prefetch0(ref_key(t, b1[i]->ref[__builtin_ctz(m1[i])]));
+		else if (m2[i])
+			rte_prefetch0(ref_key(t, b2[i]->ref[__builtin_ctz(m2[i])]));
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t ref = 0;
+		unsigned m;
+
+		for (m = m1[i]; m && !ref; m &= m - 1) {
+			uint32_t r = b1[i]->ref[__builtin_ctz(m)];
+
+			if (key_eq(ref_key(t, r), keys[i]))
+				ref = r;
+		}
+		for (m = m2[i]; m && !ref; m &= m - 1) {
+			uint32_t r = b2[i]->ref[__builtin_ctz(m)];
+
+			if (key_eq(ref_key(t, r), keys[i]))
+				ref = r;
+		}
+		if (ref) {
+			out[i] = &t->rec[ref >> 1];
+			dir[i] = (uint8_t)(ref & 1);
+			hits++;
+		} else {
+			out[i] = NULL;
+			dir[i] = 0;
+		}
+	}
+	return hits;
+}
+
+unsigned
+zdp_flow_lookup_burst(struct zdp_flow_table *t,
+		      const struct zdp_flow_key *const keys[], unsigned n,
+		      struct zdp_flow *out[], uint8_t dir[])
+{
+	unsigned done = 0, hits = 0;
+
+	while (done < n) {
+		unsigned k = n - done > ZDP_FLOW_BURST_MAX ? ZDP_FLOW_BURST_MAX
+							   : n - done;
+
+		hits += lookup_group(t, keys + done, k, out + done, dir + done);
+		done += k;
+	}
+	return hits;
+}
+
+/* --- insert / remove --------------------------------------------------- */
+
+static inline uint64_t
+state_timeout(const struct zdp_flow_table *t, const struct zdp_flow *f)
+{
+	if (f->fwd.proto != ZDP_IPPROTO_TCP)
+		return t->to.udp;
+	switch (f->tcp_state) {
+	case ZDP_FLOW_TCP_ESTABLISHED:
+		return t->to.established;
+	case ZDP_FLOW_TCP_FIN_WAIT:
+	case ZDP_FLOW_TCP_CLOSING:
+		return t->to.closing;
+	case ZDP_FLOW_TCP_TIME_WAIT:
+	case ZDP_FLOW_TCP_CLOSED:
+		return t->to.time_wait;
+	default:
+		return t->to.syn;
+	}
+}
+
+int
+zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
+		uint64_t now, struct zdp_flow **out)
+{
+	uint32_t hf, hr, idx, ref;
+	struct zdp_flow *f;
+	int rc;
+
+	if (key_eq(&tmpl->fwd, &tmpl->rev))
+		return -EINVAL;
+	hf = key_hash(t, &tmpl->fwd);
+	hr = key_hash(t, &tmpl->rev);
+	ref = table_find(t, hf, &tmpl->fwd);
+	if (!ref)
+		ref = table_find(t, hr, &tmpl->rev);
+	if (ref) {
+		t->st.insert_exists++;
+		if (out)
+			*out = &t->rec[ref >> 1];
+		return -EEXIST;
+	}
+	if (unlikely(t->free_top == 0))
+		goto full;
+	idx = t->free_idx[t->free_top - 1];
+	if (unlikely(bucket_add(t, hf, idx << 1 | ZDP_FLOW_DIR_FWD) != 0))
+		goto full;
+	if (unlikely(bucket_add(t, hr, idx << 1 | ZDP_FLOW_DIR_REV) != 0)) {
+		bucket_del(t, hf, idx << 1 | ZDP_FLOW_DIR_FWD);
+		goto full;
+	}
+	t->free_top--;
+	if (idx > t->high_water)
+		t->high_water = idx;
+	f = &t->rec[idx];
+	*f = *tmpl;
+	f->tflags = TF_USED;
+	f->created = now;
+	f->pkts[0] = f->pkts[1] = 0;
+	f->bytes[0] = f->bytes[1] = 0;
+	f->expires = now + state_timeout(t, f);
+	t->st.created++;
+	t->st.active++;
+	if (out)
+		*out = f;
+	return 0;
+full:
+	t->st.insert_failed++;
+	rc = -ENOSPC;
+	if (out)
+		*out = NULL;
+	return rc;
+}
+
+static void
+flow_free(struct zdp_flow_table *t, struct zdp_flow *f)
+{
+	uint32_t idx = (uint32_t)(f - t->rec);
+
+	bucket_del(t, key_hash(t, &f->fwd), idx << 1 | ZDP_FLOW_DIR_FWD);
+	bucket_del(t, key_hash(t, &f->rev), idx << 1 | ZDP_FLOW_DIR_REV);
+	f->tflags = 0;
+	f->tcp_state = ZDP_FLOW_TCP_NONE;
+	t->free_idx[t->free_top++] = idx;
+	t->st.active--;
+}
+
+void
+zdp_flow_remove(struct zdp_flow_table *t, struct zdp_flow *f)
+{
+	if (!f || !(f->tflags & TF_USED))
+		return;
+	flow_free(t, f);
+	t->st.removed++;
+}
+
+/* --- state and ageing -------------------------------------------------- */
+
+uint8_t
+zdp_flow_tcp_update(struct zdp_flow_table *t, struct zdp_flow *f, uint8_t dir,
+		    uint8_t tcp_flags, uint64_t now)
+{
+	uint8_t st = f->tcp_state, tf = f->tflags;
+	uint8_t syn_ack = tcp_flags & (ZDP_TCP_SYN | ZDP_TCP_ACK);
+	uint8_t fin_bit = dir ? TF_FIN_REV : TF_FIN_FWD;
+
+	if (tcp_flags & ZDP_TCP_RST) {
+		st = ZDP_FLOW_TCP_CLOSED;
+		goto out;
+	}
+	switch (st) {
+	case ZDP_FLOW_TCP_NONE:
+	case ZDP_FLOW_TCP_CLOSED:
+	case ZDP_FLOW_TCP_TIME_WAIT:
+		/* A new SYN on the same 5-tuple reopens (RFC 9293 §3.6.1
+		 * allows reuse out of TIME-WAIT). */
+		if (dir == ZDP_FLOW_DIR_FWD && syn_ack == ZDP_TCP_SYN) {
+			st = ZDP_FLOW_TCP_SYN_SENT;
+			tf &= (uint8_t)~(TF_FIN_FWD | TF_FIN_REV | TF_FIRST_FIN_REV);
+		}
+		goto out;
+	case ZDP_FLOW_TCP_SYN_SENT:
+		if (dir == ZDP_FLOW_DIR_REV && syn_ack == (ZDP_TCP_SYN | ZDP_TCP_ACK))
+			st = ZDP_FLOW_TCP_SYN_RCVD;
+		break;
+	case ZDP_FLOW_TCP_SYN_RCVD:
+		if (dir == ZDP_FLOW_DIR_FWD && syn_ack == ZDP_TCP_ACK)
+			st = ZDP_FLOW_TCP_ESTABLISHED;
+		break;
+	case ZDP_FLOW_TCP_CLOSING:
+		/* The ACK of the second FIN comes from the side that closed
+		 * first (RFC 9293 §3.6, case 1). */
+		if (!(tcp_flags & ZDP_TCP_FIN) && (tcp_flags & ZDP_TCP_ACK) &&
+		    dir == ((tf & TF_FIRST_FIN_REV) ? ZDP_FLOW_DIR_REV
+						    : ZDP_FLOW_DIR_FWD))
+			st = ZDP_FLOW_TCP_TIME_WAIT;
+		goto out;
+	default:
+		break;
+	}
+	if (tcp_flags & ZDP_TCP_FIN) {
+		if (st == ZDP_FLOW_TCP_FIN_WAIT) {
+			if (!(tf & fin_bit))
+				st = ZDP_FLOW_TCP_CLOSING;
+		} else {
+			st = ZDP_FLOW_TCP_FIN_WAIT;
+			if (dir == ZDP_FLOW_DIR_REV)
+				tf |= TF_FIRST_FIN_REV;
+		}
+		tf |= fin_bit;
+	}
+out:
+	f->tcp_state = st;
+	f->tflags = tf;
+	f->expires = now + state_timeout(t, f);
+	return st;
+}
+
+void
+zdp_flow_refresh(struct zdp_flow_table *t, struct zdp_flow *f, uint64_t now)
+{
+	f->expires = now + t->to.udp;
+}
+
+unsigned
+zdp_flow_expire(struct zdp_flow_table *t, uint64_t now, unsigned budget,
+		zdp_flow_expire_cb cb, void *arg)
+{
+	unsigned n = 0;
+
+	/* Never scan a slot twice in one call. */
+	if (budget > t->high_water)
+		budget = t->high_water;
+	while (budget--) {
+		struct zdp_flow *f;
+
+		if (t->hand == 0 || t->hand > t->high_water)
+			t->hand = 1;
+		f = &t->rec[t->hand++];
+		if ((f->tflags & TF_USED) && f->expires <= now) {
+			if (cb)
+				cb(f, arg);
+			flow_free(t, f);
+			t->st.expired++;
+			n++;
+		}
+	}
+	return n;
+}
+
+unsigned
+zdp_flow_expire_all(struct zdp_flow_table *t, zdp_flow_expire_cb cb, void *arg)
+{
+	unsigned n = 0;
+	uint32_t i;
+
+	for (i = 1; i <= t->high_water; i++) {
+		struct zdp_flow *f = &t->rec[i];
+
+		if (!(f->tflags & TF_USED))
+			continue;
+		if (cb)
+			cb(f, arg);
+		flow_free(t, f);
+		t->st.expired++;
+		n++;
+	}
+	return n;
+}
