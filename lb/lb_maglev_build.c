@@ -9,26 +9,29 @@
  * on its key, removing or adding one backend mostly leaves the others'
  * slots where they were.
  *
- * Weights change the turn order, not the permutations. Every backend takes
- * its first turn at virtual time 0 (heaviest first, then key order), and
- * its k-th further turn (k = 1, 2, ...) at time (k + 1/2) / w_i; turns are
- * served in time order (ties: heavier first, then key order). Read as
- * credits: each round every backend earns w_i / w_max of a turn, starting
- * with half a turn in hand, and claims one entry per whole credit — with
- * exact rational arithmetic. Apart from the free first turn this is the
- * Sainte-Lague (Webster) apportionment: entry counts are the weight share
- * of the table rounded to the nearest integer (within about one entry per
- * backend, no bias towards small or large backends), and every backend with
- * weight > 0 owns at least one entry whenever there are no more backends
- * than slots — at the price of over-serving only backends whose share is
- * below half an entry. A min-heap over backends serves turns in O(log n)
- * each, so skewed weights (1 vs 10^4) or thousands of backends cost no more
- * than uniform ones; times compare as num_a * w_b vs num_b * w_a in 128
- * bits (num = 0 or 2k + 1), so any uint64_t weight is exact.
+ * Weights decide how many turns each backend gets, not its permutation:
+ *
+ * 1. Apportionment (lb_apportion): backend i gets c_i entries, its share
+ *    M * w_i / W rounded by largest remainder (Hamilton), except that a
+ *    backend whose share is below one entry gets exactly one and the others
+ *    split the rest. So every backend with weight > 0 owns an entry while
+ *    n <= M, and every other backend is within one entry of its quota.
+ *    Exact integer arithmetic (128-bit), so any uint64_t weight works.
+ *    (A divisor method such as Sainte-Lague, i.e. "every round add
+ *    w_i / w_max credit and claim per whole credit", lets a heavy backend
+ *    lose ~n/6 entries when n equal small backends tie at the end; the
+ *    unit test "one backend half the weight" catches that.)
+ * 2. Turn order (lb_populate): backend i takes its k-th turn at virtual
+ *    time (k + 1/2) / c_i, k = 0 .. c_i - 1, served in time order (ties:
+ *    more entries first, then key order) from a min-heap, O(log n) a turn.
+ *    Turns are spread evenly, as in the credit scheme, so a backend whose
+ *    weight changes a little only gains or loses its last few claims —
+ *    this is what keeps weight changes and removals close to minimal.
  *
  * Determinism: backends are sorted by key first, so the table depends only
  * on the set of (key, id, weight), never on the caller's order, the
- * platform's endianness or qsort's stability (keys are unique).
+ * platform's endianness or qsort's stability (keys are unique, and every
+ * comparator ends on the key-order index).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -48,7 +51,15 @@ struct lb_member {
 	uint64_t weight;
 	uint32_t slot;		/* next slot of its permutation to try */
 	uint32_t skip;
-	uint64_t turns;		/* turns taken so far */
+	uint32_t count;		/* entries it gets (apportionment) */
+	uint32_t turns;		/* turns taken so far */
+};
+
+/* Sort record for the apportionment. */
+struct lb_rank {
+	lb_u128 rem;		/* remainder of M' * w / W' */
+	uint64_t weight;
+	uint32_t idx;		/* member index = key order */
 };
 
 static bool
@@ -74,26 +85,18 @@ lb_member_cmp_key(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* Numerator of a member's next turn time over 2 * weight: 0 for the free
- * first turn, then 2k + 1 for turn k (time (k + 1/2) / w). */
-static inline uint64_t
-lb_turn_num(const struct lb_member *b)
-{
-	return b->turns ? 2 * b->turns + 1 : 0;
-}
-
-/* True when member @a's next turn comes before member @b's (indices into
- * @m, which is in key order, so the index is the final tie-break). */
+/* True when member @a's next turn comes before member @b's: times
+ * (2k + 1) / (2c) compare as (2k_a + 1) c_b < (2k_b + 1) c_a, < 2^50. */
 static bool
 lb_turn_before(const struct lb_member *m, uint32_t a, uint32_t b)
 {
-	lb_u128 ta = (lb_u128)lb_turn_num(&m[a]) * m[b].weight;
-	lb_u128 tb = (lb_u128)lb_turn_num(&m[b]) * m[a].weight;
+	uint64_t ta = (2 * (uint64_t)m[a].turns + 1) * m[b].count;
+	uint64_t tb = (2 * (uint64_t)m[b].turns + 1) * m[a].count;
 
 	if (ta != tb)
 		return ta < tb;
-	if (m[a].weight != m[b].weight)
-		return m[a].weight > m[b].weight;
+	if (m[a].count != m[b].count)
+		return m[a].count > m[b].count;
 	return a < b;
 }
 
@@ -146,23 +149,117 @@ lb_store_le(uint8_t *p, uint32_t v, unsigned bytes)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Fill @owner (M slots, member index per slot) by weighted Maglev turns. */
+static int
+lb_rank_by_weight_asc(const void *x, const void *y)
+{
+	const struct lb_rank *a = x, *b = y;
+
+	if (a->weight != b->weight)
+		return a->weight < b->weight ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Largest remainder first; ties: heavier, then key order. Also orders
+ * "heaviest first" when every remainder is zero. */
+static int
+lb_rank_by_remainder_desc(const void *x, const void *y)
+{
+	const struct lb_rank *a = x, *b = y;
+
+	if (a->rem != b->rem)
+		return a->rem > b->rem ? -1 : 1;
+	if (a->weight != b->weight)
+		return a->weight > b->weight ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Set m[i].count for every member so the counts sum to @size (step 1 in
+ * the comment at the top). */
+static int
+lb_apportion(struct lb_member *m, uint32_t n, uint32_t size)
+{
+	struct lb_rank *r = malloc((size_t)n * sizeof(*r));
+	lb_u128 total = 0, small_w = 0, rest_w;
+	uint32_t p = 0, i, left;
+
+	if (r == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		r[i].rem = 0;
+		r[i].weight = m[i].weight;
+		r[i].idx = i;
+		m[i].count = 0;
+		total += m[i].weight;
+	}
+	if (n >= size) {
+		/* One entry each for the @size heaviest (then key order). */
+		qsort(r, n, sizeof(*r), lb_rank_by_remainder_desc);
+		for (i = 0; i < size; i++)
+			m[r[i].idx].count = 1;
+		free(r);
+		return 0;
+	}
+
+	/* Backends below one entry's share get one; that lowers everyone
+	 * else's share, so take them lightest first until the next one's
+	 * share of what remains, (size - p) * w / (total - small_w), is at
+	 * least one. Lighter backends always go first, so a prefix of the
+	 * weight order is exactly the set below one entry. */
+	qsort(r, n, sizeof(*r), lb_rank_by_weight_asc);
+	while (p < n && (lb_u128)r[p].weight * (size - p) < total - small_w) {
+		m[r[p].idx].count = 1;
+		small_w += r[p].weight;
+		p++;
+	}
+
+	/* Hamilton on the rest: floor of the share, then one more for the
+	 * largest remainders until the counts add up. */
+	left = size - p;
+	rest_w = total - small_w;
+	for (i = p; i < n; i++) {
+		lb_u128 q = (lb_u128)left * r[i].weight;
+		uint32_t c = (uint32_t)(q / rest_w);
+
+		m[r[i].idx].count = c;
+		r[i].rem = q % rest_w;
+	}
+	for (i = p; i < n; i++)
+		left -= m[r[i].idx].count;
+	/* left < n - p: the fractional parts sum to less than their count. */
+	qsort(r + p, n - p, sizeof(*r), lb_rank_by_remainder_desc);
+	for (i = p; left > 0; i++, left--)
+		m[r[i].idx].count++;
+	free(r);
+	return 0;
+}
+
+static void
+lb_heap_pop(const struct lb_member *m, uint32_t *heap, uint32_t *n)
+{
+	heap[0] = heap[--*n];
+	lb_heap_down(m, heap, *n, 0);
+}
+
+/* Fill @owner (M slots, member index per slot) by weighted Maglev turns
+ * (step 2 in the comment at the top). */
 static int
 lb_populate(struct lb_member *m, uint32_t n, uint32_t size, uint32_t *owner)
 {
 	uint32_t *heap = malloc((size_t)n * sizeof(*heap));
-	uint32_t filled = 0, i;
+	uint32_t filled = 0, nh = 0, i;
 
 	if (heap == NULL)
 		return -ENOMEM;
 	for (i = 0; i < size; i++)
 		owner[i] = UINT32_MAX;
 	for (i = 0; i < n; i++)
-		heap[i] = i;
-	for (i = n / 2; i-- > 0;)
-		lb_heap_down(m, heap, n, i);
+		if (m[i].count > 0)
+			heap[nh++] = i;
+	for (i = nh / 2; i-- > 0;)
+		lb_heap_down(m, heap, nh, i);
 
-	while (filled < size) {
+	/* The counts sum to @size, so the heap empties as the table fills. */
+	while (nh > 0) {
 		struct lb_member *b = &m[heap[0]];
 
 		/* The permutation visits every slot and a free one exists,
@@ -174,11 +271,13 @@ lb_populate(struct lb_member *m, uint32_t n, uint32_t size, uint32_t *owner)
 		}
 		owner[b->slot] = heap[0];
 		filled++;
-		b->turns++;
-		lb_heap_down(m, heap, n, 0);
+		if (++b->turns == b->count)
+			lb_heap_pop(m, heap, &nh);
+		else
+			lb_heap_down(m, heap, nh, 0);
 	}
 	free(heap);
-	return 0;
+	return filled == size ? 0 : -EINVAL;	/* cannot happen */
 }
 
 int
@@ -230,6 +329,7 @@ zdp_lb_table_build(const struct zdp_lb_backend *b, size_t n, uint32_t size,
 		m[i].id = b[j].id;
 		m[i].weight = b[j].weight;
 		m[i].turns = 0;
+		m[i].count = 0;
 		i++;
 	}
 	qsort(m, nm, sizeof(*m), lb_member_cmp_key);
@@ -253,7 +353,9 @@ zdp_lb_table_build(const struct zdp_lb_backend *b, size_t n, uint32_t size,
 		rc = -ENOMEM;
 		goto out_members;
 	}
-	rc = lb_populate(m, nm, size, owner);
+	rc = lb_apportion(m, nm, size);
+	if (rc == 0)
+		rc = lb_populate(m, nm, size, owner);
 	if (rc)
 		goto out_owner;
 

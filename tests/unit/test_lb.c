@@ -6,11 +6,12 @@
  *  - traffic share per backend within 1 percentage point of its weight
  *    share over 1,000,000 fixed-seed tuples (sampling noise alone is
  *    < 0.05 pp at this count; table quantisation < 0.003 pp at 65537);
- *  - removing 1 of N equal backends moves, besides the removed backend's
- *    own entries, at most 1.5% (N=5), 2% (N=10), 3% (N=50) of the table;
- *    adding it back the same. (Maglev's refill is not perfectly minimal:
- *    the last entries each backend claims shift; docs/lb.md has the
- *    measured figures);
+ *  - removing 1 of N backends moves, besides the removed backend's own
+ *    entries, at most 1% (N=5, N=10, N=10 weighted 1..10) or 2% (N=50) of
+ *    the table, for the worst choice of removed backend; adding it back
+ *    the same. (Maglev's refill is not perfectly minimal: a freed slot can
+ *    be claimed by a backend whose own preferred slot then goes to someone
+ *    else; docs/lb.md has the measured figures, about 5x below the bound);
  *  - weights 90/10 -> 50/50 move between 39% and 45% of the table (ideal
  *    40%).
  */
@@ -263,8 +264,8 @@ test_weights_honoured(void)
 /*
  * Entry counts follow the weights: a backend whose share is below one entry
  * gets exactly one (the guaranteed first turn); the rest share what is left
- * in proportion to their weights, each within 1.5 entries of its quota
- * (rounded share; see lb_maglev_build.c). No backend of weight > 0 is left
+ * in proportion to their weights, each strictly within one entry of its
+ * quota (largest-remainder rounding; see lb_maglev_build.c). No backend of weight > 0 is left
  * without an entry while n <= size.
  */
 static void
@@ -287,6 +288,9 @@ test_entry_counts(void)
 		{ "500 random 1..10000 in 65521", 500, 65521, 1, 1 },
 		{ "500 random 1..10000 in 1009", 500, 1009, 1, 1 },
 		{ "500 equal in 1009", 500, 1009, 1, 0 },
+		/* Catches rounding bias: if each small backend got half an entry
+		 * too many (Adams' method), the big one would lose ~250. */
+		{ "one backend half the weight, 499 share the rest", 500, 0, 499, 0 },
 	};
 	static struct zdp_lb_backend b[MAXB * 8];
 	static uint64_t w[MAXB * 8];
@@ -336,7 +340,7 @@ test_entry_counts(void)
 			}
 			quota = (double)(m - n_small) * (double)w[i] / (double)(total - w_small);
 			dev = cnt[i] - quota;
-			if (dev > 1.5 || dev < -1.5)
+			if (dev >= 1 || dev <= -1)
 				ZDP_FAIL_("backend %zu: %u entries, quota %.2f", i, cnt[i], quota);
 			if (dev > worst || -dev > worst)
 				worst = dev > 0 ? dev : -dev;
@@ -418,60 +422,98 @@ test_consistency(void)
 	}
 }
 
-/* Removing one of N equal backends, and adding it back. */
+/*
+ * Removing one of N backends, and adding it back, for every choice of the
+ * removed backend (every 5th for N=50): entries that were not on it and
+ * still change are "extra" disruption; the worst case over the victims
+ * must stay under the bound (a fraction of the whole table).
+ */
 static void
 test_minimal_disruption(void)
 {
 	static const struct {
 		const char *name;
 		size_t n;
+		int weighted;		/* weights 1..N instead of equal */
+		size_t step;		/* victims tried: 0, step, 2 step, ... */
 		double max_extra;	/* fraction of the table */
 	} cases[] = {
-		{ "N=5", 5, 0.015 },
-		{ "N=10", 10, 0.02 },
-		{ "N=50", 50, 0.03 },
+		{ "N=5", 5, 0, 1, 0.01 },
+		{ "N=10", 10, 0, 1, 0.01 },
+		{ "N=50", 50, 0, 5, 0.02 },
+		{ "N=10 weights 1..10", 10, 1, 1, 0.01 },
 	};
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct zdp_lb_backend b[MAXB], less[MAXB];
-		struct zdp_lb_table *full = NULL, *cut = NULL;
-		size_t n = cases[c].n, victim = n / 2;
-		uint32_t m, on_victim = 0, extra_rm = 0, extra_add = 0;
+		struct zdp_lb_table *full = NULL;
+		uint64_t w[MAXB];
+		size_t n = cases[c].n;
+		uint32_t m, worst = 0;
 
 		ZDP_CASE(cases[c].name);
-		mk_backends(b, n, NULL, 4);
-		for (size_t i = 0, j = 0; i < n; i++)
-			if (i != victim)
-				less[j++] = b[i];
+		for (size_t i = 0; i < n; i++)
+			w[i] = cases[c].weighted ? i + 1 : 1;
+		mk_backends(b, n, w, 4);
 		ZDP_REQUIRE(zdp_lb_table_build(b, n, 0, &full) == 0);
-		ZDP_REQUIRE(zdp_lb_table_build(less, n - 1, 0, &cut) == 0);
 		m = zdp_lb_table_size(full);
-		for (uint32_t i = 0; i < m; i++) {
-			uint32_t before = zdp_lb_table_entry(full, i);
-			uint32_t after = zdp_lb_table_entry(cut, i);
+		for (size_t victim = 0; victim < n; victim += cases[c].step) {
+			struct zdp_lb_table *cut = NULL;
+			uint32_t extra = 0;
 
-			if (after == victim)
-				ZDP_FAIL_("removed backend still in entry %u", i);
-			if (before == victim)
-				on_victim++;
-			else if (before != after)
-				extra_rm++;
-			/* Adding it back: full is the new table. */
-			if (before != victim && before != after)
-				extra_add++;
+			for (size_t i = 0, j = 0; i < n; i++)
+				if (i != victim)
+					less[j++] = b[i];
+			ZDP_REQUIRE(zdp_lb_table_build(less, n - 1, 0, &cut) == 0);
+			for (uint32_t i = 0; i < m; i++) {
+				uint32_t with = zdp_lb_table_entry(full, i);
+				uint32_t without = zdp_lb_table_entry(cut, i);
+
+				if (without == victim)
+					ZDP_FAIL_("removed backend %zu still in entry %u", victim, i);
+				/* Keys on the victim must move. Adding it back is
+				 * the reverse transition and moves the same set:
+				 * its own entries plus these. */
+				if (with != victim && with != without)
+					extra++;
+			}
+			if (extra > worst)
+				worst = extra;
+			zdp_lb_table_destroy(cut);
 		}
-		printf("# %s: removed backend had %.2f%%, extra moved on remove %.3f%%, "
-		       "on add %.3f%%\n", cases[c].name, 100.0 * on_victim / m,
-		       100.0 * extra_rm / m, 100.0 * extra_add / m);
-		if ((double)extra_rm / m > cases[c].max_extra)
-			ZDP_FAIL_("remove: %u extra entries moved (> %.1f%%)", extra_rm,
-				  100 * cases[c].max_extra);
-		if ((double)extra_add / m > cases[c].max_extra)
-			ZDP_FAIL_("add: %u extra entries moved (> %.1f%%)", extra_add,
+		printf("# %s: worst extra moved on remove/add %.3f%% of the table\n",
+		       cases[c].name, 100.0 * worst / m);
+		if ((double)worst / m > cases[c].max_extra)
+			ZDP_FAIL_("%u extra entries moved (> %.1f%%)", worst,
 				  100 * cases[c].max_extra);
 		zdp_lb_table_destroy(full);
-		zdp_lb_table_destroy(cut);
 	}
+}
+
+/* More backends than slots: the table still fills, with distinct
+ * backends only (each gets at most one entry in the first round). */
+static void
+test_more_backends_than_slots(void)
+{
+	static struct zdp_lb_backend b[MAXB * 8];
+	struct zdp_lb_table *t = NULL;
+	uint32_t *cnt;
+
+	ZDP_CASE("300 backends in 211 slots");
+	mk_backends(b, 300, NULL, 6);
+	ZDP_REQUIRE(zdp_lb_table_build(b, 300, 211, &t) == 0);
+	cnt = calloc(300, sizeof(*cnt));
+	ZDP_REQUIRE(cnt != NULL);
+	for (uint32_t i = 0; i < 211; i++) {
+		uint32_t id = zdp_lb_table_entry(t, i);
+
+		ZDP_REQUIRE(id < 300);
+		cnt[id]++;
+	}
+	for (uint32_t i = 0; i < 300; i++)
+		ZDP_CHECK(cnt[i] <= 1);
+	free(cnt);
+	zdp_lb_table_destroy(t);
 }
 
 static void
@@ -644,6 +686,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_entry_counts),
 	ZDP_TEST_ENTRY(test_consistency),
 	ZDP_TEST_ENTRY(test_minimal_disruption),
+	ZDP_TEST_ENTRY(test_more_backends_than_slots),
 	ZDP_TEST_ENTRY(test_weight_change),
 	ZDP_TEST_ENTRY(test_empty_and_invalid),
 	ZDP_TEST_ENTRY(test_entry_width_and_bulk),
