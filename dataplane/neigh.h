@@ -137,7 +137,7 @@ struct zdp_neigh_solicitation {
 
 struct zdp_neigh_stats {
 	uint64_t hits;		/* resolve found a usable MAC */
-	uint64_t misses;	/* resolve created an INCOMPLETE entry */
+	uint64_t misses;	/* resolve found no MAC (new or INCOMPLETE) */
 	uint64_t solicits;	/* solicitations requested (resolve + timer) */
 	uint64_t resolved;	/* INCOMPLETE/FAILED -> usable by learning */
 	uint64_t failed;	/* INCOMPLETE -> FAILED */
