@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * fastpath.c — the L4 fast path: flows, first-packet policy and backend
+ * choice, full NAT both ways.
+ *
+ * Per burst:
+ *   1. parse every packet (drop with a reason on any defect); ARP goes to
+ *      l3.c; with software hand-off, packets owned by another worker are
+ *      passed to it here.
+ *   2. staged flow-table lookup of the whole burst.
+ *   3. hit  -> TCP state tracking, NAT rewrite, TTL, next hop, TX.
+ *      miss -> VIP:port?  first packet: policy (DENY first, then ALLOW) on
+ *              the backend the LB picks, NAT binding with a source port whose
+ *              reply hashes back to this worker, insert, forward.
+ *              otherwise  l3.c (ND, echo, reset for a gateway address).
+ *
+ * The flow record copies everything forwarding needs (backend address and
+ * port, SNAT address and port, both egress ports), so a config reload that
+ * changes weights or removes a backend never touches an existing flow.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "fastpath.h"
+#include "flow.h"
+#include "l3.h"
+#include "nat.h"
+#include "neigh.h"
+#include "parse.h"
+#include "policy.h"
+#include "route.h"
+#include "symhash.h"
+#include "worker.h"
+#include "zdp_lb.h"
+#include "zdp_lb_lookup.h"
+
+/* Loop guard (ISTIO.md "Ports"): never forward to the capture ports. */
+static inline bool
+is_loop_port(uint16_t port)
+{
+	return port == 15001 || port == 15006 || port == 15008;
+}
+
+static void *
+fp_alloc(size_t size, size_t align, void *arg)
+{
+	struct zdp_worker *w = arg;
+
+	return rte_zmalloc_socket("zdp_flows", size, align, w->socket);
+}
+
+static void
+fp_free(void *p, void *arg)
+{
+	(void)arg;
+	rte_free(p);
+}
+
+static void
+fp_apply_timeouts(struct zdp_worker *w, const struct zdp_snapshot *s)
+{
+	struct zdp_flow_timeouts to = {
+		.syn = s->to_tcp_syn,
+		.established = s->to_tcp_est,
+		.closing = s->to_tcp_closing,
+		.time_wait = s->to_tcp_closing,
+		.udp = s->to_udp,
+	};
+	zdp_flow_set_timeouts(w->flows, &to);
+}
+
+int
+zdp_fastpath_worker_init(struct zdp_worker *w)
+{
+	struct zdp_runtime *rt = w->rt;
+	struct zdp_flow_params fp = {
+		.capacity = rt->wp.flows,
+		.seed = 0x5a17u + w->idx,
+	};
+	struct zdp_neigh_params np = {
+		.capacity = rt->wp.neigh_entries,
+		.hz = rt->tsc_hz,
+		.release = zdp_l3_neigh_release,
+		.ctx = w,
+	};
+
+	/* Try DPDK memory on the worker's socket first (hugepages); fall back
+	 * to the heap, which first-touch on this lcore also keeps local. */
+	fp.alloc = fp_alloc;
+	fp.free = fp_free;
+	fp.alloc_arg = w;
+	w->flows = zdp_flow_table_create(&fp);
+	if (w->flows == NULL) {
+		fp.alloc = NULL;
+		fp.free = NULL;
+		w->flows = zdp_flow_table_create(&fp);
+	}
+	if (w->flows == NULL)
+		return -ENOMEM;
+	w->neigh = zdp_neigh_create(&np);
+	if (w->neigh == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+zdp_fastpath_worker_fini(struct zdp_worker *w)
+{
+	zdp_neigh_destroy(w->neigh);
+	w->neigh = NULL;
+	zdp_flow_table_destroy(w->flows);
+	w->flows = NULL;
+}
+
+static void
+fp_flow_expired(struct zdp_flow *f, void *arg)
+{
+	struct zdp_worker *w = arg;
+
+	(void)f;
+	w->ctr->flows_expired++;
+}
+
+void
+zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s)
+{
+	struct zdp_flow_stats st;
+
+	if (s->generation != w->ctr->snapshot_generation)
+		fp_apply_timeouts(w, s);
+	zdp_flow_expire(w->flows, w->now, 256, fp_flow_expired, w);
+	zdp_flow_get_stats(w->flows, &st);
+	w->ctr->flows_active = st.active;
+	zdp_l3_timers(w, s);
+}
+
+/* Remove an 802.1Q tag in place: forwarded packets leave untagged. */
+static inline void
+fp_strip_vlan(struct rte_mbuf *m, struct zdp_pkt_info *pi)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memmove(p + 4, p, 12);
+	rte_pktmbuf_adj(m, 4);
+	pi->l3_off -= 4;
+	pi->l4_off -= 4;
+	pi->payload_off -= 4;
+	pi->has_vlan = 0;
+	pi->vlan_tci = 0;
+}
+
+/* Forward one packet of an existing flow in direction @dir. Consumes @m. */
+static void
+fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *m,
+	   struct zdp_pkt_info *pi, struct zdp_flow *f, uint8_t dir)
+{
+	uint8_t *frame;
+	struct zdp_route_nh nh;
+	struct zdp_addr peer;
+	uint16_t out_port;
+
+	if (pi->l4_proto == ZDP_IPPROTO_TCP)
+		zdp_flow_tcp_update(w->flows, f, dir, pi->tcp_flags, w->now);
+	else
+		zdp_flow_refresh(w->flows, f, w->now);
+	zdp_flow_account(f, dir, pi->l3_len);
+
+	if (unlikely(pi->has_vlan))
+		fp_strip_vlan(m, pi);
+	/* Ethernet padding of short frames must not travel with the packet. */
+	if (rte_pktmbuf_pkt_len(m) > zdp_pkt_end(pi))
+		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - zdp_pkt_end(pi));
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
+		zdp_worker_drop(w, m, ZDP_DROP_TTL);
+		return;
+	}
+	if (dir == ZDP_FLOW_DIR_FWD) {
+		zdp_nat_rewrite(frame, pi, &f->snat_addr, f->snat_port,
+				&f->backend_addr, f->backend_port);
+		out_port = f->out_port;
+		peer = f->backend_addr;
+		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
+	} else {
+		struct zdp_addr vip, client;
+
+		memset(&vip, 0, sizeof(vip));
+		memset(&client, 0, sizeof(client));
+		vip.family = client.family = f->fwd.family;
+		memcpy(vip.a, f->fwd.a_dst, 16);
+		memcpy(client.a, f->fwd.a_src, 16);
+		zdp_nat_rewrite(frame, pi, &vip, f->fwd.dport, &client, f->fwd.sport);
+		out_port = f->in_port;
+		peer = client;
+	}
+	if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
+		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
+		return;
+	}
+	(void)out_port;	/* the route decides; the flow's port is for dumps */
+	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN > w->rt->ports[nh.port].mtu)) {
+		zdp_worker_drop(w, m, ZDP_DROP_MTU);
+		return;
+	}
+	zdp_l3_output(w, s, nh.port, &nh.addr, m);
+}
+
+/*
+ * Choose the source port of a new NAT binding (snat -> backend). The reply
+ * (backend:bport -> snat:port) must hash to this worker, and the binding
+ * must be unused: the flow table is the record of used ports, so a reverse
+ * key that is not in it is free. Start at a random point of the range and
+ * probe forward; give up after a bounded number of candidates so a nearly
+ * exhausted range costs a bounded amount per new flow.
+ */
+static int
+fp_pick_nat_port(struct zdp_worker *w, const struct zdp_snapshot *s,
+		 struct zdp_flow_key *rev, const struct zdp_addr *backend,
+		 uint16_t be_bport, const struct zdp_addr *snat, uint8_t proto)
+{
+	const struct zdp_runtime *rt = w->rt;
+	uint32_t range = (uint32_t)s->nat_port_max - s->nat_port_min + 1;
+	uint32_t start, i, tries = 0;
+	uint8_t dir;
+
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 17;
+	w->rng ^= w->rng << 5;
+	start = w->rng % range;
+	for (i = 0; i < range && tries < 64; i++) {
+		uint16_t port = (uint16_t)(s->nat_port_min + (start + i) % range);
+		uint16_t be_port = rte_cpu_to_be_16(port);
+
+		if (rt->n_workers > 1 &&
+		    zdp_runtime_owner(rt, zdp_symhash(backend, snat, be_bport, be_port,
+						      proto)) != w->idx)
+			continue;	/* not a candidate for this worker; not a try */
+		tries++;
+		w->ctr->nat_port_attempts++;
+		zdp_flow_key_make(rev, proto, backend, be_bport, snat, be_port);
+		if (zdp_flow_lookup(w->flows, rev, &dir) == NULL)
+			return be_port;
+	}
+	return -ENOSPC;
+}
+
+static void
+fp_refuse(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
+	  const struct zdp_pkt_info *pi, enum zdp_drop_reason r)
+{
+	w->ctr->drops[r]++;
+	if (pi->l4_proto == ZDP_IPPROTO_TCP && !(pi->tcp_flags & ZDP_TCP_RST))
+		zdp_l3_send_rst(w, pidx, m, pi);
+	else
+		rte_pktmbuf_free(m);
+}
+
+/* First packet to a VIP:port: decide and create the flow. Consumes @m. */
+static void
+fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
+	    struct rte_mbuf *m, struct zdp_pkt_info *pi, const struct zdp_vip *vip,
+	    const struct zdp_flow_key *fwd)
+{
+	const struct zdp_backend *be;
+	struct zdp_policy_conn conn;
+	struct zdp_policy_result pr;
+	struct zdp_route_nh nh;
+	struct zdp_flow tmpl, *f;
+	struct zdp_addr snat;
+	uint32_t h, bidx;
+	int port, rc;
+
+	if (pi->l4_proto == ZDP_IPPROTO_TCP &&
+	    (pi->tcp_flags & (ZDP_TCP_SYN | ZDP_TCP_ACK | ZDP_TCP_RST)) != ZDP_TCP_SYN) {
+		/* Not a connection opening: a flow we never saw or already
+		 * expired. Dropping (rather than resetting) lets a flow that
+		 * lives on after a restart of the peer time out quietly. */
+		zdp_worker_drop(w, m, ZDP_DROP_NO_FLOW);
+		return;
+	}
+
+	h = zdp_lb_hash_tuple(&pi->src, &pi->dst, pi->sport, pi->dport, pi->l4_proto);
+	bidx = zdp_lb_table_lookup(vip->lb, h);
+	if (bidx == ZDP_LB_NONE || bidx >= vip->n_backends) {
+		fp_refuse(w, pidx, m, pi, ZDP_DROP_NO_BACKEND);
+		return;
+	}
+	be = &vip->backends[bidx];
+	if (unlikely(be->flags & ZDP_BACKEND_F_HBONE)) {
+		fp_refuse(w, pidx, m, pi, ZDP_DROP_HBONE_REQUIRED);
+		return;
+	}
+	if (unlikely(be->flags & ZDP_BACKEND_F_LOOP)) {
+		fp_refuse(w, pidx, m, pi, ZDP_DROP_LOOP_PORT);
+		return;
+	}
+
+	/* Istio L4 authorization for the chosen destination workload. */
+	conn.src = pi->src;
+	conn.dst = be->addr;
+	conn.dst_port = be->port;
+	conn.src_id = NULL;	/* plaintext carries no identity */
+	zdp_policy_eval(s->policies, be->workload_idx, &conn, &pr);
+	for (uint32_t i = 0; i < pr.n_dry_run; i++)
+		if (pr.dry_run_ids[i] < ZDP_POLICY_STAT_MAX)
+			w->ctr->policy[pr.dry_run_ids[i]].dry_run_match++;
+	if (pr.policy_id < ZDP_POLICY_STAT_MAX) {
+		if (pr.verdict == ZDP_POLICY_DENY)
+			w->ctr->policy[pr.policy_id].deny++;
+		else
+			w->ctr->policy[pr.policy_id].allow++;
+	}
+	if (pr.verdict == ZDP_POLICY_DENY) {
+		fp_refuse(w, pidx, m, pi, ZDP_DROP_POLICY_DENY);
+		return;
+	}
+
+	if (zdp_route_lookup(s->routes, &be->addr, &nh) < 0 ||
+	    zdp_route_src_addr(s->routes, nh.port, &be->addr, &snat) < 0) {
+		fp_refuse(w, pidx, m, pi, ZDP_DROP_NO_ROUTE);
+		return;
+	}
+	memset(&tmpl, 0, sizeof(tmpl));
+	port = fp_pick_nat_port(w, s, &tmpl.rev, &be->addr, rte_cpu_to_be_16(be->port),
+				&snat, pi->l4_proto);
+	if (port < 0) {
+		fp_refuse(w, pidx, m, pi, ZDP_DROP_NAT_PORTS);
+		return;
+	}
+	tmpl.fwd = *fwd;
+	tmpl.snat_addr = snat;
+	tmpl.snat_port = (uint16_t)port;
+	tmpl.backend_addr = be->addr;
+	tmpl.backend_port = rte_cpu_to_be_16(be->port);
+	tmpl.backend_id = be->stat_id;
+	tmpl.route_id = (uint32_t)(vip - s->vips);
+	tmpl.in_port = pidx;
+	tmpl.out_port = nh.port;
+	rc = zdp_flow_insert(w->flows, &tmpl, w->now, &f);
+	if (rc == -EEXIST) {
+		uint8_t dir;
+		/* A retransmitted SYN in the same burst as the first one. */
+		f = zdp_flow_lookup(w->flows, fwd, &dir);
+		if (f == NULL) {
+			zdp_worker_drop(w, m, ZDP_DROP_FLOW_TABLE_FULL);
+			return;
+		}
+		fp_forward(w, s, m, pi, f, dir);
+		return;
+	}
+	if (rc < 0) {
+		fp_refuse(w, pidx, m, pi, ZDP_DROP_FLOW_TABLE_FULL);
+		return;
+	}
+	w->ctr->flows_created++;
+	if (pi->l4_proto == ZDP_IPPROTO_TCP)
+		w->ctr->flows_tcp_created++;
+	else
+		w->ctr->flows_udp_created++;
+	w->ctr->backend_picks[be->stat_id]++;
+	fp_forward(w, s, m, pi, f, ZDP_FLOW_DIR_FWD);
+}
+
+static inline unsigned
+fp_parse_flags(const struct rte_mbuf *m)
+{
+	unsigned f = 0;
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		f |= ZDP_PARSE_IP_CSUM_GOOD;
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		f |= ZDP_PARSE_L4_CSUM_GOOD;
+	return f;
+}
+
+/* Hand @m to the worker that owns its flow. True when it left this worker. */
+static inline bool
+fp_handoff(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
+	   const struct zdp_pkt_info *pi)
+{
+	struct zdp_runtime *rt = w->rt;
+	unsigned owner = zdp_runtime_owner(rt, zdp_symhash(&pi->src, &pi->dst, pi->sport,
+							   pi->dport, pi->l4_proto));
+
+	if (owner == w->idx)
+		return false;
+	m->hash.usr = (uint32_t)pidx << 16;
+	if (rte_ring_sp_enqueue(rt->handoff_ring[owner][w->idx], m) != 0) {
+		zdp_worker_drop(w, m, ZDP_DROP_HANDOFF_FULL);
+		return true;
+	}
+	w->ctr->handoff_out++;
+	return true;
+}
+
+void
+zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
+		struct rte_mbuf **pkts, uint16_t n, int handed_off)
+{
+	struct zdp_pkt_info pi[ZDP_BURST];
+	struct zdp_flow_key keys[ZDP_BURST];
+	const struct zdp_flow_key *kp[ZDP_BURST];
+	struct rte_mbuf *ip[ZDP_BURST];
+	struct zdp_flow *hits[ZDP_BURST];
+	uint8_t dirs[ZDP_BURST];
+	unsigned n_ip = 0;
+	uint64_t bytes = 0;
+
+	if (!handed_off) {
+		for (uint16_t i = 0; i < n; i++)
+			bytes += pkts[i]->pkt_len;
+		w->ctr->q[pidx].rx_packets += n;
+		w->ctr->q[pidx].rx_bytes += bytes;
+	}
+
+	/* Stage 1: parse and classify. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct zdp_pkt_info *p = &pi[n_ip];
+		int r;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) < 0) {
+			zdp_worker_drop(w, m, ZDP_DROP_NO_MBUF);
+			continue;
+		}
+		if (unlikely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+			     RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+			zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
+			continue;
+		}
+		r = zdp_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+				  fp_parse_flags(m), p);
+		if (unlikely(r != 0)) {
+			zdp_worker_drop(w, m, (enum zdp_drop_reason)r);
+			continue;
+		}
+		if (unlikely(p->kind == ZDP_PKT_ARP)) {
+			zdp_l3_arp_input(w, s, pidx, m, p);
+			continue;
+		}
+		if (w->rt->handoff && !handed_off && fp_handoff(w, pidx, m, p))
+			continue;
+		zdp_flow_key_from_pkt(&keys[n_ip], p);
+		kp[n_ip] = &keys[n_ip];
+		ip[n_ip++] = m;
+	}
+	if (n_ip == 0)
+		return;
+
+	/* Stage 2: staged lookup of the whole burst. */
+	zdp_flow_lookup_burst(w->flows, kp, n_ip, hits, dirs);
+
+	/* Stage 3: act. */
+	for (unsigned j = 0; j < n_ip; j++) {
+		struct rte_mbuf *m = ip[j];
+		struct zdp_pkt_info *p = &pi[j];
+		const struct zdp_vip *vip;
+
+		if (likely(hits[j] != NULL)) {
+			fp_forward(w, s, m, p, hits[j], dirs[j]);
+			continue;
+		}
+		if (p->l4_proto == ZDP_IPPROTO_TCP || p->l4_proto == ZDP_IPPROTO_UDP) {
+			vip = zdp_snapshot_vip_lookup(s, &p->dst, p->dport, p->l4_proto);
+			if (vip != NULL) {
+				fp_new_flow(w, s, pidx, m, p, vip, &keys[j]);
+				continue;
+			}
+		}
+		zdp_l3_local_input(w, s, pidx, m, p);
+	}
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * fault.c — loss, duplication and reordering injected on RX, for tests.
+ *
+ * This machine has no qdisc modules (no netem), so tests that must prove
+ * behaviour under loss ask zdp itself to misbehave: an ethdev RX callback on
+ * every (port, queue) runs on the worker that polls that queue, so its state
+ * is per queue and needs no locking. Enabled only by --fault-* options.
+ */
+#include <errno.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "worker.h"
+
+struct fault_queue {
+	struct zdp_fault_params p;
+	uint64_t state;			/* xorshift64* */
+	struct rte_mbuf *held;		/* packet held back for reordering */
+	struct zdp_worker *w;		/* for the drop counter */
+} __rte_cache_aligned;
+
+static inline uint32_t
+fault_rand_ppm(struct fault_queue *fq)
+{
+	uint64_t x = fq->state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	fq->state = x;
+	return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32) % 1000000u;
+}
+
+static uint16_t
+fault_rx_cb(uint16_t port_id, uint16_t queue, struct rte_mbuf *pkts[], uint16_t nb,
+	    uint16_t max, void *arg)
+{
+	struct fault_queue *fq = arg;
+	uint16_t i, out = 0;
+
+	(void)port_id;
+	(void)queue;
+	/* A packet held back last time goes out after this burst's first
+	 * packet (or alone if the burst is empty): reordered, not lost. */
+	for (i = 0; i < nb; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (fq->p.drop_ppm && fault_rand_ppm(fq) < fq->p.drop_ppm) {
+			fq->w->ctr->drops[ZDP_DROP_FAULT_INJECT]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (fq->p.reorder_ppm && fq->held == NULL &&
+		    fault_rand_ppm(fq) < fq->p.reorder_ppm) {
+			fq->held = m;
+			continue;
+		}
+		pkts[out++] = m;
+		if (fq->held && out < max) {
+			pkts[out++] = fq->held;
+			fq->held = NULL;
+		}
+		if (fq->p.dup_ppm && out < max && fault_rand_ppm(fq) < fq->p.dup_ppm) {
+			struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+			if (c != NULL)
+				pkts[out++] = c;
+		}
+	}
+	if (fq->held && out < max && nb == 0) {
+		pkts[out++] = fq->held;
+		fq->held = NULL;
+	}
+	return out;
+}
+
+int
+zdp_fault_install(struct zdp_runtime *rt)
+{
+	for (unsigned p = 0; p < rt->n_ports; p++)
+		for (unsigned q = 0; q < rt->n_workers; q++) {
+			struct fault_queue *fq = rte_zmalloc("zdp_fault", sizeof(*fq),
+							     RTE_CACHE_LINE_SIZE);
+			if (fq == NULL)
+				return -ENOMEM;
+			fq->p = rt->fault;
+			fq->state = rt->fault.seed * 0x9E3779B97F4A7C15ULL + p * 131 + q + 1;
+			fq->w = rt->workers[q];
+			if (rte_eth_add_rx_callback(rt->ports[p].port_id, (uint16_t)q,
+						    fault_rx_cb, fq) == NULL)
+				return -rte_errno;
+		}
+	RTE_LOG(WARNING, USER1, "fault injection ON: drop %u ppm, dup %u ppm, reorder %u ppm "
+		"(test option; never use in production)\n", rt->fault.drop_ppm,
+		rt->fault.dup_ppm, rt->fault.reorder_ppm);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * l3.h — what a worker does for the gateway's own addresses: ARP, Neighbour
+ * Discovery, ICMP echo, resets for refused TCP, and sending through a
+ * resolved next hop. Internal to dataplane/.
+ */
+#ifndef ZDP_L3_H
+#define ZDP_L3_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "parse.h"
+#include "snapshot.h"
+#include "worker.h"
+
+/* ARP packet received on @pidx: learn, answer requests for our addresses. */
+void zdp_l3_arp_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
+		      struct rte_mbuf *m, const struct zdp_pkt_info *pi);
+
+/* IP packet that is not part of a flow and not for a VIP:port: ND, echo to a
+ * gateway or VIP address, TCP to a local address (reset). Consumes @m. */
+void zdp_l3_local_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
+			struct rte_mbuf *m, const struct zdp_pkt_info *pi);
+
+/* Turn the TCP segment in @m into the RST that refuses it (RFC 9293
+ * §3.10.7.1 "If the state is CLOSED") and send it back to the L2 sender on
+ * @pidx. Consumes @m. */
+void zdp_l3_send_rst(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
+		     const struct zdp_pkt_info *pi);
+
+/* Send the IP packet in @m (Ethernet header present, L3 at offset 14) out of
+ * port index @pidx towards next hop @nh: fill the MACs and transmit, or park
+ * it on the neighbour entry while ARP/ND resolves. Consumes @m. */
+void zdp_l3_output(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
+		   const struct zdp_addr *nh, struct rte_mbuf *m);
+
+/* Neighbour callbacks and timers. */
+void zdp_l3_neigh_release(void *ctx, void *pkt, uint16_t port, const uint8_t *mac);
+void zdp_l3_timers(struct zdp_worker *w, const struct zdp_snapshot *s);
+
+#endif

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "port.h"
+
+#define PLOG(lvl, port, fmt, ...) \
+	RTE_LOG(lvl, USER1, "port %s: " fmt "\n", (port), ##__VA_ARGS__)
+
+/*
+ * A key made of the repeated 16-bit pattern 0x6d5a makes the Toeplitz hash
+ * invariant under swapping (src ip, src port) with (dst ip, dst port), so
+ * both directions of a connection land on the same queue — and the same
+ * worker (Woo & Park, "Scalable TCP Session Monitoring with Symmetric
+ * Receive-side Scaling", 2012).
+ */
+const uint8_t zdp_rss_symmetric_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+static bool
+is_pci_address(const char *dev)
+{
+	unsigned d, b, s, f;
+	char tail;
+
+	if (sscanf(dev, "%x:%x:%x.%x%c", &d, &b, &s, &f, &tail) == 4)
+		return true;
+	return sscanf(dev, "%x:%x.%x%c", &b, &s, &f, &tail) == 3;
+}
+
+/* Resolve @device to an ethdev port id, probing it first if it is a vdev. */
+static int
+port_find(const struct zdp_port_params *p, uint16_t *port_id)
+{
+	char name[128];
+	const char *comma;
+	size_t len;
+	int rc;
+
+	comma = strchr(p->device, ',');
+	len = comma ? (size_t)(comma - p->device) : strlen(p->device);
+	if (len == 0 || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, p->device, len);
+	name[len] = '\0';
+
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return 0;	/* already probed (PCI allow-list or --vdev) */
+	if (is_pci_address(name)) {
+		PLOG(ERR, p->name, "PCI device %s not available; pass it to EAL with -a %s "
+		     "and bind it to vfio-pci", name, name);
+		return -ENODEV;
+	}
+	rc = rte_dev_probe(p->device);
+	if (rc < 0) {
+		PLOG(ERR, p->name, "cannot probe %s: %s", p->device, rte_strerror(-rc));
+		return rc;
+	}
+	if (rte_eth_dev_get_port_by_name(name, port_id) != 0) {
+		PLOG(ERR, p->name, "probed %s but found no ethdev named %s", p->device, name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int
+zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxconf rxq;
+	struct rte_eth_txconf txq;
+	char pool_name[RTE_MEMPOOL_NAMESIZE];
+	uint16_t port_id, nb_rxd, nb_txd, q;
+	int rc, socket;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", p->name);
+	snprintf(out->device, sizeof(out->device), "%s", p->device);
+
+	rc = port_find(p, &port_id);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_dev_info_get(port_id, &info);
+	if (rc < 0) {
+		PLOG(ERR, p->name, "dev_info: %s", rte_strerror(-rc));
+		return rc;
+	}
+	if (p->n_queues > info.max_rx_queues || p->n_queues > info.max_tx_queues) {
+		PLOG(ERR, p->name, "%u workers need %u queue pairs; device has rx %u tx %u",
+		     p->n_queues, p->n_queues, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	socket = rte_eth_dev_socket_id(port_id);
+	if (socket < 0)
+		socket = 0;
+
+	memset(&conf, 0, sizeof(conf));
+	if (p->n_queues > 1 && info.flow_type_rss_offloads) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)zdp_rss_symmetric_key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(zdp_rss_symmetric_key);
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		out->rss = true;
+		out->rss_symmetric = info.hash_key_size == sizeof(zdp_rss_symmetric_key);
+		if (!out->rss_symmetric)
+			PLOG(WARNING, p->name, "RSS key size %u != 40: RSS is not symmetric; "
+			     "workers hand packets to their owner in software", info.hash_key_size);
+	} else if (p->n_queues > 1) {
+		PLOG(WARNING, p->name, "device has no RSS: workers hand packets to their "
+		     "owner in software (see zdp_handoff counters)");
+	}
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM) {
+		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
+		out->rx_l4_cksum = (info.rx_offload_capa &
+			(RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM)) ==
+			(RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		out->tx_ip_cksum = true;
+	}
+	if ((info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ==
+	    (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+		out->tx_l4_cksum = true;
+	}
+
+	rc = rte_eth_dev_configure(port_id, p->n_queues, p->n_queues, &conf);
+	if (rc < 0) {
+		PLOG(ERR, p->name, "configure: %s", rte_strerror(-rc));
+		return rc;
+	}
+	nb_rxd = p->rx_desc ? p->rx_desc : 1024;
+	nb_txd = p->tx_desc ? p->tx_desc : 1024;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+	if (rc < 0) {
+		PLOG(ERR, p->name, "descriptors: %s", rte_strerror(-rc));
+		return rc;
+	}
+
+	snprintf(pool_name, sizeof(pool_name), "zdp_mb_%u", port_id);
+	out->pool = rte_pktmbuf_pool_create(pool_name, p->mbufs, p->mbuf_cache, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (out->pool == NULL) {
+		PLOG(ERR, p->name, "mbuf pool of %u on socket %d: %s", p->mbufs, socket,
+		     rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+
+	rxq = info.default_rxconf;
+	rxq.offloads = conf.rxmode.offloads;
+	txq = info.default_txconf;
+	txq.offloads = conf.txmode.offloads;
+	for (q = 0; q < p->n_queues; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd, socket, &rxq, out->pool);
+		if (rc < 0) {
+			PLOG(ERR, p->name, "rx queue %u: %s", q, rte_strerror(-rc));
+			goto err_pool;
+		}
+		rc = rte_eth_tx_queue_setup(port_id, q, nb_txd, socket, &txq);
+		if (rc < 0) {
+			PLOG(ERR, p->name, "tx queue %u: %s", q, rte_strerror(-rc));
+			goto err_pool;
+		}
+	}
+	if (p->mtu) {
+		rc = rte_eth_dev_set_mtu(port_id, p->mtu);
+		if (rc < 0 && rc != -ENOTSUP) {
+			PLOG(ERR, p->name, "MTU %u: %s", p->mtu, rte_strerror(-rc));
+			goto err_pool;
+		}
+	}
+	rc = rte_eth_dev_start(port_id);
+	if (rc < 0) {
+		PLOG(ERR, p->name, "start: %s", rte_strerror(-rc));
+		goto err_pool;
+	}
+	rc = rte_eth_promiscuous_disable(port_id);
+	if (rc < 0 && rc != -ENOTSUP)
+		PLOG(WARNING, p->name, "cannot disable promiscuous mode: %s", rte_strerror(-rc));
+	rte_eth_macaddr_get(port_id, &out->mac);
+	rte_eth_dev_get_mtu(port_id, &out->mtu);
+
+	out->port_id = port_id;
+	out->socket = socket;
+	out->n_queues = p->n_queues;
+	PLOG(INFO, p->name, "%s: ethdev %u on socket %d, %u queue pair(s), mtu %u, "
+	     "mac " RTE_ETHER_ADDR_PRT_FMT ", rss %s, rx-l4-csum %s, tx-csum %s",
+	     p->device, port_id, socket, p->n_queues, out->mtu,
+	     RTE_ETHER_ADDR_BYTES(&out->mac),
+	     out->rss ? (out->rss_symmetric ? "symmetric" : "asymmetric") : "none",
+	     out->rx_l4_cksum ? "yes" : "no", out->tx_l4_cksum ? "yes" : "no");
+	return 0;
+
+err_pool:
+	rte_mempool_free(out->pool);
+	out->pool = NULL;
+	return rc;
+}
+
+void
+zdp_port_close(struct zdp_port *port)
+{
+	if (port == NULL || port->pool == NULL)
+		return;
+	rte_eth_dev_stop(port->port_id);
+	rte_eth_dev_close(port->port_id);
+	rte_mempool_free(port->pool);
+	port->pool = NULL;
+}

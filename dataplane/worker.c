@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * worker.c — the burst loop of a worker lcore (DESIGN.md "Threads").
+ *
+ *   for (;;) {
+ *     now  = rdtsc
+ *     snap = load-acquire(rt->snap)        one snapshot for the whole loop
+ *     for each port: rx_burst(queue = my index) -> fastpath
+ *     hand-off rings from other workers   -> fastpath
+ *     housekeeping (flow ageing, neighbour timers), bounded
+ *     flush TX buffers
+ *     rcu quiescent                        after this, snap may be freed
+ *   }
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "fastpath.h"
+#include "worker.h"
+
+struct zdp_worker *
+zdp_worker_create(struct zdp_runtime *rt, unsigned idx, unsigned lcore, int socket)
+{
+	struct zdp_worker *w;
+
+	w = rte_zmalloc_socket("zdp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		return NULL;
+	w->ctr = rte_zmalloc_socket("zdp_counters", sizeof(*w->ctr), RTE_CACHE_LINE_SIZE,
+				    socket);
+	if (w->ctr == NULL) {
+		rte_free(w);
+		return NULL;
+	}
+	w->idx = idx;
+	w->lcore = lcore;
+	w->socket = socket;
+	w->rt = rt;
+	w->rng = 0x9e3779b9u ^ (idx * 0x85ebca6bu) ^ (uint32_t)rte_rdtsc();
+	if (w->rng == 0)
+		w->rng = 1;
+	return w;
+}
+
+void
+zdp_worker_destroy(struct zdp_worker *w)
+{
+	if (w == NULL)
+		return;
+	zdp_fastpath_worker_fini(w);
+	rte_free(w->ctr);
+	rte_free(w);
+}
+
+void
+zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx)
+{
+	struct zdp_txbuf *tb = &w->tx[pidx];
+	const struct zdp_port *port = &w->rt->ports[pidx];
+	uint16_t sent, i;
+	uint64_t bytes = 0;
+
+	if (tb->n == 0)
+		return;
+	for (i = 0; i < tb->n; i++)
+		bytes += tb->pkts[i]->pkt_len;
+	sent = rte_eth_tx_burst(port->port_id, (uint16_t)w->idx, tb->pkts, tb->n);
+	if (unlikely(sent < tb->n)) {
+		for (i = sent; i < tb->n; i++) {
+			bytes -= tb->pkts[i]->pkt_len;
+			rte_pktmbuf_free(tb->pkts[i]);
+		}
+		w->ctr->drops[ZDP_DROP_TX_FULL] += (uint64_t)(tb->n - sent);
+		w->ctr->q[pidx].tx_dropped += (uint64_t)(tb->n - sent);
+	}
+	w->ctr->q[pidx].tx_packets += sent;
+	w->ctr->q[pidx].tx_bytes += bytes;
+	tb->n = 0;
+}
+
+/* Drain what other workers handed to us. Each mbuf carries its RX port index
+ * in m->port (the ethdev port id), mapped back to a port index here. */
+static unsigned
+worker_handoff_poll(struct zdp_worker *w, const struct zdp_snapshot *s)
+{
+	struct zdp_runtime *rt = w->rt;
+	struct rte_mbuf *pkts[ZDP_BURST];
+	unsigned total = 0;
+
+	for (unsigned src = 0; src < rt->n_workers; src++) {
+		struct rte_ring *r = rt->handoff_ring[w->idx][src];
+		unsigned n, i, j;
+
+		if (r == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(r, (void **)pkts, ZDP_BURST, NULL);
+		if (n == 0)
+			continue;
+		w->ctr->handoff_in += n;
+		total += n;
+		/* Group consecutive packets from the same port into one call. */
+		for (i = 0; i < n; i = j) {
+			uint16_t pidx = pkts[i]->hash.usr >> 16;
+			for (j = i + 1; j < n && (pkts[j]->hash.usr >> 16) == pidx; j++)
+				;
+			zdp_fastpath_rx(w, s, pidx, &pkts[i], (uint16_t)(j - i), 1);
+		}
+	}
+	return total;
+}
+
+int
+zdp_worker_main(void *arg)
+{
+	struct zdp_worker *w = arg;
+	struct zdp_runtime *rt = w->rt;
+	struct rte_mbuf *pkts[ZDP_BURST];
+	uint64_t t_prev;
+
+	w->init_rc = zdp_fastpath_worker_init(w);
+	if (w->init_rc < 0) {
+		RTE_LOG(ERR, USER1, "worker %u: cannot allocate its tables: %s\n", w->idx,
+			strerror(-w->init_rc));
+		return w->init_rc;
+	}
+	rte_rcu_qsbr_thread_register(rt->qsbr, w->idx);
+	rte_rcu_qsbr_thread_online(rt->qsbr, w->idx);
+
+	t_prev = rte_rdtsc();
+	while (!rt->stop) {
+		const struct zdp_snapshot *s;
+		unsigned work = 0;
+		uint64_t t_now;
+
+		w->now = t_prev;
+		s = __atomic_load_n(&rt->snap, __ATOMIC_ACQUIRE);
+		for (unsigned p = 0; p < rt->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(rt->ports[p].port_id, (uint16_t)w->idx,
+						      pkts, ZDP_BURST);
+			if (n == 0)
+				continue;
+			work += n;
+			zdp_fastpath_rx(w, s, (uint16_t)p, pkts, n, 0);
+		}
+		if (rt->handoff)
+			work += worker_handoff_poll(w, s);
+		if (w->now >= w->next_housekeeping) {
+			zdp_fastpath_housekeeping(w, s);
+			/* ~10 kHz: expiry and neighbour timers need no more. */
+			w->next_housekeeping = w->now + rt->tsc_hz / 10000;
+		}
+		for (unsigned p = 0; p < rt->n_ports; p++)
+			zdp_worker_tx_flush(w, p);
+		w->ctr->snapshot_generation = s ? s->generation : 0;
+		/* Past this point we hold no reference into s. */
+		rte_rcu_qsbr_quiescent(rt->qsbr, w->idx);
+
+		t_now = rte_rdtsc();
+		w->ctr->loops++;
+		if (work) {
+			w->ctr->busy_cycles += t_now - t_prev;
+		} else {
+			w->ctr->idle_cycles += t_now - t_prev;
+			w->ctr->idle_polls++;
+		}
+		t_prev = t_now;
+	}
+
+	for (unsigned p = 0; p < rt->n_ports; p++)
+		zdp_worker_tx_flush(w, p);
+	rte_rcu_qsbr_thread_offline(rt->qsbr, w->idx);
+	rte_rcu_qsbr_thread_unregister(rt->qsbr, w->idx);
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * worker.h — the runtime shared read-only by workers, and each worker's
+ * private context.
+ *
+ * struct zdp_runtime is written by mgmt before workers launch; afterwards
+ * workers only read it, except `snap`, which mgmt replaces under RCU, and
+ * `stop`, which mgmt sets once at shutdown. Everything in struct zdp_worker
+ * belongs to exactly one worker lcore.
+ */
+#ifndef ZDP_WORKER_H
+#define ZDP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "counters.h"
+#include "port.h"
+#include "snapshot.h"
+
+#define ZDP_BURST	32
+#define ZDP_RETA_SIZE	128
+#define ZDP_HANDOFF_RING_SIZE	1024
+
+struct rte_rcu_qsbr;
+struct rte_ring;
+struct zdp_flow_table;
+struct zdp_neigh_table;
+
+/* Test-only fault injection on RX (see fault.c); all zero in production. */
+struct zdp_fault_params {
+	unsigned drop_ppm;	/* drop this many packets per million */
+	unsigned dup_ppm;	/* duplicate */
+	unsigned reorder_ppm;	/* hold back one packet behind its successor */
+	uint64_t seed;
+};
+
+struct zdp_worker_params {
+	unsigned flows;		/* flow table capacity */
+	unsigned neigh_entries;
+};
+
+struct zdp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[ZDP_BURST];
+};
+
+struct zdp_runtime {
+	struct zdp_port ports[ZDP_MAX_PORTS];
+	unsigned n_ports;
+	unsigned n_workers;
+	struct zdp_worker *workers[ZDP_MAX_WORKERS];
+	struct rte_rcu_qsbr *qsbr;
+	struct zdp_snapshot *snap;	/* RCU-protected; load with __ATOMIC_ACQUIRE */
+	volatile bool stop;
+	uint64_t tsc_hz;
+	/* Symmetric-hash owner of a flow: reta[softrss & (ZDP_RETA_SIZE-1)]. */
+	uint8_t reta[ZDP_RETA_SIZE];
+	bool handoff;			/* software hand-off between workers in use */
+	/* handoff_ring[dst][src]: single producer (src), single consumer (dst). */
+	struct rte_ring *handoff_ring[ZDP_MAX_WORKERS][ZDP_MAX_WORKERS];
+	struct zdp_worker_params wp;
+	struct zdp_fault_params fault;
+	volatile bool workers_ready;	/* every worker finished its init */
+};
+
+struct zdp_worker {
+	unsigned idx;			/* 0..n_workers-1; also its queue id */
+	unsigned lcore;
+	int socket;
+	struct zdp_runtime *rt;
+	struct zdp_core_counters *ctr;
+	struct zdp_flow_table *flows;
+	struct zdp_neigh_table *neigh;
+	uint64_t now;			/* TSC at the top of this loop iteration */
+	uint64_t next_housekeeping;
+	uint32_t rng;			/* xorshift state for NAT port probing */
+	int init_rc;			/* result of the worker's own init */
+	struct zdp_txbuf tx[ZDP_MAX_PORTS];
+} __rte_cache_aligned;
+
+/* Allocate worker @idx's private state on @socket. Returns NULL on ENOMEM. */
+struct zdp_worker *zdp_worker_create(struct zdp_runtime *rt, unsigned idx,
+				     unsigned lcore, int socket);
+void zdp_worker_destroy(struct zdp_worker *w);
+/* lcore entry point (rte_eal_remote_launch); arg is struct zdp_worker *. */
+int zdp_worker_main(void *arg);
+
+/* Send what port @pidx's TX buffer holds; what the queue refuses is freed
+ * and counted as TX_FULL. */
+void zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx);
+
+/* Queue @m for transmission on port index @pidx; flushes when full. */
+static inline void
+zdp_worker_tx(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	struct zdp_txbuf *tb = &w->tx[pidx];
+
+	tb->pkts[tb->n++] = m;
+	if (unlikely(tb->n == ZDP_BURST))
+		zdp_worker_tx_flush(w, pidx);
+}
+
+static inline void
+zdp_worker_drop(struct zdp_worker *w, struct rte_mbuf *m, enum zdp_drop_reason r)
+{
+	w->ctr->drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Owner worker of a flow given the symmetric hash of its 5-tuple. */
+static inline unsigned
+zdp_runtime_owner(const struct zdp_runtime *rt, uint32_t symhash)
+{
+	return rt->reta[symhash & (ZDP_RETA_SIZE - 1)];
+}
+
+/* Installs the RX fault-injection callbacks on every port queue (tests). */
+int zdp_fault_install(struct zdp_runtime *rt);
+
+#endif /* ZDP_WORKER_H */
