@@ -293,41 +293,34 @@ parse_ip6(const uint8_t *p, const uint8_t *l3, const uint8_t *end,
 		case NH_HOPOPTS:
 		case NH_DSTOPTS:
 		case NH_ROUTING:
-			/* Hop-by-hop only right after the IPv6 header (§4.1). */
-			if (nh == NH_HOPOPTS && i != 0)
-				return ZDP_DROP_IP6_EXTHDR;
-			if (l3end - q < 8)
-				return ZDP_DROP_IP6_EXTHDR;
-			hl = ((uint32_t)q[1] + 1) * 8;
-			if (hl > (uint32_t)(l3end - q))
-				return ZDP_DROP_IP6_EXTHDR;
-			/* Routing header with segments left: we would have to
-			 * act as its endpoint (§4.4); type 0 is deprecated
-			 * anyway (RFC 5095). Segments left 0: ignore. */
-			if (nh == NH_ROUTING && q[3] != 0)
-				return ZDP_DROP_IP6_EXTHDR;
-			break;
 		case NH_FRAGMENT:
-			if (l3end - q < 8)
-				return ZDP_DROP_IP6_EXTHDR;
+		case NH_AH:
+			break;
+		default:	/* ESP, no next header, ICMPv4-in-v6, others */
+			return ZDP_DROP_L4_PROTO;
+		}
+		/* Hop-by-hop only right after the IPv6 header (§4.1). */
+		if (i >= ZDP_PARSE_MAX_EXT_HDRS || (nh == NH_HOPOPTS && i != 0))
+			return ZDP_DROP_IP6_EXTHDR;
+		if (l3end - q < 8)	/* every ext header is >= 8 bytes */
+			return ZDP_DROP_IP6_EXTHDR;
+		if (nh == NH_FRAGMENT) {
 			/* offset (13 bits) | res (2) | M: an atomic fragment
 			 * (all zero, RFC 6946 §4) is processed as unfragmented. */
 			if (rd16(q + 2) & 0xfff9)
 				return ZDP_DROP_FRAGMENT;
 			hl = 8;
-			break;
-		case NH_AH:
-			if (l3end - q < 8)
-				return ZDP_DROP_IP6_EXTHDR;
-			hl = ((uint32_t)q[1] + 2) * 4;	/* RFC 4302 §2.2 */
+		} else {
+			hl = nh == NH_AH ? ((uint32_t)q[1] + 2) * 4	/* RFC 4302 §2.2 */
+					 : ((uint32_t)q[1] + 1) * 8;
 			if (hl > (uint32_t)(l3end - q))
 				return ZDP_DROP_IP6_EXTHDR;
-			break;
-		default:	/* ESP, no next header, ICMPv4-in-v6, others */
-			return ZDP_DROP_L4_PROTO;
+			/* Routing header with segments left: we would have to
+			 * act as its endpoint (§4.4); type 0 is deprecated
+			 * anyway (RFC 5095). Segments left 0: ignore it. */
+			if (nh == NH_ROUTING && q[3] != 0)
+				return ZDP_DROP_IP6_EXTHDR;
 		}
-		if (i + 1 >= ZDP_PARSE_MAX_EXT_HDRS)
-			return ZDP_DROP_IP6_EXTHDR;
 		nh = q[0];
 		q += hl;
 	}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_nat.c — incremental checksum rewrite vs. from-scratch recomputation
+ * (tests/unit/pkt_build.h, written independently of nat.c/parse.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "nat.h"
+#include "parse.h"
+#include "pkt_build.h"
+#include "zdp_test.h"
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(void)
+{
+	/* xorshift64*: fixed seed, reproducible */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static void
+rnd_addr(struct zdp_addr *a, uint8_t family)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	for (int i = 0; i < (family == ZDP_AF_INET ? 4 : 16); i++)
+		a->a[i] = (uint8_t)rnd();
+	/* keep the parser happy: no martian sources */
+	a->a[0] = family == ZDP_AF_INET ? (uint8_t)(1 + rnd() % 120) : 0x20;
+}
+
+/* Write addresses into a built packet and refresh every checksum. */
+static void
+set_addrs(struct tb_pkt *k, const struct zdp_addr *s, const struct zdp_addr *d)
+{
+	uint8_t *l3 = k->b + k->l3;
+
+	if (s->family == ZDP_AF_INET) {
+		memcpy(l3 + 12, s->a, 4);
+		memcpy(l3 + 16, d->a, 4);
+	} else {
+		memcpy(l3 + 8, s->a, 16);
+		memcpy(l3 + 24, d->a, 16);
+	}
+	k->src = *s;
+	k->dst = *d;
+}
+
+static void
+fix_all(struct tb_pkt *k, uint8_t proto)
+{
+	if ((k->b[k->l3] >> 4) == 4)
+		tb_fix_ip4(k);
+	tb_fix_l4(k, proto);
+}
+
+static void
+test_rfc1624_example(void)
+{
+	/* RFC 1624 §4: HC 0xdd2f, m 0x5555 -> m' 0x3285 gives HC' 0x0000. */
+	const uint8_t hc[2] = { 0xdd, 0x2f }, m[2] = { 0x55, 0x55 }, m2[2] = { 0x32, 0x85 };
+	uint16_t c, r;
+
+	memcpy(&c, hc, 2);
+	r = zdp_cksum_adjust(c, m, m2, 2);
+	ZDP_CHECK_EQ(ntohs(r), 0x0000);
+}
+
+static void
+test_random_rewrites(void)
+{
+	static const uint8_t protos[] = { 6, 17, 1 };
+	unsigned fails = 0;
+
+	for (int it = 0; it < 20000 && fails < 5; it++) {
+		uint8_t family = (rnd() & 1) ? ZDP_AF_INET : ZDP_AF_INET6;
+		uint8_t proto = protos[rnd() % 3];
+		struct tb_spec s = { 0 };
+		struct tb_pkt k, want;
+		struct zdp_pkt_info pi;
+		struct zdp_addr osrc, odst, nsrc, ndst;
+		uint16_t nsport = 0, ndport = 0;
+		int use_src = rnd() & 1, use_dst = rnd() & 1;
+		int r;
+
+		if (proto == 1 && family == ZDP_AF_INET6)
+			proto = 58;
+		s.family = family == ZDP_AF_INET ? 4 : 6;
+		s.proto = proto;
+		s.payload = (uint16_t)(rnd() % 300);	/* odd and even */
+		s.ntags = (uint8_t)(rnd() % 4 == 0);
+		s.udp_csum_zero = proto == 17 && family == ZDP_AF_INET && rnd() % 4 == 0;
+		s.icmp_type = proto == 1 ? ((rnd() & 1) ? 8 : 0)
+			    : proto == 58 ? ((rnd() & 1) ? 128 : 129) : 0;
+		if (proto == 6)
+			s.tcp_opts_len = (uint8_t)(4 * (rnd() % 4));
+		s.sport = (uint16_t)(1 + rnd() % 65535);
+		s.dport = (uint16_t)(1 + rnd() % 65535);
+		ZDP_REQUIRE(tb_build(&s, &k) == 0);
+		for (uint32_t i = k.pay; i < k.l3 + (uint32_t)k.l3_len; i++)
+			k.b[i] = (uint8_t)rnd();
+		rnd_addr(&osrc, family);
+		rnd_addr(&odst, family);
+		set_addrs(&k, &osrc, &odst);
+		if (proto == 1 || proto == 58)
+			tb_put16(k.b + k.l4 + 4, (uint16_t)rnd());
+		if (!s.udp_csum_zero)
+			fix_all(&k, proto);
+		else
+			tb_fix_ip4(&k);
+		ZDP_CASE("random packet parses");
+		r = zdp_pkt_parse(k.b, k.len, 0, &pi);
+		if (r) {
+			ZDP_FAIL_("it %d: parse %d", it, r);
+			fails++;
+			continue;
+		}
+
+		rnd_addr(&nsrc, family);
+		rnd_addr(&ndst, family);
+		if (rnd() & 1)
+			nsport = (uint16_t)(1 + rnd() % 65535);
+		if (rnd() & 1)
+			ndport = (uint16_t)(1 + rnd() % 65535);
+
+		/* expected: set fields, recompute from scratch */
+		want = k;
+		set_addrs(&want, use_src ? &nsrc : &osrc, use_dst ? &ndst : &odst);
+		if (proto == 6 || proto == 17) {
+			if (nsport)
+				memcpy(want.b + want.l4, &nsport, 2);
+			if (ndport)
+				memcpy(want.b + want.l4 + 2, &ndport, 2);
+		} else if (nsport) {
+			memcpy(want.b + want.l4 + 4, &nsport, 2);
+		}
+		if (s.udp_csum_zero)
+			tb_fix_ip4(&want);
+		else
+			fix_all(&want, proto);
+
+		ZDP_CHECK_EQ(zdp_nat_rewrite(k.b, &pi, use_src ? &nsrc : NULL, nsport,
+					     use_dst ? &ndst : NULL, ndport), 0);
+		ZDP_CASE("incremental == from scratch");
+		if (memcmp(k.b, want.b, k.len) != 0) {
+			ZDP_FAIL_("it %d fam %u proto %u pay %u csum0 %u: frames differ",
+				  it, family, proto, s.payload, s.udp_csum_zero);
+			fails++;
+			continue;
+		}
+		ZDP_CASE("rewritten packet still parses");
+		ZDP_CHECK_EQ(zdp_pkt_parse(k.b, k.len, 0, &pi), 0);
+		if (s.udp_csum_zero)
+			ZDP_CHECK_EQ(tb_get16(k.b + k.l4 + 6), 0);
+	}
+	ZDP_CASE(NULL);
+}
+
+/* A UDP checksum that comes out as 0 must be sent as 0xffff (RFC 768). */
+static void
+test_udp_zero_becomes_ffff(void)
+{
+	int found = 0;
+
+	for (uint32_t p = 1; p < 65536 && !found; p++) {
+		struct tb_spec s = { .family = 4, .proto = 17, .payload = 2 };
+		struct tb_pkt k;
+		struct zdp_pkt_info pi;
+		uint16_t np = htons((uint16_t)p);
+
+		ZDP_REQUIRE(tb_build(&s, &k) == 0);
+		ZDP_REQUIRE(zdp_pkt_parse(k.b, k.len, 0, &pi) == 0);
+		zdp_nat_rewrite(k.b, &pi, NULL, np, NULL, 0);
+		/* Recompute the raw value to see whether this port hits 0. */
+		struct tb_pkt t = k;
+		uint32_t l4len = 8 + 2;
+
+		tb_put16(t.b + t.l4 + 6, 0);
+		if (tb_fin(tb_sum(t.b + t.l4, l4len, tb_pseudo(&t, 17, l4len))) == 0) {
+			found = 1;
+			ZDP_CHECK_EQ(tb_get16(k.b + k.l4 + 6), 0xffff);
+			ZDP_CHECK_EQ(zdp_pkt_parse(k.b, k.len, 0, &pi), 0);
+		}
+	}
+	ZDP_CHECK(found);
+}
+
+static void
+test_ttl_dec(void)
+{
+	for (int it = 0; it < 2000; it++) {
+		uint8_t ttl = (uint8_t)(1 + rnd() % 255);
+		struct tb_spec s = { .family = (rnd() & 1) ? 4 : 6, .proto = 17,
+				     .payload = (uint16_t)(rnd() % 50), .ttl = ttl };
+		struct tb_pkt k, want;
+		struct zdp_pkt_info pi;
+
+		if (s.family == 4 && (rnd() & 1)) {
+			static const uint8_t ts[8] = { 68, 8, 5, 0 };
+			memcpy(s.opts, ts, 8);
+			s.opts_len = 8;
+		}
+		ZDP_REQUIRE(tb_build(&s, &k) == 0);
+		ZDP_REQUIRE(zdp_pkt_parse(k.b, k.len, 0, &pi) == 0);
+		want = k;
+		if (ttl <= 1) {
+			ZDP_CASE("ttl 1");
+			ZDP_CHECK_EQ(zdp_nat_ttl_dec(k.b, &pi), -ETIMEDOUT);
+		} else {
+			ZDP_CASE("ttl dec");
+			want.b[want.l3 + (s.family == 4 ? 8 : 7)] = (uint8_t)(ttl - 1);
+			if (s.family == 4)
+				tb_fix_ip4(&want);
+			ZDP_CHECK_EQ(zdp_nat_ttl_dec(k.b, &pi), 0);
+		}
+		ZDP_CHECK(memcmp(k.b, want.b, k.len) == 0);
+	}
+	ZDP_CASE(NULL);
+}
+
+static void
+test_rewrite_errors(void)
+{
+	struct tb_spec s4 = { .family = 4, .proto = 6 };
+	struct tb_spec arp = { .family = 0, .ethertype = 0x0806 };
+	struct tb_pkt k, orig;
+	struct zdp_pkt_info pi;
+	struct zdp_addr v6;
+
+	zdp_addr_parse("2001:2::5", &v6);
+	ZDP_REQUIRE(tb_build(&s4, &k) == 0);
+	ZDP_REQUIRE(zdp_pkt_parse(k.b, k.len, 0, &pi) == 0);
+	orig = k;
+	ZDP_CASE("family mismatch");
+	ZDP_CHECK_EQ(zdp_nat_rewrite(k.b, &pi, &v6, 0, NULL, 0), -EINVAL);
+	ZDP_CHECK_EQ(zdp_nat_rewrite(k.b, &pi, NULL, htons(5), &v6, 0), -EINVAL);
+	ZDP_CHECK(memcmp(k.b, orig.b, k.len) == 0);
+	ZDP_CASE("arp");
+	ZDP_REQUIRE(tb_build(&arp, &k) == 0);
+	ZDP_REQUIRE(zdp_pkt_parse(k.b, k.len, 0, &pi) == 0);
+	ZDP_CHECK_EQ(zdp_nat_rewrite(k.b, &pi, NULL, htons(5), NULL, 0), -EINVAL);
+	ZDP_CHECK_EQ(zdp_nat_ttl_dec(k.b, &pi), -EINVAL);
+	ZDP_CASE(NULL);
+}
+
+static const struct zdp_test tests[] = {
+	ZDP_TEST_ENTRY(test_rfc1624_example),
+	ZDP_TEST_ENTRY(test_random_rewrites),
+	ZDP_TEST_ENTRY(test_udp_zero_becomes_ffff),
+	ZDP_TEST_ENTRY(test_ttl_dec),
+	ZDP_TEST_ENTRY(test_rewrite_errors),
+	{ 0 },
+};
+
+int
+main(void)
+{
+	return zdp_test_main(tests);
+}
