@@ -302,9 +302,14 @@ policy_matches(const struct zdp_policy_set *ps, const struct zdp_pol_policy *p,
 {
 	uint32_t r, c, m;
 
+	if (p->has_ports && !any_port(ps, p->ports, x->port))
+		return false;
 	for (r = 0; r < p->rules.n; r++) {
 		const struct zdp_pol_rule *rule = &ps->rules[p->rules.off + r];
 		bool rule_match = true;
+
+		if (rule->has_ports && !any_port(ps, rule->ports, x->port))
+			continue;
 
 		for (c = 0; c < rule->clauses.n && rule_match; c++) {
 			const struct zdp_pol_clause *cl =

@@ -200,7 +200,13 @@ struct zdp_pol_sa {
 };
 
 struct zdp_pol_rule {
-	struct zdp_pol_span clauses;	/* empty rule list entry: matches all */
+	struct zdp_pol_span clauses;	/* no clauses: matches all */
+	/* Pre-filter: when has_ports, the rule can only match a destination
+	 * port in ports[] (sorted; empty = never matches). Derived from one
+	 * clause whose every live match lists destination ports, so most
+	 * rules are rejected without walking clauses and matches. */
+	struct zdp_pol_span ports;
+	uint32_t has_ports;
 };
 
 struct zdp_pol_clause {
@@ -210,6 +216,10 @@ struct zdp_pol_clause {
 struct zdp_pol_policy {
 	uint32_t id;
 	struct zdp_pol_span rules;	/* no rules: never matches */
+	/* Pre-filter: when has_ports, the union of the rules' port filters
+	 * (every rule has one), checked before any rule is looked at. */
+	struct zdp_pol_span ports;
+	uint32_t has_ports;
 	uint8_t action;		/* enum zdp_policy_verdict */
 	uint8_t dry_run;
 	uint8_t scope;

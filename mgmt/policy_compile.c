@@ -466,6 +466,88 @@ add_match(struct builder *b, const struct zdp_cfg_policy *pol,
 	return 0;
 }
 
+/*
+ * Port pre-filter of rule @ri (see struct zdp_pol_rule). A clause holds
+ * only if one of its matches does, and a live match with a port list holds
+ * only for those ports; so the union of such a clause's port lists bounds
+ * the rule. A clause with no matches, or with a live match without a port
+ * list, bounds nothing. A clause of only empty matches never holds: its
+ * bound is the empty set. The first bounding clause is used.
+ */
+static int
+rule_port_filter(struct builder *b, size_t ri)
+{
+	struct zdp_pol_rule rule = ((struct zdp_pol_rule *)b->rules.p)[ri];
+	uint32_t c, m, n;
+
+	for (c = 0; c < rule.clauses.n; c++) {
+		struct zdp_pol_clause cl =
+			((struct zdp_pol_clause *)b->clauses.p)[rule.clauses.off + c];
+		const struct zdp_pol_match *mt =
+			(struct zdp_pol_match *)b->matches.p + cl.matches.off;
+		bool bounded = cl.matches.n != 0;
+		uint16_t *tmp;
+		int rc;
+
+		for (m = 0, n = 0; m < cl.matches.n && bounded; m++) {
+			if (mt[m].fields == 0)
+				continue;	/* never matches */
+			if (!(mt[m].fields & ZDP_PM_PORT))
+				bounded = false;
+			else
+				n += mt[m].port.n;
+		}
+		if (!bounded)
+			continue;
+		tmp = malloc((n + 1) * sizeof(*tmp));
+		if (!tmp)
+			return -ENOMEM;
+		for (m = 0, n = 0; m < cl.matches.n; m++) {
+			if (mt[m].fields == 0)
+				continue;
+			memcpy(tmp + n, (uint16_t *)b->ports.p + mt[m].port.off,
+			       mt[m].port.n * sizeof(*tmp));
+			n += mt[m].port.n;
+		}
+		rule.has_ports = 1;
+		rc = add_ports(b, tmp, n, &rule.ports);
+		free(tmp);
+		if (rc)
+			return rc;
+		((struct zdp_pol_rule *)b->rules.p)[ri] = rule;
+		return 0;
+	}
+	return 0;
+}
+
+/* Policy pre-filter: the union of its rules' filters, when all have one. */
+static int
+policy_port_filter(struct builder *b, struct zdp_pol_policy *p)
+{
+	const struct zdp_pol_rule *rules = (struct zdp_pol_rule *)b->rules.p + p->rules.off;
+	uint16_t *tmp;
+	uint32_t r, n = 0;
+	int rc;
+
+	for (r = 0; r < p->rules.n; r++) {
+		if (!rules[r].has_ports)
+			return 0;
+		n += rules[r].ports.n;
+	}
+	tmp = malloc((n + 1) * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	for (r = 0, n = 0; r < p->rules.n; r++) {
+		memcpy(tmp + n, (uint16_t *)b->ports.p + rules[r].ports.off,
+		       rules[r].ports.n * sizeof(*tmp));
+		n += rules[r].ports.n;
+	}
+	p->has_ports = 1;
+	rc = add_ports(b, tmp, n, &p->ports);
+	free(tmp);
+	return rc;
+}
+
 /* Flatten the rules of @pol; fills p->rules. */
 static int
 add_rules(struct builder *b, const struct zdp_cfg_policy *pol,
@@ -512,8 +594,11 @@ add_rules(struct builder *b, const struct zdp_cfg_policy *pol,
 					return rc;
 			}
 		}
+		rc = rule_port_filter(b, (size_t)roff + r);
+		if (rc)
+			return rc;
 	}
-	return 0;
+	return policy_port_filter(b, p);
 }
 
 /* ---- key index: "ns/name" -> policy index (this compile only) ------------- */
