@@ -503,7 +503,7 @@ rule_port_filter(struct builder *b, size_t ri)
 		if (!tmp)
 			return -ENOMEM;
 		for (m = 0, n = 0; m < cl.matches.n; m++) {
-			if (mt[m].fields == 0)
+			if (mt[m].fields == 0 || mt[m].port.n == 0)
 				continue;
 			memcpy(tmp + n, (uint16_t *)b->ports.p + mt[m].port.off,
 			       mt[m].port.n * sizeof(*tmp));
@@ -538,8 +538,9 @@ policy_port_filter(struct builder *b, struct zdp_pol_policy *p)
 	if (!tmp)
 		return -ENOMEM;
 	for (r = 0, n = 0; r < p->rules.n; r++) {
-		memcpy(tmp + n, (uint16_t *)b->ports.p + rules[r].ports.off,
-		       rules[r].ports.n * sizeof(*tmp));
+		if (rules[r].ports.n)
+			memcpy(tmp + n, (uint16_t *)b->ports.p + rules[r].ports.off,
+			       rules[r].ports.n * sizeof(*tmp));
 		n += rules[r].ports.n;
 	}
 	p->has_ports = 1;
