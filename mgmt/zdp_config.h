@@ -13,6 +13,9 @@
  * freed by zdp_config_free(). Every list is (pointer, count). Every element
  * that came from a file carries the 1-based `line` it started on, so later
  * validation (snapshot compile) can still report `file:line: key: reason`.
+ * In a config returned by a successful load every char * is non-NULL
+ * (absent strings are ""), except zdp_cfg_string_match.value for PRESENCE.
+ * Keys, types, defaults and limits: docs/config.md.
  */
 #ifndef ZDP_CONFIG_H
 #define ZDP_CONFIG_H
@@ -63,6 +66,10 @@ struct zdp_cfg_workload {
 	char **authorization_policies;	/* "ns/name" policies the workload names */
 	size_t n_authorization_policies;
 	unsigned line;
+	/* Added after the first cut (ztunnel keys kept for metrics labels). */
+	char *hostname;
+	char *workload_name;		/* destination_workload label */
+	char *workload_type;		/* "deployment", "pod", ... as written */
 };
 
 struct zdp_cfg_vip {
@@ -172,6 +179,7 @@ struct zdp_cfg_backend_ref {
 	char *service;		/* "namespace/hostname" */
 	uint16_t port;		/* service port; 0 = the route's port */
 	uint32_t weight;
+	unsigned line;
 };
 
 /* "VIP 198.18.10.1:9080/TCP -> 90% ns/reviews-v1, 10% ns/reviews-v2" */
@@ -254,5 +262,21 @@ int zdp_config_errors_add(struct zdp_config_errors *errs, const char *file,
 /* Lookups used by the snapshot compiler (linear; mgmt side only). */
 const struct zdp_cfg_service *zdp_config_find_service(const struct zdp_config *cfg,
 						       const char *ns_hostname);
+/* By uid (a workload without `uid` in the file gets "namespace/name"). */
+const struct zdp_cfg_workload *zdp_config_find_workload(const struct zdp_config *cfg,
+							 const char *uid);
+const struct zdp_cfg_port *zdp_config_find_port(const struct zdp_config *cfg,
+						const char *name);
+
+/*
+ * Reload support. The mesh part and gateway.routes / gateway.trafficRoutes
+ * can be swapped in at run time; everything else under `gateway` (workers,
+ * pools, timeouts, natPorts, admin/metrics/readiness, ports) is fixed at
+ * start-up. Returns true when @next differs from @cur in such a key and
+ * writes the first such key ("gateway.ports[0].mtu") into @why (if
+ * non-NULL, truncated to @len).
+ */
+bool zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *next,
+			      char *why, size_t len);
 
 #endif /* ZDP_CONFIG_H */
