@@ -239,19 +239,6 @@ setup_workers(struct zdp_runtime *rt, const struct zdp_config *cfg)
 	return 0;
 }
 
-static bool
-config_changed(struct zdp_mgmt *m)
-{
-	struct stat st;
-
-	if (stat(m->config_path, &st) != 0)
-		return false;
-	if (st.st_mtime == m->config_mtime)
-		return false;
-	m->config_mtime = st.st_mtime;
-	return true;
-}
-
 static int
 run(int argc, char **argv)
 {
@@ -262,7 +249,6 @@ run(int argc, char **argv)
 	struct zdp_http *http = NULL;
 	struct zdp_mgmt m;
 	struct app_opts opts;
-	struct stat st;
 	sigset_t sigs;
 	int sfd = -1, rc, eal_argc, i;
 	unsigned lcore;
@@ -313,8 +299,7 @@ run(int argc, char **argv)
 
 	memset(&m, 0, sizeof(m));
 	m.config_path = strdup(opts.config);
-	if (stat(opts.config, &st) == 0)
-		m.config_mtime = st.st_mtime;
+	zdp_config_file_changed(&m);
 	rt = rte_zmalloc("zdp_runtime", sizeof(*rt), RTE_CACHE_LINE_SIZE);
 	if (rt == NULL) {
 		rc = -ENOMEM;
@@ -383,7 +368,7 @@ run(int argc, char **argv)
 			RTE_LOG(NOTICE, USER1, "signal %u: shutting down\n", si.ssi_signo);
 			break;
 		}
-		if (config_changed(&m))
+		if (zdp_config_file_changed(&m))
 			zdp_reload(&m, "file change");
 	}
 	rc = 0;

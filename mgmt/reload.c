@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
@@ -85,6 +86,23 @@ restart_only_changes(const struct zdp_config *cur, const struct zdp_config *nw,
 	return bad ? -EINVAL : 0;
 }
 
+bool
+zdp_config_file_changed(struct zdp_mgmt *m)
+{
+	struct stat st;
+	bool changed;
+
+	if (stat(m->config_path, &st) != 0)
+		return false;	/* being replaced; look again next time */
+	changed = st.st_mtim.tv_sec != m->config_mtime.tv_sec ||
+		  st.st_mtim.tv_nsec != m->config_mtime.tv_nsec ||
+		  st.st_size != m->config_size || st.st_ino != m->config_ino;
+	m->config_mtime = st.st_mtim;
+	m->config_size = st.st_size;
+	m->config_ino = st.st_ino;
+	return changed;
+}
+
 int
 zdp_reload(struct zdp_mgmt *m, const char *why)
 {
@@ -94,6 +112,9 @@ zdp_reload(struct zdp_mgmt *m, const char *why)
 	int rc;
 
 	m->last_reload = time(NULL);
+	/* What we load now is what the file watch has seen: a SIGHUP after an
+	 * edit must not cause a second reload of the same content. */
+	zdp_config_file_changed(m);
 	rc = zdp_config_load_file(m->config_path, &cfg, &errs);
 	if (rc == 0 && (!cfg->has_gateway || cfg->gateway.n_ports == 0)) {
 		zdp_config_errors_add(&errs, m->config_path, 1, "gateway",

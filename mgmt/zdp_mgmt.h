@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "zdp_config.h"
@@ -35,7 +36,9 @@ struct zdp_mgmt {
 	uint64_t reloads_ok, reloads_failed;
 	time_t last_reload;
 	char last_reload_error[1024];
-	time_t config_mtime;
+	struct timespec config_mtime;	/* of the file last loaded (or tried) */
+	off_t config_size;
+	ino_t config_ino;
 	bool config_loaded;
 };
 
@@ -48,6 +51,10 @@ void zdp_snapshot_free(struct zdp_snapshot *s);
 /* Replace the running snapshot with @s and free the old one after an RCU
  * grace period. Blocks the mgmt thread (never a worker) until then. */
 void zdp_snapshot_publish(struct zdp_mgmt *m, struct zdp_snapshot *s);
+
+/* Remember the config file's identity (mtime, size, inode); returns true
+ * when it differs from what was remembered. */
+bool zdp_config_file_changed(struct zdp_mgmt *m);
 
 /* Re-read the config file; keep the running config when it is invalid.
  * Returns 0 when the new config is running. */

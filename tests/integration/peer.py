@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Linux-side peers for zdp's integration tests (run inside a namespace).
+
+  serve-tcp ADDR PORT VERSION   answer "VERSION\\n", then echo until EOF
+  serve-udp ADDR PORT VERSION   answer each datagram with "VERSION:" + payload
+  split HOST PORT N             N sequential connections; count versions
+  expect-reset HOST PORT        connect once; report reset / connected / timeout
+  udp HOST PORT N               N request/response exchanges over UDP
+  longlived HOST PORT N STOPFILE  N connections streaming verified echo data
+                                until STOPFILE exists
+Clients print one JSON object on stdout.
+"""
+import hashlib
+import json
+import os
+import socket
+import socketserver
+import sys
+import threading
+import time
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def serve_tcp(addr, port, version):
+    class H(socketserver.BaseRequestHandler):
+        def handle(self):
+            s = self.request
+            s.sendall(version.encode() + b"\n")
+            while True:
+                try:
+                    d = s.recv(65536)
+                except OSError:
+                    return
+                if not d:
+                    return
+                s.sendall(d)
+
+    class S(socketserver.ThreadingTCPServer):
+        address_family = family(addr)
+        allow_reuse_address = True
+        daemon_threads = True
+        request_queue_size = 1024
+
+    S((addr, int(port)), H).serve_forever()
+
+
+def serve_udp(addr, port, version):
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.bind((addr, int(port)))
+    while True:
+        d, peer = s.recvfrom(65536)
+        s.sendto(version.encode() + b":" + d, peer)
+
+
+def read_line(s):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(64)
+        if not d:
+            break
+        buf += d
+    return buf.decode().strip()
+
+
+def split(host, port, n):
+    counts, errors = {}, {}
+    for _ in range(int(n)):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect((host, int(port)))
+            v = read_line(s)
+            counts[v] = counts.get(v, 0) + 1
+        except OSError as e:
+            k = type(e).__name__
+            errors[k] = errors.get(k, 0) + 1
+        finally:
+            s.close()
+    print(json.dumps({"counts": counts, "errors": errors}))
+
+
+def expect_reset(host, port):
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect((host, int(port)))
+        r = "connected"
+    except ConnectionRefusedError:
+        r = "reset"
+    except socket.timeout:
+        r = "timeout"
+    except OSError as e:
+        r = type(e).__name__
+    s.close()
+    print(json.dumps({"result": r}))
+
+
+def udp(host, port, n):
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.settimeout(1)
+    ok, bad, lost = 0, 0, 0
+    for i in range(int(n)):
+        msg = b"ping-%d" % i
+        s.sendto(msg, (host, int(port)))
+        try:
+            d, _ = s.recvfrom(65536)
+            if d.endswith(b":" + msg):
+                ok += 1
+            else:
+                bad += 1
+        except socket.timeout:
+            lost += 1
+    print(json.dumps({"ok": ok, "bad": bad, "lost": lost}))
+
+
+def pattern(conn_id, offset, n):
+    """Deterministic bytes so every connection can verify what comes back."""
+    out = bytearray()
+    block = offset // 32
+    skip = offset % 32
+    while len(out) < n + skip:
+        out += hashlib.sha256(b"%d:%d" % (conn_id, block)).digest()
+        block += 1
+    return bytes(out[skip:skip + n])
+
+
+def longlived(host, port, n, stopfile):
+    results = [None] * int(n)
+    ready = threading.Barrier(int(n) + 1)
+
+    def run(i):
+        sent = recvd = 0
+        err = None
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.settimeout(10)
+        try:
+            s.connect((host, int(port)))
+            version = read_line(s)
+        except OSError as e:
+            results[i] = {"ok": False, "error": "connect: %r" % e, "bytes": 0}
+            ready.wait()
+            return
+        ready.wait()
+        try:
+            while not os.path.exists(stopfile):
+                chunk = pattern(i, sent, 4096)
+                s.sendall(chunk)
+                sent += len(chunk)
+                while recvd < sent:
+                    d = s.recv(sent - recvd)
+                    if not d:
+                        raise OSError("EOF after %d bytes" % recvd)
+                    if d != pattern(i, recvd, len(d)):
+                        raise OSError("corrupt data at offset %d" % recvd)
+                    recvd += len(d)
+                time.sleep(0.005)
+            s.shutdown(socket.SHUT_WR)
+            if s.recv(1) != b"":
+                raise OSError("data after our FIN")
+        except OSError as e:
+            err = repr(e)
+        s.close()
+        results[i] = {"ok": err is None, "error": err, "bytes": recvd, "version": version}
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(int(n))]
+    for t in threads:
+        t.start()
+    ready.wait()
+    sys.stderr.write("all connected\n")
+    sys.stderr.flush()
+    for t in threads:
+        t.join()
+    print(json.dumps({
+        "ok": sum(1 for r in results if r and r["ok"]),
+        "failed": [r for r in results if not (r and r["ok"])],
+        "bytes": sum(r["bytes"] for r in results if r),
+        "versions": sorted({r.get("version") for r in results if r and r.get("version")}),
+    }))
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {
+        "serve-tcp": serve_tcp, "serve-udp": serve_udp, "split": split,
+        "expect-reset": expect_reset, "udp": udp, "longlived": longlived,
+    }[cmd](*args)

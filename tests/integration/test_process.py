@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The zdp command line: --version, --help, refusing to start without a
+config, --check-config on good and bad files (every error with file:line),
+and a clean exit 0 on SIGTERM."""
+import os
+import subprocess
+
+import zdptopo
+
+EXAMPLES = os.path.join(zdptopo.ROOT, "examples")
+
+
+def run(*args):
+    return subprocess.run([zdptopo.ZDP, *args], capture_output=True, text=True, timeout=30)
+
+
+def test_version_and_help():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("zdp ")
+    r = run("--help")
+    assert r.returncode == 0 and "--check-config" in r.stdout
+
+
+def test_no_config_refused():
+    r = run("--no-huge", "--no-pci", "--")
+    assert r.returncode != 0 and "no --config" in r.stderr
+
+
+def test_check_config_examples_ok():
+    for f in sorted(os.listdir(EXAMPLES)):
+        if f.endswith(".yaml"):
+            r = run("--check-config", os.path.join(EXAMPLES, f))
+            assert r.returncode == 0, (f, r.stdout, r.stderr)
+
+
+def test_check_config_reports_every_error_with_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "workloads:\n"
+        "  - uid: a\n"
+        "    workloadIps: [198.18.300.1]\n"        # line 3: bad IP
+        "gateway:\n"
+        "  workers: 0\n"                          # line 5: bad worker count
+        "  ports:\n"
+        "    - name: p0\n"
+        "      device: net_null0\n"
+        "      mtu: 20\n"                         # line 9: bad MTU
+        "      colour: blue\n"                    # line 10: unknown key
+    )
+    r = run("--check-config", str(bad))
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    for ln in (3, 5, 9, 10):
+        assert any(l.startswith("%s:%d: " % (bad, ln)) for l in lines), (ln, r.stderr)
+
+
+def test_check_config_unreadable(tmp_path):
+    r = run("--check-config", str(tmp_path / "missing.yaml"))
+    assert r.returncode != 0 and "missing.yaml" in r.stderr
+
+
+def test_sigterm_clean_exit(tmp_path):
+    with zdptopo.Gateway(tmp_path) as g:
+        assert g.ready()
+    assert g.rc == 0, g.log_text()

@@ -1,0 +1,340 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A zdp gateway between two network namespaces, for black-box tests.
+
+    ns <cli>                                  ns <be>
+    198.18.0.2/24  2001:2::2/64               198.18.1.10,11/24  2001:2:0:1::10,11/64
+        |  (tap zc*)                               |  (tap zb*)
+        +------ p0 198.18.0.1 ---[ zdp ]--- p1 198.18.1.1 ------+
+
+zdp runs in the root namespace and owns both TAP devices through DPDK's
+net_tap; once they exist, their kernel ends move into the namespaces where
+real Linux programs (python sockets, curl, scapy) talk through zdp.
+
+Everything is torn down by `close()`: processes by PID, namespaces by name
+(unique per test run), also when a test fails.
+"""
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.environ.get("ZDP_BUILD_DIR", os.path.join(ROOT, "build"))
+ZDP = os.path.join(BUILD, "mgmt", "zdp")
+PEER = os.path.join(HERE, "peer.py")
+PY = "/usr/bin/python3"
+
+VIP4 = "198.18.10.1"
+VIP6 = "2001:2:0:10::1"
+UDP_VIP = "198.18.10.2"
+V1_4, V2_4 = "198.18.1.10", "198.18.1.11"
+V1_6, V2_6 = "2001:2:0:1::10", "2001:2:0:1::11"
+
+
+def sh(*cmd, check=True, **kw):
+    return subprocess.run(cmd, check=check, capture_output=True, text=True, **kw)
+
+
+def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
+                flows=65536, mbufs=8191, udp_timeout="30s"):
+    """The demo topology's config with test-specific names and ports."""
+    w1, w2 = weights
+    return f"""
+workloads:
+  - uid: cluster1//v1/Pod/default/reviews-v1
+    name: reviews-v1
+    namespace: default
+    serviceAccount: bookinfo-reviews
+    workloadIps: [{V1_4}, "{V1_6}"]
+    protocol: TCP
+    services:
+      default/reviews.default.svc.cluster.local: {{ 9080: 9080, 9090: 9090 }}
+      default/reviews-v1.default.svc.cluster.local: {{ 9080: 9080 }}
+      default/echo-udp.default.svc.cluster.local: {{ 5353: 5353 }}
+  - uid: cluster1//v1/Pod/default/reviews-v2
+    name: reviews-v2
+    namespace: default
+    serviceAccount: bookinfo-reviews
+    workloadIps: [{V2_4}, "{V2_6}"]
+    protocol: TCP
+    services:
+      default/reviews.default.svc.cluster.local: {{ 9080: 9080, 9090: 9090 }}
+      default/reviews-v2.default.svc.cluster.local: {{ 9080: 9080 }}
+  - uid: cluster1//v1/Pod/default/ratings-mtls
+    name: ratings
+    namespace: default
+    workloadIps: [198.18.1.12]
+    protocol: HBONE
+    services:
+      default/ratings.default.svc.cluster.local: {{ 9080: 9080 }}
+services:
+  - name: reviews
+    namespace: default
+    hostname: reviews.default.svc.cluster.local
+    vips: [/{VIP4}, "/{VIP6}"]
+    ports: {{ 9080: 9080, 9090: 9090 }}
+  - name: reviews-v1
+    namespace: default
+    hostname: reviews-v1.default.svc.cluster.local
+    ports: {{ 9080: 9080 }}
+  - name: reviews-v2
+    namespace: default
+    hostname: reviews-v2.default.svc.cluster.local
+    ports: {{ 9080: 9080 }}
+  - name: echo-udp
+    namespace: default
+    hostname: echo-udp.default.svc.cluster.local
+    vips: [/{UDP_VIP}]
+    ports: {{ 5353: 5353 }}
+  - name: ratings
+    namespace: default
+    hostname: ratings.default.svc.cluster.local
+    vips: [/198.18.10.3]
+    ports: {{ 9080: 9080 }}
+policies:
+  - name: deny-9090
+    namespace: default
+    scope: Namespace
+    action: Deny
+    rules:
+      - - - destinationPorts: [9090]
+{extra_policies}
+gateway:
+  workers: 1
+  pools: {{ mbufsPerPort: {mbufs}, mbufCache: 128, flowsPerCore: {flows}, neighEntries: 1024 }}
+  timeouts: {{ tcpSyn: 10s, tcpEstablished: 1h, tcpClosing: 5s, udp: {udp_timeout} }}
+  admin: 127.0.0.1:{http_base}
+  metrics: 127.0.0.1:{http_base + 1}
+  readiness: 127.0.0.1:{http_base + 2}
+  ports:
+    - name: p0
+      device: net_tap0,iface={tap_c}
+      addresses: [198.18.0.1/24, "2001:2::1/64"]
+    - name: p1
+      device: net_tap1,iface={tap_b}
+      addresses: [198.18.1.1/24, "2001:2:0:1::1/64"]
+  trafficRoutes:
+    - name: reviews-canary
+      vip: {VIP4}
+      port: 9080
+      protocol: TCP
+      backends:
+        - {{ service: default/reviews-v1.default.svc.cluster.local, weight: {w1} }}
+        - {{ service: default/reviews-v2.default.svc.cluster.local, weight: {w2} }}
+    - name: reviews-canary-v6
+      vip: "{VIP6}"
+      port: 9080
+      protocol: TCP
+      backends:
+        - {{ service: default/reviews-v1.default.svc.cluster.local, weight: {w1} }}
+        - {{ service: default/reviews-v2.default.svc.cluster.local, weight: {w2} }}
+"""
+
+
+class Gateway:
+    """zdp + client and backend namespaces. Use as a context manager."""
+
+    def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
+                 udp_timeout="30s"):
+        tag = "%x" % random.getrandbits(24)
+        self.tag = tag
+        self.ns_cli = "zdpc-" + tag
+        self.ns_be = "zdpb-" + tag
+        self.tap_c = "zc" + tag
+        self.tap_b = "zb" + tag
+        self.http = random.randrange(20000, 40000, 10)
+        self.workdir = str(workdir)
+        self.config = os.path.join(self.workdir, "zdp.yaml")
+        self.log = os.path.join(self.workdir, "zdp.log")
+        self.weights = weights
+        self.zdp_args = list(zdp_args)
+        self.extra_policies = extra_policies
+        self.udp_timeout = udp_timeout
+        self.procs = []
+        self.zdp = None
+        self.namespaces = []
+
+    # -- set-up ---------------------------------------------------------
+    def write_config(self, weights=None, extra_policies=None):
+        with open(self.config + ".tmp", "w") as f:
+            f.write(demo_config(self.tap_c, self.tap_b, self.http,
+                                weights or self.weights,
+                                self.extra_policies if extra_policies is None else extra_policies,
+                                udp_timeout=self.udp_timeout))
+        os.replace(self.config + ".tmp", self.config)
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def start(self):
+        self.write_config()
+        args = [ZDP, "-l", "0-1", "--no-pci", "--file-prefix", "zdp" + self.tag,
+                "--log-level", "user1:info"]
+        if not os.path.exists("/dev/hugepages") or _free_hugepages() < 512:
+            args += ["--no-huge", "-m", "512"]
+        else:
+            args += ["-m", "512"]
+        args += ["--", "--config", self.config] + self.zdp_args
+        self.logf = open(self.log, "w")
+        self.zdp = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT)
+        self._wait(lambda: _iface_exists(self.tap_c) and _iface_exists(self.tap_b), 30,
+                   "zdp did not create its TAP devices")
+        for ns in (self.ns_cli, self.ns_be):
+            sh("ip", "netns", "add", ns)
+            self.namespaces.append(ns)
+        sh("ip", "link", "set", self.tap_c, "netns", self.ns_cli)
+        sh("ip", "link", "set", self.tap_b, "netns", self.ns_be)
+        c = lambda *a: self.ns(self.ns_cli, *a)
+        b = lambda *a: self.ns(self.ns_be, *a)
+        for run, dev in ((c, self.tap_c), (b, self.tap_b)):
+            run("ip", "link", "set", "lo", "up")
+            run("ip", "link", "set", dev, "up")
+            run("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0")
+            run("sysctl", "-qw", f"net.ipv6.conf.{dev}.accept_dad=0")
+        c("ip", "addr", "add", "198.18.0.2/24", "dev", self.tap_c)
+        c("ip", "-6", "addr", "add", "2001:2::2/64", "dev", self.tap_c, "nodad")
+        c("ip", "route", "add", "198.18.10.0/24", "via", "198.18.0.1")
+        c("ip", "-6", "route", "add", "2001:2:0:10::/64", "via", "2001:2::1")
+        for a in (V1_4, V2_4):
+            b("ip", "addr", "add", a + "/24", "dev", self.tap_b)
+        for a in (V1_6, V2_6):
+            b("ip", "-6", "addr", "add", a + "/64", "dev", self.tap_b, "nodad")
+        self._wait(self.ready, 30, "zdp never became ready")
+        self.start_backends()
+
+    def start_backends(self):
+        for addr, ver in ((V1_4, "v1"), (V2_4, "v2"), (V1_6, "v1"), (V2_6, "v2")):
+            for port in (9080, 9090):
+                self.spawn(self.ns_be, PY, PEER, "serve-tcp", addr, str(port), ver)
+        self.spawn(self.ns_be, PY, PEER, "serve-udp", V1_4, "5353", "v1")
+        # Wait until the servers listen.
+        self._wait(lambda: "9080" in self.ns(self.ns_be, "ss", "-ltn").stdout and
+                   self.ns(self.ns_be, "ss", "-ltn").stdout.count(":9080") >= 4, 15,
+                   "backends did not start")
+
+    def ns(self, ns, *cmd, check=True, timeout=120):
+        return sh("ip", "netns", "exec", ns, *cmd, check=check, timeout=timeout)
+
+    def spawn(self, ns, *cmd):
+        p = subprocess.Popen(["ip", "netns", "exec", ns, *cmd],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        return p
+
+    def client(self, *args, timeout=300):
+        """Run peer.py in the client namespace; returns its JSON output."""
+        r = self.ns(self.ns_cli, PY, PEER, *args, timeout=timeout)
+        return json.loads(r.stdout)
+
+    def _wait(self, cond, secs, what):
+        end = time.time() + secs
+        while time.time() < end:
+            if self.zdp is not None and self.zdp.poll() is not None:
+                raise RuntimeError("zdp exited (%s): %s" % (self.zdp.returncode, self.log_text()))
+            try:
+                if cond():
+                    return
+            except Exception:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(what + ": " + self.log_text())
+
+    # -- observation ------------------------------------------------------
+    def get(self, port_off, path):
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.http + port_off, path),
+                                    timeout=5) as r:
+            return r.status, r.read().decode()
+
+    def ready(self):
+        try:
+            return self.get(2, "/healthz/ready")[0] == 200
+        except Exception:
+            return False
+
+    def metrics(self):
+        """Prometheus text -> {'name{labels}': value}."""
+        out = {}
+        for line in self.get(1, "/stats/prometheus")[1].splitlines():
+            if not line or line.startswith("#"):
+                continue
+            k, _, v = line.rpartition(" ")
+            out[k] = float(v)
+        return out
+
+    def config_dump(self):
+        return json.loads(self.get(0, "/config_dump")[1])
+
+    def drops(self, reason):
+        return self.metrics().get('zdp_drops_total{reason="%s"}' % reason, 0)
+
+    def reload(self, **kw):
+        self.write_config(**kw)
+        self.zdp.send_signal(signal.SIGHUP)
+
+    def log_text(self):
+        try:
+            with open(self.log) as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.zdp is not None and self.zdp.poll() is None
+
+    # -- tear-down --------------------------------------------------------
+    def close(self):
+        for p in self.procs:
+            _kill(p)
+        self.procs = []
+        if self.zdp is not None:
+            if self.zdp.poll() is None:
+                self.zdp.send_signal(signal.SIGTERM)
+                try:
+                    self.rc = self.zdp.wait(15)
+                except subprocess.TimeoutExpired:
+                    _kill(self.zdp)
+                    self.rc = None
+            else:
+                self.rc = self.zdp.returncode
+            self.logf.close()
+        for ns in self.namespaces:
+            sh("ip", "netns", "del", ns, check=False)
+        self.namespaces = []
+
+
+def _kill(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def _iface_exists(name):
+    return os.path.exists("/sys/class/net/" + name)
+
+
+def _free_hugepages():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("HugePages_Free:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
