@@ -670,6 +670,87 @@ test_nd_invalid(void)
 	}
 }
 
+static uint32_t rnd_state = 12345;
+
+static uint32_t
+test_rand(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+/* Random mutations of every golden frame, random lengths and offsets: the
+ * functions must never read or write out of bounds (run under ASan in CI)
+ * and must return either an error or a length within the buffer. */
+static void
+test_mutations_stay_in_bounds(void)
+{
+	static const struct {
+		const uint8_t *f;
+		size_t n;
+	} seeds[] = {
+		{ arp_req, sizeof(arp_req) }, { echo4_req, sizeof(echo4_req) },
+		{ echo4_req_opts, sizeof(echo4_req_opts) },
+		{ echo6_req, sizeof(echo6_req) },
+		{ echo6_req_hbh, sizeof(echo6_req_hbh) },
+		{ ns_mc, sizeof(ns_mc) }, { ns_dad, sizeof(ns_dad) },
+		{ ns_uc_nolla, sizeof(ns_uc_nolla) }, { na_unsol, sizeof(na_unsol) },
+	};
+	uint32_t iter, bad = 0;
+
+	for (iter = 0; iter < 20000; iter++) {
+		const uint8_t *seed;
+		uint8_t *buf;
+		uint32_t len, cap, l3, l4, k;
+		struct zdp_nd_info nd;
+		struct zdp_arp_info arp;
+		int rc;
+
+		k = test_rand() % DIM(seeds);
+		seed = seeds[k].f;
+		len = (uint32_t)seeds[k].n;
+		/* exact-size heap buffer so ASan sees any overrun */
+		cap = len + (test_rand() % 2 ? 8 : 0);
+		buf = malloc(cap);
+		if (buf == NULL)
+			abort();
+		memcpy(buf, seed, len);
+		if (cap > len)
+			memset(buf + len, 0, cap - len);
+		for (k = test_rand() % 4; k > 0; k--) {
+			uint32_t at = test_rand() % len;
+
+			buf[at] = (uint8_t)test_rand();
+		}
+		if (test_rand() % 3 == 0)
+			len = test_rand() % (len + 1);
+		l3 = test_rand() % 4 == 0 ? test_rand() % 64 : 14;
+		l4 = test_rand() % 4 == 0 ? test_rand() % 96 : (seed == echo4_req_opts ? 38 :
+		     seed == echo4_req ? 34 : seed == echo6_req_hbh ? 62 : 54);
+
+		zdp_arp_parse(buf, len, l3, &arp);
+		zdp_nd_parse(buf, len, l3, l4, &nd);
+		switch (iter % 4) {
+		case 0:
+			rc = zdp_arp_reply_inplace(buf, len, l3, OUR);
+			break;
+		case 1:
+			rc = zdp_icmp4_echo_reply(buf, len, l3, l4);
+			break;
+		case 2:
+			rc = zdp_icmp6_echo_reply(buf, len, l3, l4);
+			break;
+		default:
+			rc = zdp_nd_na_from_ns(buf, len, cap, l3, l4, OUR, false);
+			break;
+		}
+		if (rc > (int)cap)
+			bad++;
+		free(buf);
+	}
+	ZDP_CHECK_EQ(bad, 0);
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_arp),
 	ZDP_TEST_ENTRY(test_arp_invalid),
@@ -678,6 +759,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_echo6),
 	ZDP_TEST_ENTRY(test_nd_golden),
 	ZDP_TEST_ENTRY(test_nd_invalid),
+	ZDP_TEST_ENTRY(test_mutations_stay_in_bounds),
 	{ 0 },
 };
 
