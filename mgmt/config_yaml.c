@@ -498,13 +498,14 @@ cy_is_null(const struct cy_node *n)
 	       strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0;
 }
 
-/* Describes a node for "expected X, got Y" messages. Uses a rotating static
- * buffer: only ever called while formatting one message. */
+/* Describes a node for "expected X, got Y" messages. Two rotating
+ * per-thread buffers: a message uses at most two, and loads may run on
+ * several threads (reload next to --check-config). */
 const char *
 cy_type_name(const struct cy_node *n)
 {
-	static char buf[2][80];
-	static int which;
+	static _Thread_local char buf[2][80];
+	static _Thread_local int which;
 	char *b;
 
 	if (n == NULL || cy_is_null(n))
