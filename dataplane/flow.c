@@ -2,6 +2,7 @@
  * flow.c — per-core two-direction connection table (design in flow.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,7 +26,9 @@ struct flow_bucket {
 
 _Static_assert(sizeof(struct flow_bucket) == 64, "bucket must be one cache line");
 _Static_assert(sizeof(struct zdp_flow_key) == 40, "key layout");
-_Static_assert(sizeof(struct zdp_flow) <= 192, "flow record must stay <= 3 lines");
+_Static_assert(sizeof(struct zdp_flow) == 192, "flow record must stay 3 lines");
+_Static_assert(offsetof(struct zdp_flow, rev) == 64, "rev key starts line 1");
+_Static_assert(offsetof(struct zdp_flow, route_id) == 128, "line 2");
 
 /* f->tflags bits (private). */
 #define TF_USED		0x80
@@ -72,7 +75,12 @@ map_zeroed(size_t size)
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, size, MADV_HUGEPAGE);	/* best effort */
+#endif
+	return p;
 }
 
 static void *
@@ -115,7 +123,8 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	uint32_t nb, i;
 
 	if (!p || p->capacity == 0 || p->capacity > (1u << 30) ||
-	    (p->alloc && !p->free)) {
+	    (p->alloc && !p->free) ||
+	    (p->buckets && (p->buckets < 2 || (p->buckets & (p->buckets - 1))))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -133,7 +142,8 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	prefault = !(p->flags & ZDP_FLOW_F_NO_ZERO);
 
 	/* 2 keys per flow at <= 50% slot load: 4 slots per flow. */
-	nb = next_pow2(p->capacity / 2 > 8 ? p->capacity / 2 : 8);
+	nb = p->buckets ? p->buckets
+			: next_pow2(p->capacity / 2 > 8 ? p->capacity / 2 : 8);
 	t->bucket_mask = nb - 1;
 	t->sz_buckets = (size_t)nb * sizeof(struct flow_bucket);
 	t->sz_rec = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow);
@@ -317,9 +327,9 @@ table_find(const struct zdp_flow_table *t, uint32_t h,
 }
 
 /*
- * Place (h, ref) in the emptier of its two buckets; when both are full,
- * move one resident entry to its own alternative bucket (one cuckoo step).
- * Returns 0 or -ENOSPC.
+ * Place (h, ref) in b1 if it has room, else b2 (keeps hits to one bucket
+ * line); when both are full, move one resident entry to its own
+ * alternative bucket (one cuckoo step). Returns 0 or -ENOSPC.
  */
 static int
 bucket_add(struct zdp_flow_table *t, uint32_t h, uint32_t ref)
@@ -330,7 +340,7 @@ bucket_add(struct zdp_flow_table *t, uint32_t h, uint32_t ref)
 	struct flow_bucket *b;
 
 	if (f1 || f2) {
-		if (__builtin_popcount(f1) >= __builtin_popcount(f2)) {
+		if (f1) {
 			b = b1;
 		} else {
 			b = b2;
@@ -401,34 +411,31 @@ zdp_flow_lookup(struct zdp_flow_table *t, const struct zdp_flow_key *key,
 /*
  * Three stages per group so memory latency overlaps across the burst
  * (cf. rte_cuckoo_hash __bulk_lookup_prefetching_loop):
- *   1. hash every key, prefetch both candidate buckets;
- *   2. match signatures, prefetch the record line holding the first
- *      candidate key;
- *   3. compare full keys (hits are now in cache).
+ *   1. hash every key, prefetch its primary bucket;
+ *   2. match signatures in b1, prefetch the record line holding the first
+ *      candidate key; with no candidate in b1, prefetch b2 instead;
+ *   3. compare full keys (hits are now in cache); fall back to b2.
  */
 static unsigned
 lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
 	     unsigned n, struct zdp_flow *out[], uint8_t dir[])
 {
 	uint32_t h[ZDP_FLOW_BURST_MAX];
-	const struct flow_bucket *b1[ZDP_FLOW_BURST_MAX], *b2[ZDP_FLOW_BURST_MAX];
-	unsigned m1[ZDP_FLOW_BURST_MAX], m2[ZDP_FLOW_BURST_MAX];
+	const struct flow_bucket *b1[ZDP_FLOW_BURST_MAX];
+	unsigned m1[ZDP_FLOW_BURST_MAX];
 	unsigned i, hits = 0;
 
 	for (i = 0; i < n; i++) {
 		h[i] = key_hash(t, keys[i]);
 		b1[i] = &t->buckets[bucket1(t, h[i])];
-		b2[i] = &t->buckets[bucket2(t, h[i])];
 		rte_prefetch0(b1[i]);
-		rte_prefetch0(b2[i]);
 	}
 	for (i = 0; i < n; i++) {
 		m1[i] = sig_match(b1[i], h[i]) & ~free_slots(b1[i]);
-		m2[i] = sig_match(b2[i], h[i]) & ~free_slots(b2[i]);
 		if (m1[i])
 			rte_prefetch0(ref_key(t, b1[i]->ref[__builtin_ctz(m1[i])]));
-		else if (m2[i])
-			rte_prefetch0(ref_key(t, b2[i]->ref[__builtin_ctz(m2[i])]));
+		else
+			rte_prefetch0(&t->buckets[bucket2(t, h[i])]);
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t ref = 0;
@@ -437,15 +444,12 @@ lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
 		for (m = m1[i]; m && !ref; m &= m - 1) {
 			uint32_t r = b1[i]->ref[__builtin_ctz(m)];
 
-			if (key_eq(ref_key(t, r), keys[i]))
+			if (likely(key_eq(ref_key(t, r), keys[i])))
 				ref = r;
 		}
-		for (m = m2[i]; m && !ref; m &= m - 1) {
-			uint32_t r = b2[i]->ref[__builtin_ctz(m)];
-
-			if (key_eq(ref_key(t, r), keys[i]))
-				ref = r;
-		}
+		if (!ref)
+			ref = bucket_find(t, &t->buckets[bucket2(t, h[i])],
+					  h[i], keys[i]);
 		if (ref) {
 			out[i] = &t->rec[ref >> 1];
 			dir[i] = (uint8_t)(ref & 1);

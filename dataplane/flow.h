@@ -13,23 +13,26 @@
  *                                    |
  *                                    | ref >> 1
  *                                    v
- *                       records[] (struct zdp_flow, 192 B, 3 cache lines)
+ *                       records[] (struct zdp_flow, 192 B, 3 cache lines,
+ *                                  each key inside one line)
  *                       [0] unused  [1..capacity] flows  + LIFO free list
  *                                    ^
  *                      expiry clock hand sweeps [1..high_water] in chunks
  *
  * Lookup: h = crc32c(key), b1 = h & mask, b2 = mix(h) & mask; compare the
- * signatures of both buckets (8 each, one cache line each), then the full
- * 40-byte key in the record for each signature hit; ref's low bit tells
- * which direction matched. The burst version runs in stages like
- * rte_cuckoo_hash's bulk lookup: hash all keys and prefetch both buckets,
- * then scan signatures and prefetch the candidate records, then compare.
+ * 8 signatures of b1 (one cache line), then the full 40-byte key in the
+ * record for each signature hit; only when that fails, b2. ref's low bit
+ * tells which direction matched. The burst version runs in stages like
+ * rte_cuckoo_hash's bulk lookup: hash all keys and prefetch b1, then scan
+ * signatures and prefetch the candidate record line (or b2 when b1 has no
+ * candidate), then compare.
  *
- * Insert puts each key in the less loaded of its two buckets; when both are
- * full it moves one resident entry to that entry's alternative bucket
- * (one cuckoo step, bounded). Buckets are sized for <= 50% slot load at
- * full capacity (2 keys per flow), so displacement is rare and insertion
- * fails only when the record pool is empty (-ENOSPC).
+ * Insert puts a key in b1 unless b1 is full (so almost every hit costs one
+ * bucket line), then b2; when both are full it moves one resident entry to
+ * that entry's alternative bucket (one cuckoo step, bounded). Buckets are
+ * sized for <= 50% slot load at full capacity (2 keys per flow), so b2 and
+ * displacement are rare and insertion fails only when the record pool is
+ * empty (-ENOSPC).
  *
  * Expiry: records are taken LIFO from a free list that starts in index
  * order, so live records cluster at low indices; a clock hand scans up to
@@ -96,26 +99,35 @@ const char *zdp_flow_tcp_state_name(unsigned state);
 
 /*
  * One connection. Both directions point to the same record.
- * Layout: line 0-1 keys (what lookup compares), line 1-2 NAT data the
- * rewrite needs, line 2 state/time/counters.
+ * Layout (192 B, 3 cache lines), so a lookup compares keys within one line:
+ *   line 0: fwd key + what the forward rewrite needs (SNAT addr/port,
+ *           backend port) — and fwd.a_src/a_dst/ports are what the reverse
+ *           rewrite restores;
+ *   line 1: rev key + backend address + backend id;
+ *   line 2: ids, ports, state, expiry, counters.
  */
 struct zdp_flow {
+	/* line 0 */
 	struct zdp_flow_key fwd;	/* client -> VIP as received */
-	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
-	/* forward rewrite: src -> snat_addr:snat_port, dst -> backend_addr:backend_port;
-	 * reverse rewrite restores src = VIP (fwd.a_dst/dport), dst = client */
-	struct zdp_addr snat_addr, backend_addr;
+	struct zdp_addr snat_addr;	/* forward rewrite: src -> snat_addr:snat_port */
 	uint16_t snat_port, backend_port;	/* network order */
-	uint32_t backend_id, route_id;		/* opaque ids from the snapshot compiler */
-	uint16_t in_port, out_port;		/* DPDK port ids: client side, backend side */
-	uint8_t  tcp_state;			/* enum zdp_flow_tcp_state */
-	uint8_t  tflags;			/* internal: tracking bits, do not touch */
-	uint16_t user16;			/* free for the caller */
-	uint32_t user32;			/* free for the caller (e.g. NAT port slot) */
-	uint64_t expires;			/* absolute, caller's time unit */
-	uint64_t pkts[2], bytes[2];		/* [ZDP_FLOW_DIR_FWD], [ZDP_FLOW_DIR_REV] */
-	uint64_t created;			/* `now` at insert */
-};
+	/* line 1 */
+	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
+	struct zdp_addr backend_addr;	/* forward rewrite: dst -> backend_addr:backend_port;
+					 * reverse restores src = VIP (fwd.a_dst/dport),
+					 * dst = client (fwd.a_src/sport) */
+	uint32_t backend_id;		/* opaque id from the snapshot compiler */
+	/* line 2 */
+	uint32_t route_id;		/* opaque id from the snapshot compiler */
+	uint16_t in_port, out_port;	/* DPDK port ids: client side, backend side */
+	uint8_t  tcp_state;		/* enum zdp_flow_tcp_state */
+	uint8_t  tflags;		/* internal: tracking bits, do not touch */
+	uint16_t user16;		/* free for the caller */
+	uint32_t user32;		/* free for the caller (e.g. NAT port slot) */
+	uint64_t expires;		/* absolute, caller's time unit */
+	uint64_t pkts[2], bytes[2];	/* [ZDP_FLOW_DIR_FWD], [ZDP_FLOW_DIR_REV] */
+	uint64_t created;		/* `now` at insert */
+};	/* 192 B; records[] is 64-byte aligned, so each record is too */
 
 struct zdp_flow_timeouts {
 	uint64_t syn;		/* NONE (TCP), SYN_SENT, SYN_RCVD */
@@ -138,6 +150,9 @@ struct zdp_flow_params {
 	void *(*alloc)(size_t size, size_t align, void *arg);
 	void (*free)(void *p, void *arg);
 	void *alloc_arg;
+	/* Bucket count override (power of two >= 2); 0 = automatic, sized for
+	 * <= 50% slot load. Tests use a tiny value to force full buckets. */
+	uint32_t buckets;
 };
 
 struct zdp_flow_stats {
@@ -153,8 +168,8 @@ struct zdp_flow_stats {
 struct zdp_flow_table;
 
 /*
- * Create a table. Returns NULL with errno = EINVAL (capacity 0 or > 2^30)
- * or ENOMEM. Memory: 192 B per flow + 64 B per bucket, buckets =
+ * Create a table. Returns NULL with errno = EINVAL (capacity 0 or > 2^30,
+ * buckets not a power of two, alloc without free) or ENOMEM. Memory: 192 B per flow + 64 B per bucket, buckets =
  * next_pow2(capacity / 2) (about 224 MB for 1M flows).
  */
 struct zdp_flow_table *zdp_flow_table_create(const struct zdp_flow_params *p);

@@ -242,6 +242,83 @@ test_full_table(void)
 	ZDP_CASE(NULL);
 }
 
+/* Far more keys than bucket slots (2 buckets = 16 slots, 100 records):
+ * inserts fill both buckets, exercise the cuckoo move, then fail with
+ * -ENOSPC without leaking a record; everything inserted stays findable. */
+static void
+simple_flow(struct zdp_flow *f, uint32_t i)
+{
+	uint32_t v = i + 1;	/* fwd != rev even for i = 0 */
+
+	memset(f, 0, sizeof(*f));
+	f->fwd.family = f->rev.family = ZDP_AF_INET;
+	f->fwd.proto = f->rev.proto = ZDP_IPPROTO_UDP;
+	memcpy(f->fwd.a_src, &v, 4);
+	memcpy(f->rev.a_dst, &v, 4);
+	f->user32 = i;
+}
+
+static void
+test_bucket_overflow(void)
+{
+	enum { CAP = 300 };
+	static const uint32_t nbs[] = { 2, 4, 8, 16, 32 };
+
+	for (size_t c = 0; c < sizeof(nbs) / sizeof(nbs[0]); c++) {
+		struct zdp_flow_params p = { .capacity = CAP, .timeouts = TO,
+					     .buckets = nbs[c] };
+		struct zdp_flow_table *t = zdp_flow_table_create(&p);
+		struct zdp_flow tmpl;
+		struct zdp_flow_stats st;
+		uint8_t ok[CAP] = { 0 };
+		unsigned n_ok = 0, n_fail = 0, again = 0, lost = 0;
+		char name[32];
+
+		snprintf(name, sizeof(name), "%u buckets", nbs[c]);
+		ZDP_CASE(name);
+		ZDP_REQUIRE(t);
+		for (uint32_t i = 0; i < CAP; i++) {
+			simple_flow(&tmpl, i);
+			int rc = zdp_flow_insert(t, &tmpl, 0, NULL);
+
+			ZDP_CHECK(rc == 0 || rc == -ENOSPC);
+			ok[i] = rc == 0;
+			n_ok += rc == 0;
+			n_fail += rc == -ENOSPC;
+			/* a cuckoo move must never lose an entry */
+			for (uint32_t j = 0; j <= i; j++) {
+				struct zdp_flow k;
+				uint8_t d;
+
+				simple_flow(&k, j);
+				struct zdp_flow *f = zdp_flow_lookup(t, &k.fwd, &d);
+				lost += (f != NULL) != ok[j] ||
+					(f && (f->user32 != j || d != 0 ||
+					       zdp_flow_lookup(t, &k.rev, &d) != f || d != 1));
+			}
+		}
+		ZDP_CHECK_EQ(lost, 0);
+		/* 8 slots per bucket, 2 keys per flow: at least 75% usable */
+		ZDP_CHECK(n_ok <= nbs[c] * 4 && n_ok >= nbs[c] * 3);
+		zdp_flow_get_stats(t, &st);
+		ZDP_CHECK_EQ(st.active, n_ok);
+		ZDP_CHECK_EQ(st.insert_failed, n_fail);
+		/* no record leaked by failed inserts: after freeing everything
+		 * the same flows fit again */
+		ZDP_CHECK_EQ(zdp_flow_expire_all(t, NULL, NULL), n_ok);
+		for (uint32_t i = 0; i < CAP; i++) {
+			simple_flow(&tmpl, i);
+			again += zdp_flow_insert(t, &tmpl, 0, NULL) == 0;
+		}
+		ZDP_CHECK_EQ(again, n_ok);
+		zdp_flow_table_destroy(t);
+	}
+	ZDP_CASE("buckets not a power of two");
+	struct zdp_flow_params bad = { .capacity = 100, .buckets = 3 };
+	ZDP_CHECK(zdp_flow_table_create(&bad) == NULL);
+	ZDP_CASE(NULL);
+}
+
 /* Each row is a segment sequence; after the last step the state and the
  * timeout it earns are checked (every step is checked for the state). */
 #define F ZDP_FLOW_DIR_FWD
@@ -607,6 +684,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_insert_lookup_both_dirs),
 	ZDP_TEST_ENTRY(test_signature_collision),
 	ZDP_TEST_ENTRY(test_full_table),
+	ZDP_TEST_ENTRY(test_bucket_overflow),
 	ZDP_TEST_ENTRY(test_tcp_states),
 	ZDP_TEST_ENTRY(test_expire_budget),
 	ZDP_TEST_ENTRY(test_udp_idle),
