@@ -66,6 +66,8 @@ int zdp_lb_table_build(const struct zdp_lb_backend *b, size_t n, uint32_t size,
 /* Free a table built by zdp_lb_table_build. NULL is a no-op. */
 void zdp_lb_table_destroy(struct zdp_lb_table *t);
 
+/* The accessors below take a table from zdp_lb_table_build (not NULL). */
+
 /* Number of entries the table was built with (the prime asked for, or the
  * default); also for an empty table. */
 uint32_t zdp_lb_table_size(const struct zdp_lb_table *t);
@@ -87,6 +89,31 @@ unsigned zdp_lb_table_entry_bytes(const struct zdp_lb_table *t);
 
 /* Heap bytes the table holds (header + entries + padding). */
 size_t zdp_lb_table_memory(const struct zdp_lb_table *t);
+
+/*
+ * Canary weight sets: turn a route's per-group weights (one group per
+ * destination service, e.g. 90/10) and per-endpoint capacities into one
+ * zdp_lb_backend.weight per endpoint, so that each group receives exactly
+ * its route share (whatever the groups' capacity sums) and endpoints
+ * within a group share it in proportion to their capacities:
+ *
+ *   out[i] ~ group_weight[g] * capacity[i] / capsum(g),  g = group[i]
+ *
+ * scaled by the lcm of the capacity sums, then divided by the gcd of all
+ * results, so the values are exact integers. If that does not fit 64 bits
+ * (many groups with large coprime sums), each value is instead rounded
+ * down to a 2^-32 fraction of one route-weight point (coarser only if the
+ * largest value must be shifted to fit 64 bits), and no endpoint that
+ * should get traffic is rounded to 0. Endpoints of a group with weight 0 or
+ * capacity sum 0 get 0 (excluded); the remaining groups then share the
+ * traffic in proportion to their weights, as the table build does.
+ *
+ * Returns 0, or -EINVAL (NULL array with n or n_groups > 0, group[i] >=
+ * n_groups). @out has @n entries.
+ */
+int zdp_lb_weights_combine(const uint32_t *group_weight, size_t n_groups,
+			   const size_t *group, const uint32_t *capacity, size_t n,
+			   uint64_t *out);
 
 /*
  * Deterministic flow hash for backend selection: SipHash-2-4 under a fixed

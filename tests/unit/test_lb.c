@@ -678,6 +678,90 @@ test_entry_width_and_bulk(void)
 	}
 }
 
+/* Canary weight sets: route weight x capacity, exact where it fits. */
+static void
+test_weights_combine(void)
+{
+	static const struct {
+		const char *name;
+		size_t n_groups, n;
+		uint32_t gw[4];
+		size_t group[8];
+		uint32_t cap[8];
+		uint64_t want[8];	/* exact, reduced by the gcd */
+	} cases[] = {
+		{ "90/10 x caps {1,1,2}/{1,3}", 2, 5, { 90, 10 }, { 0, 0, 0, 1, 1 },
+		  { 1, 1, 2, 1, 3 }, { 9, 9, 18, 1, 3 } },
+		{ "80/20 x caps {1,1,2}/{1,2}", 2, 5, { 80, 20 }, { 0, 0, 0, 1, 1 },
+		  { 1, 1, 2, 1, 2 }, { 3, 3, 6, 1, 2 } },
+		{ "50/50, second group all capacity 0", 2, 3, { 50, 50 }, { 0, 0, 1 },
+		  { 1, 3, 0 }, { 1, 3, 0 } },
+		{ "weight 0 group excluded", 3, 4, { 70, 0, 30 }, { 0, 1, 2, 2 },
+		  { 5, 5, 1, 2 }, { 7, 0, 1, 2 } },
+		{ "interleaved groups", 2, 4, { 1, 3 }, { 1, 0, 1, 0 },
+		  { 2, 1, 2, 1 }, { 3, 1, 3, 1 } },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		uint64_t out[8];
+
+		ZDP_CASE(cases[c].name);
+		ZDP_REQUIRE(zdp_lb_weights_combine(cases[c].gw, cases[c].n_groups, cases[c].group,
+						   cases[c].cap, cases[c].n, out) == 0);
+		for (size_t i = 0; i < cases[c].n; i++)
+			if (out[i] != cases[c].want[i])
+				ZDP_FAIL_("endpoint %zu: %" PRIu64 " want %" PRIu64, i, out[i],
+					  cases[c].want[i]);
+	}
+
+	/* 12 groups whose capacity sums are distinct primes near 2^31: the
+	 * lcm overflows 64 bits, so the fixed-point path runs. Group shares
+	 * must still match the route weights to ~1e-9. */
+	{
+		static const uint32_t primes[12] = {
+			2147483647u, 2147483629u, 2147483587u, 2147483579u,
+			2147483563u, 2147483549u, 2147483543u, 2147483497u,
+			2147483489u, 2147483477u, 2147483423u, 2147483399u,
+		};
+		uint32_t gw[12], cap[24];
+		size_t group[24];
+		uint64_t out[24];
+		double gsum[12] = { 0 }, total = 0, wtotal = 0;
+
+		ZDP_CASE("fixed point: 12 groups, coprime capacity sums");
+		for (size_t g = 0; g < 12; g++) {
+			gw[g] = (uint32_t)(g + 1);
+			wtotal += gw[g];
+			group[2 * g] = group[2 * g + 1] = g;
+			cap[2 * g] = 1;			/* tiny endpoint: must not be 0 */
+			cap[2 * g + 1] = primes[g] - 1;
+		}
+		ZDP_REQUIRE(zdp_lb_weights_combine(gw, 12, group, cap, 24, out) == 0);
+		for (size_t i = 0; i < 24; i++) {
+			ZDP_CHECK(out[i] > 0);
+			gsum[group[i]] += (double)out[i];
+			total += (double)out[i];
+		}
+		for (size_t g = 0; g < 12; g++) {
+			double share = gsum[g] / total, want = gw[g] / wtotal;
+
+			if (share - want > 1e-9 || want - share > 1e-9)
+				ZDP_FAIL_("group %zu: share %.12f want %.12f", g, share, want);
+		}
+	}
+
+	ZDP_CASE("group index out of range");
+	{
+		uint32_t gw[1] = { 1 }, cap[1] = { 1 };
+		size_t group[1] = { 1 };
+		uint64_t out[1];
+
+		ZDP_CHECK_EQ(zdp_lb_weights_combine(gw, 1, group, cap, 1, out), -EINVAL);
+		ZDP_CHECK_EQ(zdp_lb_weights_combine(NULL, 1, group, cap, 1, out), -EINVAL);
+		ZDP_CHECK_EQ(zdp_lb_weights_combine(gw, 1, NULL, NULL, 0, NULL), 0);
+	}
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_siphash_reference_vectors),
 	ZDP_TEST_ENTRY(test_hash_tuple_golden),
@@ -690,6 +774,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_weight_change),
 	ZDP_TEST_ENTRY(test_empty_and_invalid),
 	ZDP_TEST_ENTRY(test_entry_width_and_bulk),
+	ZDP_TEST_ENTRY(test_weights_combine),
 	{ 0 },
 };
 
