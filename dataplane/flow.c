@@ -661,7 +661,9 @@ zdp_flow_expire(struct zdp_flow_table *t, uint64_t now, unsigned budget,
 		if ((f->tflags & TF_USED) && f->expires <= now) {
 			if (cb)
 				cb(f, arg);
-			flow_free(t, f);
+			/* tolerate a callback that removed it itself */
+			if (f->tflags & TF_USED)
+				flow_free(t, f);
 			t->st.expired++;
 			n++;
 		}
@@ -682,7 +684,8 @@ zdp_flow_expire_all(struct zdp_flow_table *t, zdp_flow_expire_cb cb, void *arg)
 			continue;
 		if (cb)
 			cb(f, arg);
-		flow_free(t, f);
+		if (f->tflags & TF_USED)
+			flow_free(t, f);
 		t->st.expired++;
 		n++;
 	}

@@ -248,8 +248,9 @@ zdp_flow_account(struct zdp_flow *f, uint8_t dir, uint32_t bytes)
 /*
  * Incremental expiry: scan at most @budget record slots from the clock
  * hand; for each flow with expires <= now call cb(f, arg) (if cb is not
- * NULL) — the caller frees its NAT port there; the record is valid during
- * the call and must not be removed by the callback — then remove it.
+ * NULL) — the caller frees its NAT port there; the record (and its keys)
+ * is valid and still in the table during the call — then remove it. The
+ * callback should not insert; removing @f itself is tolerated.
  * Returns the number of flows expired. Each flow is reported exactly once.
  */
 typedef void (*zdp_flow_expire_cb)(struct zdp_flow *f, void *arg);

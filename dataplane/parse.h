@@ -67,7 +67,9 @@ enum zdp_pkt_kind {
 	ZDP_PKT_IP,
 };
 
-/* Parse flags (mbuf offload results, or caller policy). */
+/* Parse flags (mbuf offload results, or caller policy). Map only the
+ * *_CKSUM_GOOD mbuf flags here; when the NIC says BAD or UNKNOWN pass
+ * nothing, so the software check decides and names the reason. */
 #define ZDP_PARSE_IP_CSUM_GOOD	0x1u	/* NIC verified the IPv4 header checksum */
 #define ZDP_PARSE_L4_CSUM_GOOD	0x2u	/* NIC verified the TCP/UDP checksum */
 #define ZDP_PARSE_NO_L4_CSUM	0x4u	/* do not verify L4 checksums at all */
