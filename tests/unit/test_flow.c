@@ -516,6 +516,39 @@ test_udp_idle(void)
 	zdp_flow_table_destroy(t);
 }
 
+static void
+remove_cb(struct zdp_flow *f, void *arg)
+{
+	zdp_flow_remove(arg, f);
+}
+
+/* A callback that removes the flow itself does not double-free it. */
+static void
+test_expire_cb_removes(void)
+{
+	struct zdp_flow_table *t = mk(16);
+	struct zdp_flow tmpl;
+	struct zdp_flow_stats st;
+
+	ZDP_REQUIRE(t);
+	for (uint32_t i = 0; i < 10; i++) {
+		mk_flow(&tmpl, i, ZDP_IPPROTO_UDP, 0);
+		ZDP_REQUIRE(zdp_flow_insert(t, &tmpl, 0, NULL) == 0);
+	}
+	ZDP_CHECK_EQ(zdp_flow_expire(t, 100, 5, remove_cb, t), 5);
+	ZDP_CHECK_EQ(zdp_flow_expire_all(t, remove_cb, t), 5);
+	zdp_flow_get_stats(t, &st);
+	ZDP_CHECK_EQ(st.active, 0);
+	for (uint32_t i = 0; i < 16; i++) {
+		mk_flow(&tmpl, 100 + i, ZDP_IPPROTO_UDP, 0);
+		ZDP_CHECK_EQ(zdp_flow_insert(t, &tmpl, 0, NULL), 0);
+	}
+	ZDP_CHECK_EQ(zdp_flow_insert(t, &tmpl, 0, NULL), -EEXIST);
+	mk_flow(&tmpl, 200, ZDP_IPPROTO_UDP, 0);
+	ZDP_CHECK_EQ(zdp_flow_insert(t, &tmpl, 0, NULL), -ENOSPC);
+	zdp_flow_table_destroy(t);
+}
+
 /* Burst lookup agrees with single lookups, for hits, misses, any n. */
 static void
 test_lookup_burst(void)
@@ -688,6 +721,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_tcp_states),
 	ZDP_TEST_ENTRY(test_expire_budget),
 	ZDP_TEST_ENTRY(test_udp_idle),
+	ZDP_TEST_ENTRY(test_expire_cb_removes),
 	ZDP_TEST_ENTRY(test_lookup_burst),
 	ZDP_TEST_ENTRY(test_alloc_failures),
 	ZDP_TEST_ENTRY(test_1m_smoke),
