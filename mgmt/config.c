@@ -37,13 +37,13 @@ zdp_config_errors_add(struct zdp_config_errors *errs, const char *file, unsigned
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	if (line)
-		r = asprintf(&m, "%s:%u: %s: %s", file ? file : "-", line, key ? key : "-",
+		r = cy_raw_asprintf(&m, "%s:%u: %s: %s", file ? file : "-", line, key ? key : "-",
 			     reason);
 	else
-		r = asprintf(&m, "%s: %s: %s", file ? file : "-", key ? key : "-", reason);
+		r = cy_raw_asprintf(&m, "%s: %s: %s", file ? file : "-", key ? key : "-", reason);
 	if (r < 0)
 		return -ENOMEM;
-	msgs = realloc(errs->msgs, (errs->n + 1) * sizeof(*msgs));
+	msgs = cy_raw_realloc(errs->msgs, (errs->n + 1) * sizeof(*msgs));
 	if (msgs == NULL) {
 		free(m);
 		return -ENOMEM;
@@ -76,9 +76,7 @@ cy_sort_errors(struct cy_ctx *c)
 
 	if (c->errs == NULL || c->err_lines == NULL)
 		return;
-	n = c->errs->n - c->errs_start;
-	if (n > c->n_errors)
-		n = c->n_errors;
+	n = c->n_msgs;
 	for (i = 1; i < n; i++) {
 		unsigned l = c->err_lines[i];
 		char *m = c->errs->msgs[c->errs_start + i];
@@ -539,7 +537,13 @@ cy_workload(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_workload *
 		return;
 	cy_str(c, n, "uid", false, &w->uid);
 	cy_str(c, n, "name", false, &w->name);
-	cy_str(c, n, "namespace", true, &w->namespace_);
+	if (cy_str(c, n, "namespace", true, &w->namespace_) > 0 && w->namespace_[0] == '\0') {
+		size_t old = cy_path_key(c, "namespace");
+
+		/* The namespace is part of the SPIFFE identity. */
+		cy_err(c, cy_map_get(n, "namespace")->line, "must not be empty");
+		cy_path_pop(c, old);
+	}
 	cy_str(c, n, "serviceAccount", false, &w->service_account);
 	cy_str(c, n, "trustDomain", false, &w->trust_domain);
 	cy_str(c, n, "node", false, &w->node);
@@ -747,8 +751,8 @@ cy_service(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_service *s)
 					cy_err(c, it->line, "expected network/IP, got %s",
 					       cy_type_name(it));
 				} else {
-					vip->network = slash ? strndup(it->str, (size_t)(slash - it->str))
-							     : strdup("");
+					vip->network = slash ? cy_raw_strndup(it->str, (size_t)(slash - it->str))
+							     : cy_raw_strdup("");
 					if (vip->network == NULL)
 						c->oom = true;
 					s->n_vips++;
@@ -782,7 +786,7 @@ cy_service(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_service *s)
 
 	if (s->name == NULL && s->hostname) {
 		/* Kubernetes: the name is the first label of the hostname. */
-		s->name = strndup(s->hostname, strcspn(s->hostname, "."));
+		s->name = cy_raw_strndup(s->hostname, strcspn(s->hostname, "."));
 		if (s->name == NULL)
 			c->oom = true;
 	}
@@ -1212,7 +1216,7 @@ zdp_config_load_buffer(const char *name, const char *buf, size_t len,
 	c.errs = errs;
 	c.errs_start = errs ? errs->n : 0;
 
-	cfg = calloc(1, sizeof(*cfg));
+	cfg = cy_raw_calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		return -ENOMEM;
 	c.cfg = cfg;
@@ -1290,7 +1294,7 @@ zdp_config_load_file(const char *path, struct zdp_config **out,
 			if (cap > CY_MAX_INPUT)
 				break;
 			cap = cap ? cap * 2 : 4096;
-			nb = realloc(buf, cap);
+			nb = cy_raw_realloc(buf, cap);
 			if (nb == NULL) {
 				err = ENOMEM;
 				goto fail;

@@ -369,6 +369,51 @@ cy_port(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_port *p)
 	cy_path_pop(c, old);
 }
 
+/*
+ * Two ports with overlapping subnets make "which port reaches this next
+ * hop" ambiguous (route inference, ARP/ND). Same address is reported as a
+ * duplicate instead. Quadratic, so only for a sane number of addresses.
+ */
+static bool
+cy_prefixes_overlap(const struct zdp_prefix *x, const struct zdp_prefix *y)
+{
+	const struct zdp_prefix *shorter = x->len < y->len ? x : y;
+	const struct zdp_prefix *longer = x->len < y->len ? y : x;
+
+	return x->addr.family == y->addr.family && zdp_prefix_contains(shorter, &longer->addr);
+}
+
+static void
+cy_port_overlaps(struct cy_ctx *c, const struct zdp_cfg_gateway *gw)
+{
+	size_t i, j, a, b, total = 0;
+
+	for (i = 0; i < gw->n_ports; i++)
+		total += gw->ports[i].n_addresses;
+	if (total > 1024)
+		return;
+	for (j = 1; j < gw->n_ports; j++) {
+		const struct zdp_cfg_port *pj = &gw->ports[j];
+		char path[CY_PATH_MAX];
+
+		snprintf(path, sizeof(path), "gateway.ports[%zu].addresses", j);
+		for (b = 0; b < pj->n_addresses; b++)
+			for (i = 0; i < j; i++)
+				for (a = 0; a < gw->ports[i].n_addresses; a++) {
+					const struct zdp_prefix *x = &gw->ports[i].addresses[a];
+					const struct zdp_prefix *y = &pj->addresses[b];
+					char px[80], py[80];
+
+					if (zdp_addr_eq(&x->addr, &y->addr) || !cy_prefixes_overlap(x, y))
+						continue;
+					cy_err_key(c, pj->line, path, "subnet %s overlaps %s of port %s",
+						   cy_prefix_fmt(y, py, sizeof(py)),
+						   cy_prefix_fmt(x, px, sizeof(px)),
+						   gw->ports[i].name ? gw->ports[i].name : "?");
+				}
+	}
+}
+
 static void
 cy_ports(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node *map)
 {
@@ -410,6 +455,7 @@ cy_ports(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node *map
 		}
 	cy_gdups(c, keys, k, "gateway.ports[%zu].addresses", "address");
 	free(keys);
+	cy_port_overlaps(c, gw);
 }
 
 /* ---- routes ------------------------------------------------------------ */

@@ -18,6 +18,7 @@
 #ifndef ZDP_CONFIG_PRIV_H
 #define ZDP_CONFIG_PRIV_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,7 +72,8 @@ struct cy_ctx {
 	struct zdp_config_errors *errs;	/* may be NULL: still counted */
 	size_t errs_start;		/* first message of this load */
 	unsigned *err_lines;		/* line of each message we added */
-	size_t n_errors;
+	size_t n_msgs;			/* messages added to errs (<= n_errors) */
+	size_t n_errors;		/* problems found, reported or not */
 	bool oom;
 	char path[CY_PATH_MAX];		/* dotted key of the node being decoded */
 	size_t plen;
@@ -88,6 +90,20 @@ size_t cy_path_key(struct cy_ctx *c, const char *key);
 size_t cy_path_idx(struct cy_ctx *c, size_t i);
 size_t cy_path_mapkey(struct cy_ctx *c, const char *key);
 void cy_path_pop(struct cy_ctx *c, size_t old);
+
+/* ---- raw allocation (the only place the loader calls libc's allocator) ---- */
+/* Test hook: fail the @n-th allocation from now (0-based; -1 = never) and
+ * restart counting. Per thread. */
+void cy_alloc_fail_at(long n);
+unsigned long cy_alloc_count(void);
+void *cy_raw_malloc(size_t n);
+void *cy_raw_calloc(size_t n, size_t size);
+void *cy_raw_realloc(void *p, size_t n);
+char *cy_raw_strdup(const char *s);
+char *cy_raw_strndup(const char *s, size_t n);
+int cy_raw_vasprintf(char **out, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+int cy_raw_asprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- allocation that records failure instead of crashing ---- */
 void *cy_calloc(struct cy_ctx *c, size_t n, size_t size);

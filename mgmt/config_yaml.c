@@ -26,16 +26,14 @@ cy_add(struct cy_ctx *c, unsigned line, const char *key, const char *reason)
 	unsigned *lines;
 
 	c->n_errors++;
-	if (c->errs == NULL)
+	if (c->errs == NULL || c->n_msgs > CY_MAX_ERRORS)
 		return;
-	if (c->n_errors > CY_MAX_ERRORS + 1)
-		return;
-	if (c->n_errors == CY_MAX_ERRORS + 1) {
+	if (c->n_msgs == CY_MAX_ERRORS) {
 		key = "errors";
 		reason = "too many errors; the rest are not shown";
 		line = ~0u;	/* sorts last; printed without a line below */
 	}
-	lines = realloc(c->err_lines, c->n_errors * sizeof(*lines));
+	lines = cy_raw_realloc(c->err_lines, (c->n_msgs + 1) * sizeof(*lines));
 	if (lines == NULL) {
 		c->oom = true;
 		return;
@@ -44,10 +42,9 @@ cy_add(struct cy_ctx *c, unsigned line, const char *key, const char *reason)
 	if (zdp_config_errors_add(c->errs, c->file, line == ~0u ? 0 : line, key, "%s",
 				  reason) < 0) {
 		c->oom = true;
-		c->n_errors--;
 		return;
 	}
-	lines[c->n_errors - 1] = line;
+	lines[c->n_msgs++] = line;
 }
 
 void
@@ -126,6 +123,87 @@ cy_path_pop(struct cy_ctx *c, size_t old)
 
 /* ---- allocation -------------------------------------------------------- */
 
+/*
+ * Every allocation of the loader goes through cy_raw_*, so a test can fail
+ * the Nth one and check that the load still ends in -ENOMEM without a crash
+ * or a leak (nghttp2's failmalloc loop). Per-thread, and only ever set by
+ * tests; libyaml's own allocations are not covered.
+ */
+static _Thread_local long cy_fail_at = -1;
+static _Thread_local unsigned long cy_n_allocs;
+
+void
+cy_alloc_fail_at(long n)
+{
+	cy_fail_at = n;
+	cy_n_allocs = 0;
+}
+
+unsigned long
+cy_alloc_count(void)
+{
+	return cy_n_allocs;
+}
+
+static bool
+cy_alloc_fails(void)
+{
+	bool fail = cy_fail_at >= 0 && cy_n_allocs == (unsigned long)cy_fail_at;
+
+	cy_n_allocs++;
+	return fail;
+}
+
+void *
+cy_raw_malloc(size_t n)
+{
+	return cy_alloc_fails() ? NULL : malloc(n);
+}
+
+void *
+cy_raw_calloc(size_t n, size_t size)
+{
+	return cy_alloc_fails() ? NULL : calloc(n, size);
+}
+
+void *
+cy_raw_realloc(void *p, size_t n)
+{
+	return cy_alloc_fails() ? NULL : realloc(p, n);
+}
+
+char *
+cy_raw_strdup(const char *s)
+{
+	return cy_alloc_fails() ? NULL : strdup(s);
+}
+
+char *
+cy_raw_strndup(const char *s, size_t n)
+{
+	return cy_alloc_fails() ? NULL : strndup(s, n);
+}
+
+int
+cy_raw_vasprintf(char **out, const char *fmt, va_list ap)
+{
+	if (cy_alloc_fails())
+		return -1;
+	return vasprintf(out, fmt, ap);
+}
+
+int
+cy_raw_asprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = cy_raw_vasprintf(out, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 void *
 cy_calloc(struct cy_ctx *c, size_t n, size_t size)
 {
@@ -133,7 +211,7 @@ cy_calloc(struct cy_ctx *c, size_t n, size_t size)
 
 	if (n == 0)
 		n = 1;	/* a valid pointer even for empty lists keeps callers simple */
-	p = calloc(n, size);
+	p = cy_raw_calloc(n, size);
 	if (p == NULL)
 		c->oom = true;
 	return p;
@@ -142,7 +220,7 @@ cy_calloc(struct cy_ctx *c, size_t n, size_t size)
 char *
 cy_strdup(struct cy_ctx *c, const char *s)
 {
-	char *p = strdup(s ? s : "");
+	char *p = cy_raw_strdup(s ? s : "");
 
 	if (p == NULL)
 		c->oom = true;
@@ -157,7 +235,7 @@ cy_printf(struct cy_ctx *c, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&p, fmt, ap);
+	r = cy_raw_vasprintf(&p, fmt, ap);
 	va_end(ap);
 	if (r < 0) {
 		c->oom = true;
@@ -181,7 +259,7 @@ cy_node_new(struct cy_ctx *c, struct cy_doc *d, enum cy_type type, unsigned line
 
 	if (d->n_all == d->cap_all) {
 		size_t cap = d->cap_all ? d->cap_all * 2 : 64;
-		struct cy_node **all = realloc(d->all, cap * sizeof(*all));
+		struct cy_node **all = cy_raw_realloc(d->all, cap * sizeof(*all));
 
 		if (all == NULL) {
 			c->oom = true;
@@ -190,7 +268,7 @@ cy_node_new(struct cy_ctx *c, struct cy_doc *d, enum cy_type type, unsigned line
 		d->all = all;
 		d->cap_all = cap;
 	}
-	n = calloc(1, sizeof(*n));
+	n = cy_raw_calloc(1, sizeof(*n));
 	if (n == NULL) {
 		c->oom = true;
 		return NULL;
@@ -207,7 +285,7 @@ cy_node_add_kid(struct cy_ctx *c, struct cy_node *parent, struct cy_node *kid)
 {
 	if (parent->n == parent->cap) {
 		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct cy_node **k = realloc(parent->kids, cap * sizeof(*k));
+		struct cy_node **k = cy_raw_realloc(parent->kids, cap * sizeof(*k));
 
 		if (k == NULL) {
 			c->oom = true;
@@ -228,7 +306,7 @@ cy_anchor_add(struct cy_ctx *c, struct cy_doc *d, const unsigned char *name,
 		return 0;
 	if (d->n_anchors == d->cap_anchors) {
 		size_t cap = d->cap_anchors ? d->cap_anchors * 2 : 8;
-		struct cy_anchor *a = realloc(d->anchors, cap * sizeof(*a));
+		struct cy_anchor *a = cy_raw_realloc(d->anchors, cap * sizeof(*a));
 
 		if (a == NULL) {
 			c->oom = true;
@@ -237,7 +315,7 @@ cy_anchor_add(struct cy_ctx *c, struct cy_doc *d, const unsigned char *name,
 		d->anchors = a;
 		d->cap_anchors = cap;
 	}
-	d->anchors[d->n_anchors].name = strdup((const char *)name);
+	d->anchors[d->n_anchors].name = cy_raw_strdup((const char *)name);
 	if (d->anchors[d->n_anchors].name == NULL) {
 		c->oom = true;
 		return -1;
@@ -357,7 +435,7 @@ cy_doc_parse(struct cy_ctx *c, const char *buf, size_t len, struct cy_doc *d)
 			if (n == NULL)
 				break;
 			n->len = ev.data.scalar.length;
-			n->str = malloc(n->len + 1);
+			n->str = cy_raw_malloc(n->len + 1);
 			if (n->str == NULL) {
 				c->oom = true;
 				break;
@@ -367,7 +445,7 @@ cy_doc_parse(struct cy_ctx *c, const char *buf, size_t len, struct cy_doc *d)
 			n->has_nul = memchr(n->str, '\0', n->len) != NULL;
 			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 			if (ev.data.scalar.tag) {
-				n->tag = strdup((const char *)ev.data.scalar.tag);
+				n->tag = cy_raw_strdup((const char *)ev.data.scalar.tag);
 				if (n->tag == NULL)
 					c->oom = true;
 			}
@@ -393,7 +471,7 @@ cy_doc_parse(struct cy_ctx *c, const char *buf, size_t len, struct cy_doc *d)
 			if (n == NULL)
 				break;
 			if (tag) {
-				n->tag = strdup((const char *)tag);
+				n->tag = cy_raw_strdup((const char *)tag);
 				if (n->tag == NULL)
 					c->oom = true;
 			}
@@ -401,7 +479,7 @@ cy_doc_parse(struct cy_ctx *c, const char *buf, size_t len, struct cy_doc *d)
 				break;
 			stack_anchor[depth] = NULL;
 			if (anchor) {
-				stack_anchor[depth] = (unsigned char *)strdup((const char *)anchor);
+				stack_anchor[depth] = (unsigned char *)cy_raw_strdup((const char *)anchor);
 				if (stack_anchor[depth] == NULL)
 					c->oom = true;
 			}

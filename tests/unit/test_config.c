@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_priv.h"	/* cy_alloc_fail_at(): white-box allocation failures */
 #include "zdp_config.h"
 #include "zdp_test.h"
 
@@ -596,6 +597,8 @@ static const struct err_case err_cases[] = {
 	{ "workload dup uid", "workloads:\n  - { uid: u1, namespace: n }\n  - { uid: u2, namespace: n }\n  - { uid: u1, namespace: n }\n", "t.yaml:4: workloads[2].uid: duplicate workload uid \"u1\" (first at line 2)", 1 },
 	{ "workload dup derived uid", "workloads:\n  - { name: w, namespace: n }\n  - { name: w, namespace: n }\n", "t.yaml:3: workloads[1].uid: duplicate workload uid \"n/w\" (first at line 2)", 1 },
 	{ "workload authorizationPolicies", "workloads:\n  - namespace: n\n    authorizationPolicies: [a, {b: c}]\n", "t.yaml:3: workloads[0].authorizationPolicies[1]: expected a string, got a mapping", 1 },
+	{ "workload empty namespace", "workloads:\n  - namespace: ''\n", "t.yaml:2: workloads[0].namespace: must not be empty", 1 },
+	{ "workload service key list", "workloads:\n  - namespace: n\n    services: { [a]: {} }\n", "t.yaml:3: workloads[0].services: keys must be \"namespace/hostname\", got a list", 1 },
 	{ "string with NUL", "workloads:\n  - namespace: \"a\\0b\"\n", "t.yaml:2: workloads[0].namespace: expected a string, got a string with a NUL character", 1 },
 	/* services */
 	{ "service missing hostname", "services:\n  - { name: a, namespace: n }\n", "t.yaml:2: services[0].hostname: required key is missing", 1 },
@@ -604,6 +607,8 @@ static const struct err_case err_cases[] = {
 	{ "service vip list", "services:\n  - { namespace: n, hostname: a, vips: [[/1.2.3.4]] }\n", "t.yaml:2: services[0].vips[0]: expected network/IP, got a list", 1 },
 	{ "service port zero", "services:\n  - namespace: n\n    hostname: a\n    ports:\n      0: 80\n", "t.yaml:5: services[0].ports[0]: must be between 1 and 65535", 1 },
 	{ "service dup port", "services:\n  - namespace: n\n    hostname: a\n    ports: { 80: 80, 0x50: 81 }\n", "t.yaml:4: services[0].ports[0x50]: duplicate port 80", 1 },
+	{ "service port key list", "services:\n  - { namespace: n, hostname: a, ports: { [80]: 80 } }\n", "t.yaml:2: services[0].ports: keys must be port numbers, got a list", 1 },
+	{ "service endpoints", "services:\n  - { namespace: n, hostname: a, endpoints: [] }\n", "t.yaml:2: services[0].endpoints: expected a mapping, got a list", 1 },
 	{ "service ports list", "services:\n  - { namespace: n, hostname: a, ports: [80] }\n", "t.yaml:2: services[0].ports: expected a mapping servicePort: targetPort, got a list", 1 },
 	{ "service dup", "services:\n  - { namespace: n, hostname: a }\n  - { namespace: n, hostname: a }\n", "t.yaml:3: services[1]: duplicate service \"n/a\" (first at line 2)", 1 },
 	{ "service dup vip", "services:\n  - { namespace: n, hostname: a, vips: [/198.18.10.1] }\n  - { namespace: n, hostname: b, vips: [\"/198.18.10.1\"] }\n", "t.yaml:3: services[1].vips: duplicate VIP \"/198.18.10.1\" (first at line 2)", 1 },
@@ -628,6 +633,7 @@ static const struct err_case err_cases[] = {
 	{ "policy presence value", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - principals: [{Presence: yes}]\n", "t.yaml:7: policies[0].rules[0][0][0].principals[0]: Presence takes no value", 1 },
 	{ "policy exact list", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - principals: [!Exact [a]]\n", "t.yaml:7: policies[0].rules[0][0][0].principals[0]: expected a string, got a list", 1 },
 	{ "policy sa missing", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - serviceAccounts: [{namespace: a}]\n", "t.yaml:7: policies[0].rules[0][0][0].serviceAccounts[0].serviceAccount: required key is missing", 1 },
+	{ "policy sa null", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - notServiceAccounts: [~]\n", "t.yaml:7: policies[0].rules[0][0][0].notServiceAccounts[0]: expected a mapping, got null", 1 },
 	{ "policy dup", "policies:\n  - { name: p, namespace: n, scope: Global, action: Deny }\n  - { name: p, namespace: n, scope: Global, action: Allow }\n", "t.yaml:3: policies[1]: duplicate policy \"n/p\" (first at line 2)", 1 },
 	/* gateway scalars */
 	{ "gateway not a map", "gateway: [1]\n", "t.yaml:1: gateway: expected a mapping, got a list", 1 },
@@ -675,6 +681,7 @@ static const struct err_case err_cases[] = {
 	{ "port address no len", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, addresses: [198.18.0.1] }\n", "t.yaml:3: gateway.ports[0].addresses[0]: invalid prefix \"198.18.0.1\" (expected ADDRESS/LENGTH)", 1 },
 	{ "port address len 0", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, addresses: [198.18.0.1/0] }\n", "t.yaml:3: gateway.ports[0].addresses[0]: prefix length must not be 0", 1 },
 	{ "port address v6 len", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, addresses: [\"2001:2::1/129\"] }\n", "t.yaml:3: gateway.ports[0].addresses[0]: invalid prefix \"2001:2::1/129\"", 1 },
+	{ "port overlap", "gateway:\n  ports:\n    - { name: p0, device: d0, addresses: [198.18.0.1/24] }\n    - { name: p1, device: d1, addresses: [\"2001:2::1/64\", 198.18.0.129/25] }\n", "t.yaml:4: gateway.ports[1].addresses: subnet 198.18.0.129/25 overlaps 198.18.0.1/24 of port p0", 1 },
 	{ "port unknown key", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, mtus: 1500 }\n", "t.yaml:3: gateway.ports[0].mtus: unknown key", 1 },
 	/* gateway routes */
 	{ "route unknown port", GW_PORTS "  routes:\n    - { prefix: 198.18.128.0/17, via: 198.18.0.2, port: p9 }\n", "t.yaml:5: gateway.routes[0].port: unknown port \"p9\"", 1 },
@@ -685,6 +692,7 @@ static const struct err_case err_cases[] = {
 	{ "route no port no via", GW_PORTS "  routes:\n    - { prefix: 198.18.128.0/17 }\n", "t.yaml:5: gateway.routes[0].port: required key is missing", 1 },
 	{ "route missing prefix", GW_PORTS "  routes:\n    - { via: 198.18.0.2 }\n", "t.yaml:5: gateway.routes[0].prefix: required key is missing", 1 },
 	{ "route bad via", GW_PORTS "  routes:\n    - { prefix: 198.18.128.0/17, via: gw, port: p0 }\n", "t.yaml:5: gateway.routes[0].via: invalid IP address \"gw\"", 1 },
+	{ "route null", GW_PORTS "  routes:\n    - ~\n", "t.yaml:5: gateway.routes[0]: expected a mapping, got null", 1 },
 	{ "route dup", GW_PORTS "  routes:\n    - { prefix: 198.18.128.0/17, via: 198.18.0.2 }\n    - { prefix: 198.18.128.0/17, via: 198.18.0.3 }\n", "t.yaml:6: gateway.routes[1].prefix: duplicate route 198.18.128.0/17 (first at line 5)", 1 },
 	/* gateway traffic routes */
 	{ "tr unknown service", SVC_AB "gateway:\n  trafficRoutes:\n    - vip: 198.18.10.1\n      port: 80\n      backends:\n        - { service: ns/a }\n        - { service: ns/c }\n", "t.yaml:10: gateway.trafficRoutes[0].backends[1].service: unknown service \"ns/c\"", 1 },
@@ -704,6 +712,7 @@ static const struct err_case err_cases[] = {
 	{ "tr backend port", SVC_AB "gateway:\n  trafficRoutes:\n    - vip: 198.18.10.1\n      port: 443\n      backends:\n        - service: ns/a\n          port: 8080\n", "t.yaml:10: gateway.trafficRoutes[0].backends[0].port: service \"ns/a\" has no port 8080", 1 },
 	{ "tr dup backend", SVC_AB "gateway:\n  trafficRoutes:\n    - vip: 198.18.10.1\n      port: 80\n      backends:\n        - { service: ns/a, weight: 1 }\n        - { service: ns/a, weight: 2 }\n", "t.yaml:10: gateway.trafficRoutes[0].backends[1]: duplicate backend \"ns/a\" (first at line 9)", 1 },
 	{ "tr backend unknown key", SVC_AB "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 80, backends: [{ service: ns/a, weigth: 2 }] }\n", "t.yaml:6: gateway.trafficRoutes[0].backends[0].weigth: unknown key", 1 },
+	{ "tr null", SVC_AB "gateway:\n  trafficRoutes: [~]\n", "t.yaml:5: gateway.trafficRoutes[0]: expected a mapping, got null", 1 },
 	{ "tr backend null", SVC_AB "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 80, backends: [~] }\n", "t.yaml:6: gateway.trafficRoutes[0].backends[0]: expected a mapping, got null", 1 },
 };
 
@@ -937,6 +946,32 @@ test_yaml_features(void)
 	zdp_config_errors_fini(&errs);
 	free(y);
 
+	ZDP_CASE("too large");
+	len = (16u << 20) + 1;
+	y = malloc(len);
+	ZDP_REQUIRE(y != NULL);
+	memset(y, ' ', len);
+	ZDP_CHECK_EQ(zdp_config_load_buffer("big.yaml", y, len, &cfg, &errs), -EINVAL);
+	ZDP_REQUIRE(errs.n == 1);
+	ZDP_CHECK_STR(errs.msgs[0], "big.yaml:1: yaml: file is larger than 16777216 bytes");
+	zdp_config_errors_fini(&errs);
+	free(y);
+
+	ZDP_CASE("too many nodes");
+	len = 2u * 1100000 + 16;
+	y = malloc(len);
+	ZDP_REQUIRE(y != NULL);
+	memcpy(y, "a: [", 4);
+	for (i = 4; i + 2 < len; i += 2)
+		memcpy(y + i, "1,", 2);
+	len = i;
+	y[len - 1] = ']';
+	ZDP_CHECK_EQ(zdp_config_load_buffer("wide.yaml", y, len, &cfg, &errs), -EINVAL);
+	ZDP_REQUIRE(errs.n == 1);
+	ZDP_CHECK_STR(errs.msgs[0], "wide.yaml:1: yaml: more than 1048576 nodes");
+	zdp_config_errors_fini(&errs);
+	free(y);
+
 	ZDP_CASE("NUL inside buffer");
 	ZDP_CHECK_EQ(zdp_config_load_buffer("nul.yaml", "gateway: {}\0x", 14, &cfg, &errs), -EINVAL);
 	ZDP_CHECK_EQ(errs.n, 1);
@@ -1076,6 +1111,69 @@ test_mutations(void)
 	free(buf);
 }
 
+/*
+ * Run a load once to count the loader's allocations, then again failing
+ * each one in turn: every run must end in -ENOMEM with no config, no crash,
+ * and (under LSan) no leak. Covers the success path (demo.yaml, read from
+ * disk) and the error-reporting path (a file with many errors).
+ */
+static void
+alloc_loop(const char *what, const char *path, const char *yaml)
+{
+	unsigned long n, i, enomem = 0;
+	struct zdp_config_errors errs = { 0 };
+	struct zdp_config *cfg = NULL;
+	int rc;
+
+	ZDP_CASE(what);
+	cy_alloc_fail_at(-1);
+	rc = path ? zdp_config_load_file(path, &cfg, &errs)
+		  : zdp_config_load_buffer("a.yaml", yaml, strlen(yaml), &cfg, &errs);
+	n = cy_alloc_count();
+	ZDP_CHECK(rc == 0 || rc == -EINVAL);
+	zdp_config_free(cfg);
+	zdp_config_errors_fini(&errs);
+	ZDP_CHECK(n > 10);
+	for (i = 0; i < n; i++) {
+		cfg = (struct zdp_config *)1;
+		cy_alloc_fail_at((long)i);
+		rc = path ? zdp_config_load_file(path, &cfg, &errs)
+			  : zdp_config_load_buffer("a.yaml", yaml, strlen(yaml), &cfg, &errs);
+		if (rc != -ENOMEM || cfg != NULL)
+			ZDP_FAIL_("allocation %lu of %lu: rc %d cfg %p", i, n, rc, (void *)cfg);
+		else
+			enomem++;
+		zdp_config_errors_fini(&errs);
+	}
+	cy_alloc_fail_at(-1);
+	ZDP_CHECK_EQ(enomem, n);
+	printf("# %s: %lu allocations, each failed once\n", what, n);
+}
+
+static void
+test_alloc_failures(void)
+{
+	static const char bad[] =
+		"workloads:\n"
+		"  - { name: w, workloadIps: [1.2.3], protocol: X }\n"
+		"  - { name: w, namespace: n, services: { a/b: {0: 1}, a/b: {} } }\n"
+		"services:\n"
+		"  - { namespace: n, hostname: h, vips: [/1.1.1.1, x], ports: {80: 80} }\n"
+		"  - { namespace: n, hostname: h, vips: [/1.1.1.1] }\n"
+		"policies:\n"
+		"  - { name: p, namespace: n, scope: Global, action: Deny, rules: [[[{principals: [x]}]]] }\n"
+		"gateway:\n"
+		"  ports: [{ name: p0, device: d, addresses: [1.1.1.1/8] }, { name: p0, device: d }]\n"
+		"  routes: [{ prefix: 10.0.0.0/8, via: 1.2.3.4 }, { prefix: 10.0.0.0/8, port: q }]\n"
+		"  trafficRoutes:\n"
+		"    - { vip: 1.1.1.1, port: 80, backends: [{ service: n/h }, { service: n/z }] }\n"
+		"    - { vip: 1.1.1.1, port: 80, backends: [{ service: n/h, weight: 0 }] }\n";
+
+	alloc_loop("demo.yaml", DEMO, NULL);
+	alloc_loop("ztunnel fixture", ZT_FIXTURE, NULL);
+	alloc_loop("many errors", NULL, bad);
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_empty_and_defaults),
 	ZDP_TEST_ENTRY(test_workload_defaults),
@@ -1091,6 +1189,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_errors_add),
 	ZDP_TEST_ENTRY(test_truncations),
 	ZDP_TEST_ENTRY(test_mutations),
+	ZDP_TEST_ENTRY(test_alloc_failures),
 	{ 0 },
 };
 
