@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tcp_output.c — building segments (IPv4/IPv6 + TCP + options), the send
+ * loop (windows, SWS avoidance, SACK-based recovery), ACKs, RSTs, probes.
+ *
+ * A segment is one header mbuf from params.pool (IP + TCP header, and the
+ * payload copied in when small) followed by indirect mbufs attached to the
+ * application's send-queue mbufs (zero copy for bulk data). The IP header
+ * is complete; the worker prepends L2.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "tcp_priv.h"
+
+#define COPY_BELOW 512		/* payloads this small are copied, not attached */
+
+struct tx_tuple {
+	const struct zdp_addr *laddr, *raddr;
+	uint16_t lport, rport;
+};
+
+uint16_t
+zdp_tcp_mss_for_mtu(const struct zdp_addr *a, uint16_t mtu)
+{
+	unsigned hdr = (a->family == ZDP_AF_INET6 ? 40 : 20) + 20;
+
+	return mtu > hdr + 64 ? (uint16_t)(mtu - hdr) : 64;
+}
+
+/* One's-complement sum of the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1). */
+static uint32_t
+phdr_sum(const struct zdp_addr *src, const struct zdp_addr *dst, uint32_t l4len)
+{
+	uint32_t sum = 0;
+	unsigned n = src->family == ZDP_AF_INET6 ? 16 : 4;
+
+	for (unsigned i = 0; i < n; i += 2) {
+		sum += (uint32_t)src->a[i] << 8 | src->a[i + 1];
+		sum += (uint32_t)dst->a[i] << 8 | dst->a[i + 1];
+	}
+	if (src->family == ZDP_AF_INET6) {
+		sum += l4len >> 16;
+		sum += l4len & 0xffff;
+	} else {
+		sum += l4len;
+	}
+	sum += IPPROTO_TCP;
+	return sum;
+}
+
+static uint16_t
+fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Host-order checksum of TCP header+payload at @off in @m (pseudo-header
+ * included); the value to store is htons(~result). */
+uint16_t
+zdp_tcp_l4_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+	       const struct zdp_addr *src, const struct zdp_addr *dst)
+{
+	uint16_t raw = 0;
+
+	rte_raw_cksum_mbuf(m, off, len, &raw);
+	/* rte_raw_cksum_mbuf sums in host order of 16-bit loads; convert */
+	return fold(phdr_sum(src, dst, len) + rte_be_to_cpu_16(raw));
+}
+
+/* Appends options for a SYN or SYN-ACK. Linux order, 4-byte aligned. */
+static unsigned
+opts_syn(uint8_t *o, uint16_t mss, bool sack, bool ts, uint32_t tsval,
+	 uint32_t tsecr, int wscale)
+{
+	unsigned n = 0;
+
+	o[n++] = TCPOPT_MSS;
+	o[n++] = 4;
+	o[n++] = mss >> 8;
+	o[n++] = mss & 0xff;
+	if (sack && ts) {
+		o[n++] = TCPOPT_SACK_PERM;
+		o[n++] = 2;
+	} else if (sack) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_SACK_PERM;
+		o[n++] = 2;
+	} else if (ts) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+	}
+	if (ts) {
+		o[n++] = TCPOPT_TS;
+		o[n++] = 10;
+		tsval = rte_cpu_to_be_32(tsval);
+		tsecr = rte_cpu_to_be_32(tsecr);
+		memcpy(o + n, &tsval, 4);
+		memcpy(o + n + 4, &tsecr, 4);
+		n += 8;
+	}
+	if (wscale >= 0) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_WS;
+		o[n++] = 3;
+		o[n++] = (uint8_t)wscale;
+	}
+	return n;
+}
+
+static unsigned
+opts_ts(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	o[2] = TCPOPT_TS;
+	o[3] = 10;
+	tsval = rte_cpu_to_be_32(tsval);
+	tsecr = rte_cpu_to_be_32(tsecr);
+	memcpy(o + 4, &tsval, 4);
+	memcpy(o + 8, &tsecr, 4);
+	return 12;
+}
+
+static unsigned
+opts_sack(uint8_t *o, const uint32_t (*blk)[2], unsigned n)
+{
+	unsigned k = 0;
+
+	o[k++] = TCPOPT_NOP;
+	o[k++] = TCPOPT_NOP;
+	o[k++] = TCPOPT_SACK;
+	o[k++] = (uint8_t)(2 + 8 * n);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t s = rte_cpu_to_be_32(blk[i][0]), e = rte_cpu_to_be_32(blk[i][1]);
+
+		memcpy(o + k, &s, 4);
+		memcpy(o + k + 4, &e, 4);
+		k += 8;
+	}
+	return k;
+}
+
+/* Find the send-queue mbuf holding sequence number @seq (>= snd_una) and
+ * the offset inside it. Uses and refreshes the cursor. */
+static struct rte_mbuf *
+sndq_find(struct zdp_tcp_conn *c, uint32_t seq, uint32_t *off)
+{
+	struct rte_mbuf *s;
+	uint32_t sseq;
+
+	if (c->cur_seg && SEQ_LEQ(c->cur_seq, seq)) {
+		s = c->cur_seg;
+		sseq = c->cur_seq;
+	} else {
+		s = c->sndq_head;
+		sseq = c->snd_una - c->sndq_off;
+	}
+	while (s && SEQ_GEQ(seq, sseq + s->data_len)) {
+		sseq += s->data_len;
+		s = s->next;
+	}
+	if (!s)
+		return NULL;
+	c->cur_seg = s;
+	c->cur_seq = sseq;
+	*off = seq - sseq;
+	return s;
+}
+
+/* Drop @acked bytes from the front of the send queue. */
+void
+zdp_tcp_sndq_ack(struct zdp_tcp_conn *c, uint32_t acked)
+{
+	struct rte_mbuf *s = c->sndq_head;
+
+	if (acked > c->snd_queued)
+		acked = c->snd_queued;
+	c->snd_queued -= acked;
+	acked += c->sndq_off;
+	while (s && acked >= s->data_len && (s->data_len || s->next)) {
+		struct rte_mbuf *next = s->next;
+
+		acked -= s->data_len;
+		if (s == c->cur_seg)
+			c->cur_seg = NULL;
+		s->next = NULL;
+		s->nb_segs = 1;
+		rte_pktmbuf_free_seg(s);
+		s = next;
+	}
+	c->sndq_head = s;
+	c->sndq_off = acked;
+	if (!s) {
+		c->sndq_tail = NULL;
+		c->sndq_off = 0;
+		c->cur_seg = NULL;
+	}
+}
+
+/* Attach @len payload bytes from the send queue at @seq to @h. */
+static int
+payload_attach(struct zdp_tcp_conn *c, struct rte_mbuf *h, uint32_t seq, uint32_t len)
+{
+	struct zdp_tcp_stack *stk = c->stk;
+	uint32_t off;
+	struct rte_mbuf *s = sndq_find(c, seq, &off), *last = h;
+
+	if (len <= COPY_BELOW || stk->p.tx_copy) {
+		if (rte_pktmbuf_tailroom(h) >= len) {
+			char *d = rte_pktmbuf_append(h, (uint16_t)len);
+
+			while (len && s) {
+				uint32_t n = RTE_MIN((uint32_t)s->data_len - off, len);
+
+				memcpy(d, rte_pktmbuf_mtod_offset(s, char *, off), n);
+				d += n;
+				len -= n;
+				s = s->next;
+				off = 0;
+			}
+			return len ? -EINVAL : 0;
+		}
+	}
+	while (len && s) {
+		uint32_t n = RTE_MIN((uint32_t)s->data_len - off, len);
+		struct rte_mbuf *mi;
+
+		if (n == 0) {
+			s = s->next;
+			off = 0;
+			continue;
+		}
+		mi = rte_pktmbuf_alloc(stk->p.pool);
+		if (!mi)
+			return -ENOMEM;
+		rte_pktmbuf_attach(mi, s);
+		mi->data_off = (uint16_t)(mi->data_off + off);
+		mi->data_len = (uint16_t)n;
+		mi->pkt_len = n;
+		last->next = mi;
+		last = mi;
+		h->nb_segs++;
+		h->pkt_len += n;
+		len -= n;
+		s = s->next;
+		off = 0;
+	}
+	return len ? -EINVAL : 0;
+}
+
+/* Build and emit one segment. @c may be NULL (RST replies, cookie SYN-ACKs)
+ * in which case no payload can be attached. */
+static int
+xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t,
+     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+     const uint8_t *opts, unsigned optlen, uint32_t plen)
+{
+	bool v6 = t->laddr->family == ZDP_AF_INET6;
+	unsigned l3 = v6 ? 40 : 20, l4 = 20 + optlen;
+	struct rte_mbuf *h = rte_pktmbuf_alloc(stk->p.pool);
+	struct rte_tcp_hdr *th;
+	uint8_t *p;
+
+	if (!h) {
+		CTR_INC(stk, DROP_NO_MBUF);
+		return -ENOMEM;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)(l3 + l4));
+	if (!p) {
+		rte_pktmbuf_free(h);
+		return -ENOMEM;
+	}
+	if (plen && payload_attach(c, h, seq, plen) != 0) {
+		rte_pktmbuf_free(h);
+		CTR_INC(stk, DROP_NO_MBUF);
+		return -ENOMEM;
+	}
+	th = (struct rte_tcp_hdr *)(p + l3);
+	th->src_port = rte_cpu_to_be_16(t->lport);
+	th->dst_port = rte_cpu_to_be_16(t->rport);
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)((l4 / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(wnd);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	if (optlen)
+		memcpy(th + 1, opts, optlen);
+
+	if (v6) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)p;
+
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + plen));
+		ip->proto = IPPROTO_TCP;
+		ip->hop_limits = 64;
+		memcpy(ip->src_addr, t->laddr->a, 16);
+		memcpy(ip->dst_addr, t->raddr->a, 16);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+
+		ip->version_ihl = 0x45;
+		ip->type_of_service = 0;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 + plen));
+		ip->packet_id = 0;
+		/* DF: we do PMTU discovery (MSS clamp), never fragment */
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->hdr_checksum = 0;
+		memcpy(&ip->src_addr, t->laddr->a, 4);
+		memcpy(&ip->dst_addr, t->raddr->a, 4);
+	}
+	h->l3_len = l3;
+	h->l4_len = l4;
+	if (stk->p.tx_csum_offload) {
+		h->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
+			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+		th->cksum = rte_cpu_to_be_16(fold(phdr_sum(t->laddr, t->raddr, l4 + plen)));
+	} else {
+		if (!v6) {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		th->cksum = rte_cpu_to_be_16((uint16_t)~zdp_tcp_l4_sum(h, l3, l4 + plen,
+								t->laddr, t->raddr));
+	}
+	CTR_INC(stk, SEGS_OUT);
+	CTR_ADD(stk, BYTES_OUT, plen);
+	if (c) {
+		c->segs_out++;
+		c->bytes_out += plen;
+		if (flags & TH_ACK) {
+			c->last_ack_sent = ack;
+			c->segs_since_ack = 0;
+			c->flags &= ~F_ACK_NOW;
+			zdp_tcp_timer_cancel(c, ZDP_TCP_T_DELACK);
+		}
+	}
+	stk->p.tx(stk->p.tx_ctx, h);
+	return 0;
+}
+
+/* Receive window to announce (unscaled bytes), RFC 9293 §3.8.6.2.2:
+ * never shrink the right edge, only move it right by a worthwhile amount
+ * (receiver-side SWS avoidance). Updates rcv_adv. */
+uint32_t
+zdp_tcp_rcv_window(struct zdp_tcp_conn *c)
+{
+	uint32_t buf = c->stk->p.rcv_buf;
+	uint32_t space = buf > c->rcv_held ? buf - c->rcv_held : 0;
+	uint32_t edge = c->rcv_nxt + space;
+	uint32_t thresh = RTE_MIN(buf / 2, (uint32_t)c->adv_mss);
+	uint32_t wnd;
+
+	if (SEQ_LT(edge, c->rcv_adv) || (SEQ_GT(edge, c->rcv_adv) &&
+	    edge - c->rcv_adv < thresh && SEQ_GT(c->rcv_adv, c->rcv_nxt)))
+		edge = c->rcv_adv;	/* hold the edge */
+	wnd = edge - c->rcv_nxt;
+	if (SEQ_LT(edge, c->rcv_nxt))
+		wnd = 0;
+	/* round up to the scale unit so the edge never moves left */
+	wnd = (wnd + (1u << c->rcv_wscale) - 1) >> c->rcv_wscale;
+	if (wnd > 65535)
+		wnd = 65535;
+	wnd <<= c->rcv_wscale;
+	if (SEQ_GT(c->rcv_nxt + wnd, c->rcv_adv))
+		c->rcv_adv = c->rcv_nxt + wnd;
+	return wnd;
+}
+
+static void
+conn_tuple(const struct zdp_tcp_conn *c, struct tx_tuple *t)
+{
+	t->laddr = &c->laddr;
+	t->raddr = &c->raddr;
+	t->lport = c->lport;
+	t->rport = c->rport;
+}
+
+/* A segment of an established connection: ACK, timestamps, SACK. */
+static int
+xmit_conn(struct zdp_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t plen)
+{
+	uint8_t opts[40];
+	unsigned optlen = 0;
+	struct tx_tuple t;
+	uint32_t wnd = 0;
+
+	conn_tuple(c, &t);
+	if (c->flags & F_TS)
+		optlen += opts_ts(opts, tcp_ts_now(c), c->ts_recent);
+	if ((c->flags & F_SACK) && c->ooo && !(flags & TH_RST)) {
+		uint32_t blk[4][2];
+		unsigned n = zdp_tcp_reass_sack_blocks(c, blk, (c->flags & F_TS) ? 3 : 4);
+
+		if (n)
+			optlen += opts_sack(opts + optlen, (const uint32_t (*)[2])blk, n);
+	}
+	if (flags & TH_ACK)
+		wnd = zdp_tcp_rcv_window(c) >> c->rcv_wscale;
+	return xmit(c->stk, c, &t, seq, (flags & TH_ACK) ? c->rcv_nxt : 0, flags,
+		    (uint16_t)wnd, opts, optlen, plen);
+}
+
+int
+zdp_tcp_send_ack(struct zdp_tcp_conn *c)
+{
+	return xmit_conn(c, c->snd_nxt, TH_ACK, 0);
+}
+
+/* RFC 5961 §3.2, §4.2, §5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, at most
+ * a bounded number per second per core (§7). */
+void
+zdp_tcp_send_challenge_ack(struct zdp_tcp_conn *c)
+{
+	CTR_INC(c->stk, CHALLENGE_ACK);
+	zdp_tcp_send_ack(c);
+}
+
+/* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with our options. */
+int
+zdp_tcp_send_syn(struct zdp_tcp_conn *c)
+{
+	const struct zdp_tcp_stack_params *p = &c->stk->p;
+	bool synack = c->state == ZDP_TCP_SYN_RECEIVED;
+	bool ts, sack, ws;
+	uint8_t opts[40];
+	unsigned optlen;
+	struct tx_tuple t;
+	uint32_t wnd = RTE_MIN(p->rcv_buf, 65535u);
+
+	if (synack) {
+		ts = c->flags & F_TS;
+		sack = c->flags & F_SACK;
+		ws = c->flags & F_WS;
+	} else {
+		ts = !p->no_timestamps;
+		sack = !p->no_sack;
+		ws = !p->no_wscale;
+	}
+	optlen = opts_syn(opts, c->adv_mss, sack, ts, tcp_ts_now(c),
+			  synack ? c->ts_recent : 0, ws ? c->rcv_wscale : -1);
+	conn_tuple(c, &t);
+	/* RFC 7323 §2.2: the window in a SYN is never scaled. */
+	return xmit(c->stk, c, &t, c->iss, synack ? c->rcv_nxt : 0,
+		    TH_SYN | (synack ? TH_ACK : 0), (uint16_t)wnd, opts, optlen, 0);
+}
+
+void
+zdp_tcp_send_rst_conn(struct zdp_tcp_conn *c)
+{
+	struct tx_tuple t;
+
+	conn_tuple(c, &t);
+	CTR_INC(c->stk, RST_TX);
+	xmit(c->stk, c, &t, c->snd_nxt, c->rcv_nxt, TH_RST | TH_ACK, 0, NULL, 0, 0);
+}
+
+/* RFC 9293 §3.10.7.1: reply to a segment for no connection.
+ * If ACK: <SEQ=SEG.ACK><CTL=RST>, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ * @l3 is as received (src = remote). */
+void
+zdp_tcp_send_rst_reply(struct zdp_tcp_stack *stk, const struct zdp_tcp_l3 *l3,
+		       const struct zdp_tcp_seg *s)
+{
+	struct tx_tuple t = { &l3->dst, &l3->src, s->dport, s->sport };
+
+	if (s->flags & TH_RST)
+		return;
+	CTR_INC(stk, RST_TX);
+	if (s->flags & TH_ACK)
+		xmit(stk, NULL, &t, s->ack, 0, TH_RST, 0, NULL, 0, 0);
+	else
+		xmit(stk, NULL, &t, 0, s->seq + s->len + !!(s->flags & TH_SYN) +
+		     !!(s->flags & TH_FIN), TH_RST | TH_ACK, 0, NULL, 0, 0);
+}
+
+int
+zdp_tcp_send_synack_cookie(struct zdp_tcp_stack *stk, const struct zdp_tcp_l3 *l3,
+			   const struct zdp_tcp_seg *s, uint32_t cookie, uint16_t mss)
+{
+	const struct zdp_tcp_stack_params *p = &stk->p;
+	struct tx_tuple t = { &l3->dst, &l3->src, s->dport, s->sport };
+	bool ts = s->has_ts && !p->no_timestamps;
+	bool sack = ts && s->sack_perm && !p->no_sack;
+	int ws = -1;
+	uint8_t opts[40];
+	unsigned optlen;
+	uint32_t tsval = 0;
+
+	if (ts && s->has_ws && !p->no_wscale) {
+		ws = 0;
+		while (ws < ZDP_TCP_MAX_WSCALE && (p->rcv_buf >> ws) > 65535)
+			ws++;
+	}
+	/* the peer's options ride in our TSval and come back in TSecr */
+	if (ts)
+		tsval = zdp_tcp_syncookie_tsval(tcp_now_ms(stk) +
+						zdp_tcp_ts_offset(p->secret, &l3->dst, &l3->src),
+						sack, ws >= 0 ? RTE_MIN(s->ws, (uint8_t)ZDP_TCP_MAX_WSCALE) : -1);
+	optlen = opts_syn(opts, mss, sack, ts, tsval, s->tsval, ts ? ws : -1);
+	CTR_INC(stk, SYNCOOKIE_SENT);
+	return xmit(stk, NULL, &t, cookie, s->seq + 1, TH_SYN | TH_ACK,
+		    (uint16_t)RTE_MIN(p->rcv_buf, 65535u), opts, optlen, 0);
+}
+
+/* Retransmit [seq, seq+len) (len may cover the FIN). */
+int
+zdp_tcp_retransmit_seg(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	uint32_t data_end = c->snd_una + c->snd_queued;
+	uint32_t dlen = SEQ_LT(seq, data_end) ? RTE_MIN(len, data_end - seq) : 0;
+	uint8_t flags = TH_ACK;
+
+	if ((c->flags & F_FIN_SENT) && SEQ_GEQ(seq + len, data_end + 1) &&
+	    SEQ_LEQ(seq, data_end))
+		flags |= TH_FIN;
+	if (!dlen && !(flags & TH_FIN))
+		return -EINVAL;
+	CTR_INC(c->stk, RETRANS);
+	c->n_retrans++;
+	c->rtt_start_us = 0;	/* Karn's rule */
+	return xmit_conn(c, seq, flags | (dlen ? TH_PSH : 0), dlen);
+}
+
+/* Zero-window probe (@zwp: one byte of new data beyond the window, RFC
+ * 9293 §3.8.6.1) or keepalive (<SEQ=SND.UNA-1>, no data, RFC 1122
+ * §4.2.3.6). Either forces the peer to answer with an ACK. */
+void
+zdp_tcp_send_probe(struct zdp_tcp_conn *c, bool zwp)
+{
+	uint32_t data_end = c->snd_una + c->snd_queued;
+
+	if (zwp && SEQ_LT(c->snd_nxt, data_end)) {
+		xmit_conn(c, c->snd_nxt, TH_ACK, 1);
+		if (SEQ_GT(c->snd_nxt + 1, c->snd_max))
+			c->snd_max = c->snd_nxt + 1;
+		return;
+	}
+	xmit_conn(c, c->snd_una - 1, TH_ACK, 0);
+}
+
+/* Send new data (or FIN) at snd_nxt: @len bytes. */
+static int
+send_new(struct zdp_tcp_conn *c, uint32_t len, bool fin)
+{
+	uint8_t flags = TH_ACK | (len ? TH_PSH : 0) | (fin ? TH_FIN : 0);
+	bool rtx = SEQ_LT(c->snd_nxt, c->snd_max);
+	int rc;
+
+	if (rtx) {
+		CTR_INC(c->stk, RETRANS);
+		c->n_retrans++;
+	}
+	rc = xmit_conn(c, c->snd_nxt, flags, len);
+	if (rc)
+		return rc;
+	if (!rtx && !c->rtt_start_us && len) {
+		c->rtt_seq = c->snd_nxt + len;
+		c->rtt_start_us = c->stk->now_us ? c->stk->now_us : 1;
+	}
+	c->snd_nxt += len + (fin ? 1 : 0);
+	if (fin)
+		c->flags |= F_FIN_SENT;
+	if (SEQ_GT(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	return 0;
+}
+
+static bool
+can_send_data(const struct zdp_tcp_conn *c)
+{
+	switch (c->state) {
+	case ZDP_TCP_ESTABLISHED:
+	case ZDP_TCP_CLOSE_WAIT:
+	case ZDP_TCP_FIN_WAIT_1:
+	case ZDP_TCP_CLOSING:
+	case ZDP_TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send NextSeg(). */
+static unsigned
+output_sack_recovery(struct zdp_tcp_conn *c, uint32_t data_end, bool fin)
+{
+	unsigned n = 0;
+
+	for (int guard = 0; guard < 64; guard++) {
+		uint32_t pipe = zdp_tcp_sb_pipe(&c->sb, c->snd_una, c->snd_max, c->mss);
+		uint32_t seq, len;
+
+		if (pipe + c->mss > c->cwnd)
+			break;
+		if (zdp_tcp_sb_next_hole(&c->sb, c->snd_una, c->mss, &seq, &len)) {
+			if (zdp_tcp_retransmit_seg(c, seq, len) != 0)
+				break;
+			c->sb.high_rxt = seq + len;
+			n++;
+			continue;
+		}
+		/* rule 2: new data, if the receive window allows */
+		if (SEQ_LT(c->snd_nxt, data_end)) {
+			uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+			len = RTE_MIN((uint32_t)c->mss, data_end - c->snd_nxt);
+			if (SEQ_GT(c->snd_nxt + len, wnd_end))
+				break;
+			if (send_new(c, len, fin && c->snd_nxt + len == data_end) != 0)
+				break;
+			n++;
+			continue;
+		}
+		break;
+	}
+	return n;
+}
+
+static unsigned
+output_data(struct zdp_tcp_conn *c)
+{
+	uint32_t data_end = c->snd_una + c->snd_queued;
+	bool fin = c->flags & F_FIN_QUEUED;
+	uint32_t end = data_end + (fin ? 1 : 0);
+	unsigned n = 0;
+
+	if ((c->flags & (F_IN_RECOVERY | F_SACK)) == (F_IN_RECOVERY | F_SACK)) {
+		n = output_sack_recovery(c, data_end, fin);
+	} else {
+		while (SEQ_LT(c->snd_nxt, end)) {
+			uint32_t unsent = SEQ_LT(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
+			uint32_t flight = c->snd_nxt - c->snd_una;
+			uint32_t wnd = RTE_MIN(c->cwnd, c->snd_wnd);
+			uint32_t len;
+
+			if (c->flags & F_IN_RECOVERY)	/* NewReno: FlightSize vs inflated cwnd */
+				flight = c->snd_max - c->snd_una;
+			if (unsent == 0) {
+				/* only the FIN is left; it is sent even into a
+				 * closed window (it carries no data) */
+				if (send_new(c, 0, true) == 0)
+					n++;
+				break;
+			}
+			if (flight >= wnd)
+				break;
+			len = u32_min(u32_min(c->mss, unsent), wnd - flight);
+			/* RFC 9293 §3.8.6.2.1 sender SWS avoidance: send a
+			 * full segment, or all that is queued (subject to
+			 * Nagle), or at least half the largest window seen. */
+			if (len < c->mss && len < unsent && len < c->max_snd_wnd / 2)
+				break;
+			if (len < c->mss && len == unsent && (c->flags & F_NAGLE) &&
+			    c->snd_max != c->snd_una)
+				break;
+			if (send_new(c, len, fin && len == unsent) != 0)
+				break;
+			n++;
+		}
+	}
+	if (n) {
+		if (!zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX) || (c->flags & F_PERSIST)) {
+			c->flags &= ~F_PERSIST;
+			zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+		}
+	} else if (c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, data_end) &&
+		   !zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX)) {
+		/* data waiting, nothing in flight, window too small: the
+		 * persist timer guarantees progress (RFC 9293 §3.8.6.1). */
+		c->flags |= F_PERSIST;
+		zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+	}
+	return n;
+}
+
+/* Flush what the connection owes the network: data, FIN, an ACK. */
+void
+zdp_tcp_output(struct zdp_tcp_conn *c)
+{
+	unsigned sent = 0;
+
+	switch (c->state) {
+	case ZDP_TCP_CLOSED:
+	case ZDP_TCP_LISTEN:
+	case ZDP_TCP_SYN_SENT:
+		return;
+	case ZDP_TCP_SYN_RECEIVED:
+		if (c->flags & F_ACK_NOW) {
+			c->flags &= ~F_ACK_NOW;
+			zdp_tcp_send_syn(c);
+		}
+		return;
+	default:
+		break;
+	}
+	if (can_send_data(c))
+		sent = output_data(c);
+	if (sent)
+		return;
+	if (c->flags & F_ACK_NOW) {
+		zdp_tcp_send_ack(c);
+	} else if (c->rcv_nxt != c->last_ack_sent &&
+		   !zdp_tcp_timer_armed(c, ZDP_TCP_T_DELACK)) {
+		/* RFC 5681 §4.2 / RFC 1122 §4.2.3.2: delay, but bounded */
+		zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_DELACK, c->stk->p.delack_us);
+	}
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tcp_timer.c — the per-core timer wheel, RTT estimation (RFC 6298) and
+ * what each connection timer does when it fires.
+ *
+ * The wheel is a hashed timing wheel (Varghese & Lauck scheme 6): 4096
+ * slots of 1 ms; a timer further out than one revolution stays in its slot
+ * and is skipped until its tick comes. Arm and cancel are O(1) (intrusive
+ * doubly-linked nodes, three per connection: RTX, DELACK, KEEP). Time comes
+ * from the caller (zdp_tcp_poll's @now); the wheel never reads a clock.
+ *
+ *   RTX   retransmission (RFC 6298), SYN/SYN-ACK retries, persist (RFC 9293
+ *         §3.8.6.1 zero-window probes)
+ *   DELACK delayed ACK (RFC 1122 §4.2.3.2, RFC 5681 §4.2)
+ *   KEEP  keepalive (RFC 1122 §4.2.3.6), FIN-WAIT-2 and TIME-WAIT lifetimes
+ */
+#include <stddef.h>
+
+#include "tcp_priv.h"
+
+void
+zdp_tcp_wheel_init(struct zdp_tcp_wheel *w, uint64_t now_tick)
+{
+	memset(w->slot, 0, sizeof(w->slot));
+	w->now_tick = now_tick;
+}
+
+static void
+node_unlink(struct zdp_tcp_tnode *n)
+{
+	if (!n->pprev)
+		return;
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	n->next = NULL;
+	n->pprev = NULL;
+}
+
+static void
+node_link(struct zdp_tcp_tnode **head, struct zdp_tcp_tnode *n)
+{
+	n->next = *head;
+	if (*head)
+		(*head)->pprev = &n->next;
+	*head = n;
+	n->pprev = head;
+}
+
+void
+zdp_tcp_timer_arm(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c,
+		  enum zdp_tcp_timer_kind k, uint64_t delay_us)
+{
+	struct zdp_tcp_tnode *n = &c->timer[k];
+	uint64_t ticks = (delay_us + ZDP_TCP_TICK_US - 1) / ZDP_TCP_TICK_US;
+	uint64_t cur = stk->now_us / ZDP_TCP_TICK_US;
+
+	if (cur < stk->wheel.now_tick)
+		cur = stk->wheel.now_tick;
+	node_unlink(n);
+	n->kind = (uint8_t)k;
+	n->expire = cur + (ticks ? ticks : 1);
+	node_link(&stk->wheel.slot[n->expire & (ZDP_TCP_WHEEL_SLOTS - 1)], n);
+}
+
+void
+zdp_tcp_timer_cancel(struct zdp_tcp_conn *c, enum zdp_tcp_timer_kind k)
+{
+	node_unlink(&c->timer[k]);
+}
+
+bool
+zdp_tcp_timer_armed(const struct zdp_tcp_conn *c, enum zdp_tcp_timer_kind k)
+{
+	return c->timer[k].pprev != NULL;
+}
+
+void
+zdp_tcp_timers_run(struct zdp_tcp_stack *stk)
+{
+	struct zdp_tcp_wheel *w = &stk->wheel;
+	uint64_t now_tick = stk->now_us / ZDP_TCP_TICK_US;
+	uint64_t t, n_slots;
+
+	if (now_tick <= w->now_tick)
+		return;
+	n_slots = now_tick - w->now_tick;
+	if (n_slots > ZDP_TCP_WHEEL_SLOTS)
+		n_slots = ZDP_TCP_WHEEL_SLOTS;
+	for (t = now_tick - n_slots + 1; t <= now_tick; t++) {
+		struct zdp_tcp_tnode *local = NULL, **slot;
+
+		slot = &w->slot[t & (ZDP_TCP_WHEEL_SLOTS - 1)];
+		if (!*slot)
+			continue;
+		/* Detach the slot so handlers may arm and cancel freely
+		 * (including other nodes of this very list). */
+		local = *slot;
+		*slot = NULL;
+		local->pprev = &local;
+		while (local) {
+			struct zdp_tcp_tnode *n = local;
+
+			node_unlink(n);
+			if (n->expire <= now_tick) {
+				struct zdp_tcp_conn *c = (struct zdp_tcp_conn *)
+					((char *)(n - n->kind) - offsetof(struct zdp_tcp_conn, timer));
+				zdp_tcp_timer_fire(c, (enum zdp_tcp_timer_kind)n->kind);
+			} else {
+				node_link(&w->slot[n->expire & (ZDP_TCP_WHEEL_SLOTS - 1)], n);
+			}
+		}
+	}
+	w->now_tick = now_tick;
+}
+
+/* ---- RTT estimation, RFC 6298 §2 ---- */
+
+void
+zdp_tcp_rtt_sample(struct zdp_tcp_conn *c, uint32_t r)
+{
+	const struct zdp_tcp_stack_params *p = &c->stk->p;
+	uint64_t rto;
+
+	if (r == 0)
+		r = 1;
+	if (c->srtt_us == 0) {
+		/* (2.2) first measurement */
+		c->srtt_us = r;
+		c->rttvar_us = r / 2;
+	} else {
+		/* (2.3) beta = 1/4, alpha = 1/8, RTTVAR updated first */
+		uint32_t delta = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
+
+		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
+		c->srtt_us = (7 * c->srtt_us + r) / 8;
+	}
+	/* RTO = SRTT + max(G, K*RTTVAR), K = 4, G = clock granularity */
+	rto = (uint64_t)c->srtt_us + RTE_MAX((uint64_t)ZDP_TCP_TICK_US, 4ull * c->rttvar_us);
+	/* (2.4) lower bound, (2.5) upper bound */
+	if (rto < p->rto_min_us)
+		rto = p->rto_min_us;
+	if (rto > p->rto_max_us)
+		rto = p->rto_max_us;
+	c->rto_us = (uint32_t)rto;
+	/* A sample from a segment that was not retransmitted (Karn) ends the
+	 * backoff (§5.7 lets the next RTO use the fresh estimate). */
+	c->backoff = 0;
+}
+
+/* The RTO in force: base RTO doubled per expiry (§5.5), capped (§2.5). */
+uint32_t
+zdp_tcp_rto_current(const struct zdp_tcp_conn *c)
+{
+	uint64_t rto = (uint64_t)c->rto_us << RTE_MIN(c->backoff, 20);
+
+	return (uint32_t)RTE_MIN(rto, (uint64_t)c->stk->p.rto_max_us);
+}
+
+/* ---- what timers do ---- */
+
+static void
+rtx_fire(struct zdp_tcp_conn *c)
+{
+	struct zdp_tcp_stack *stk = c->stk;
+	const struct zdp_tcp_stack_params *p = &stk->p;
+
+	switch (c->state) {
+	case ZDP_TCP_SYN_SENT:
+		if (++c->retries > p->syn_retries) {
+			CTR_INC(stk, TIMEOUT);
+			zdp_tcp_conn_error(c, -ETIMEDOUT);
+			return;
+		}
+		c->backoff++;
+		c->flags |= F_SYN_RTX;
+		c->rtt_start_us = 0;	/* Karn: never time a retransmitted SYN */
+		CTR_INC(stk, RETRANS);
+		c->n_retrans++;
+		zdp_tcp_send_syn(c);
+		zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+		return;
+	case ZDP_TCP_SYN_RECEIVED:
+		if (++c->retries > p->synack_retries) {
+			CTR_INC(stk, TIMEOUT);
+			zdp_tcp_conn_error(c, -ETIMEDOUT);
+			return;
+		}
+		c->backoff++;
+		c->flags |= F_SYN_RTX;
+		c->rtt_start_us = 0;
+		CTR_INC(stk, RETRANS);
+		c->n_retrans++;
+		zdp_tcp_send_syn(c);
+		zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+		return;
+	default:
+		break;
+	}
+
+	if (c->flags & F_PERSIST) {
+		/* RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe the zero
+		 * window, backing off like the RTO, for as long as the peer
+		 * answers (retries is reset by every ACK). */
+		if (++c->retries > p->data_retries) {
+			CTR_INC(stk, TIMEOUT);
+			zdp_tcp_conn_error(c, -ETIMEDOUT);
+			return;
+		}
+		zdp_tcp_send_probe(c, true);
+		CTR_INC(stk, ZWP);
+		if (c->backoff < 16)
+			c->backoff++;
+		zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+		return;
+	}
+
+	if (c->snd_una == c->snd_max)
+		return;		/* nothing outstanding (raced with an ACK) */
+
+	CTR_INC(stk, RTO_FIRES);
+	c->n_rto++;
+	if (++c->retries > p->data_retries) {
+		CTR_INC(stk, TIMEOUT);
+		zdp_tcp_conn_error(c, -ETIMEDOUT);
+		return;
+	}
+	/* RFC 5681 §3.1 eq. (4) via the CC module, then LW = 1 SMSS. */
+	stk->cc->on_rto(c, stk->now_us);
+	c->cwnd = c->mss;
+	c->bytes_acked = 0;
+	/* RFC 2018 §8: the receiver may have reneged; forget SACK state. */
+	zdp_tcp_sb_reset(&c->sb);
+	c->flags &= ~F_IN_RECOVERY;
+	c->dupacks = 0;
+	/* RFC 6582 §3.2 step 4 analogue: no fast retransmit for data sent
+	 * before the timeout. */
+	c->recover = c->snd_max;
+	c->flags |= F_RTO_RECOVERY;
+	/* Go back N: resend from snd_una as the window allows. */
+	c->snd_nxt = c->snd_una;
+	c->cur_seg = NULL;
+	c->rtt_start_us = 0;	/* Karn: no sample from retransmitted data */
+	/* RFC 6298 §5.5 back off, §5.6 restart the timer. */
+	c->backoff++;
+	zdp_tcp_output(c);
+	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+}
+
+static void
+keep_fire(struct zdp_tcp_conn *c)
+{
+	struct zdp_tcp_stack *stk = c->stk;
+	uint64_t idle;
+
+	switch (c->state) {
+	case ZDP_TCP_TIME_WAIT:		/* RFC 9293 §3.6: 2 MSL elapsed */
+	case ZDP_TCP_FIN_WAIT_2:	/* orphan timeout (app closed) */
+		zdp_tcp_conn_terminate(c);
+		return;
+	case ZDP_TCP_ESTABLISHED:
+	case ZDP_TCP_CLOSE_WAIT:
+		break;
+	default:
+		return;
+	}
+	if (!c->ka_idle_us)
+		return;
+	idle = stk->now_us - c->last_rx_us;
+	if (idle < c->ka_idle_us) {
+		c->ka_sent = 0;
+		zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_KEEP, c->ka_idle_us - idle);
+		return;
+	}
+	if (c->ka_sent >= c->ka_probes) {
+		CTR_INC(stk, TIMEOUT);
+		zdp_tcp_conn_error(c, -ETIMEDOUT);
+		return;
+	}
+	c->ka_sent++;
+	CTR_INC(stk, KEEPALIVE_PROBES);
+	zdp_tcp_send_probe(c, false);
+	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_KEEP, c->ka_intvl_us);
+}
+
+void
+zdp_tcp_timer_fire(struct zdp_tcp_conn *c, enum zdp_tcp_timer_kind k)
+{
+	switch (k) {
+	case ZDP_TCP_T_RTX:
+		rtx_fire(c);
+		break;
+	case ZDP_TCP_T_DELACK:
+		if (c->rcv_nxt != c->last_ack_sent || c->segs_since_ack) {
+			CTR_INC(c->stk, DELACK);
+			zdp_tcp_send_ack(c);
+		}
+		break;
+	case ZDP_TCP_T_KEEP:
+		keep_fire(c);
+		break;
+	default:
+		break;
+	}
+}
