@@ -56,6 +56,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nat.h"
 #include "parse.h"
 #include "zdp_addr.h"
 
@@ -285,6 +286,42 @@ zdp_flow_key_from_pkt(struct zdp_flow_key *k, const struct zdp_pkt_info *pi)
 	if (pi->l4_proto == ZDP_IPPROTO_ICMP || pi->l4_proto == ZDP_IPPROTO_ICMPV6)
 		dport = 0;
 	zdp_flow_key_make(k, pi->l4_proto, &pi->src, pi->sport, &pi->dst, dport);
+}
+
+/* Addresses of a key as struct zdp_addr. */
+static inline void
+zdp_flow_key_addrs(const struct zdp_flow_key *k, struct zdp_addr *src,
+		   struct zdp_addr *dst)
+{
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	src->family = dst->family = k->family;
+	memcpy(src->a, k->a_src, 16);
+	memcpy(dst->a, k->a_dst, 16);
+}
+
+/*
+ * Apply the flow's NAT to a packet that matched it in direction @dir:
+ *   FWD: src -> snat_addr:snat_port, dst -> backend_addr:backend_port
+ *   REV: src -> VIP (fwd.a_dst:fwd.dport), dst -> client (fwd.a_src:fwd.sport)
+ * ICMP echo: the id is rewritten (snat_port forward, the client's id back).
+ * Returns zdp_nat_rewrite()'s result (0 or -EINVAL).
+ */
+static inline int
+zdp_flow_rewrite(uint8_t *frame, const struct zdp_pkt_info *pi,
+		 const struct zdp_flow *f, uint8_t dir)
+{
+	struct zdp_addr client, vip;
+
+	if (dir == ZDP_FLOW_DIR_FWD)
+		return zdp_nat_rewrite(frame, pi, &f->snat_addr, f->snat_port,
+				       &f->backend_addr, f->backend_port);
+	zdp_flow_key_addrs(&f->fwd, &client, &vip);
+	if (pi->l4_proto == ZDP_IPPROTO_ICMP || pi->l4_proto == ZDP_IPPROTO_ICMPV6)
+		/* the echo id travels in the sport slot both ways */
+		return zdp_nat_rewrite(frame, pi, &vip, f->fwd.sport, &client, 0);
+	return zdp_nat_rewrite(frame, pi, &vip, f->fwd.dport, &client,
+			       f->fwd.sport);
 }
 
 static inline bool

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "flow.h"
 #include "nat.h"
 #include "parse.h"
 #include "pkt_build.h"
@@ -248,12 +249,100 @@ test_rewrite_errors(void)
 	ZDP_CASE(NULL);
 }
 
+/* Full NAT round trip through a flow record: client -> VIP is rewritten
+ * to SNAT -> backend, the backend's reply to VIP -> client; every packet
+ * still verifies and the reply's key matches the record's rev key. */
+static void
+test_flow_rewrite_round_trip(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t family, proto, type;
+	} rows[] = {
+		{ "tcp4", 4, 6, 0 }, { "udp4", 4, 17, 0 }, { "tcp6", 6, 6, 0 },
+		{ "udp6", 6, 17, 0 }, { "icmp4 echo", 4, 1, 8 }, { "icmp6 echo", 6, 58, 128 },
+	};
+	struct zdp_flow_params fp = { .capacity = 16, .timeouts = { 10, 10, 10, 10, 10 } };
+	struct zdp_flow_table *t = zdp_flow_table_create(&fp);
+
+	ZDP_REQUIRE(t);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int v4 = rows[i].family == 4;
+		struct tb_spec s = { .family = rows[i].family, .proto = rows[i].proto,
+				     .icmp_type = rows[i].type, .payload = 11,
+				     .tcp_flags = ZDP_TCP_SYN, .sport = 40001, .dport = 443,
+				     .src = v4 ? "198.18.0.7" : "2001:2::7",
+				     .dst = v4 ? "198.18.100.1" : "2001:2:100::1" };
+		struct tb_spec rs = s;
+		struct tb_pkt k, r;
+		struct zdp_pkt_info pi, rpi;
+		struct zdp_flow tmpl, *f;
+		struct zdp_flow_key key;
+		uint8_t dir;
+		int icmp = rows[i].type != 0;
+
+		ZDP_CASE(rows[i].name);
+		ZDP_REQUIRE(tb_build(&s, &k) == 0);
+		ZDP_REQUIRE(zdp_pkt_parse(k.b, k.len, 0, &pi) == 0);
+		memset(&tmpl, 0, sizeof(tmpl));
+		zdp_flow_key_from_pkt(&tmpl.fwd, &pi);
+		zdp_addr_parse(v4 ? "198.18.200.1" : "2001:2:200::1", &tmpl.snat_addr);
+		zdp_addr_parse(v4 ? "198.18.50.5" : "2001:2:50::5", &tmpl.backend_addr);
+		tmpl.snat_port = htons(61000);
+		tmpl.backend_port = icmp ? 0 : htons(8443);
+		zdp_flow_key_make(&tmpl.rev, pi.l4_proto, &tmpl.backend_addr,
+				  icmp ? tmpl.snat_port : tmpl.backend_port,
+				  &tmpl.snat_addr, icmp ? 0 : tmpl.snat_port);
+		ZDP_REQUIRE(zdp_flow_insert(t, &tmpl, 0, &f) == 0);
+
+		/* forward */
+		ZDP_CHECK_EQ(zdp_flow_rewrite(k.b, &pi, f, ZDP_FLOW_DIR_FWD), 0);
+		ZDP_CHECK_EQ(zdp_pkt_parse(k.b, k.len, 0, &pi), 0);
+		ZDP_CHECK(zdp_addr_eq(&pi.src, &f->snat_addr));
+		ZDP_CHECK(zdp_addr_eq(&pi.dst, &f->backend_addr));
+		ZDP_CHECK_EQ(pi.sport, f->snat_port);
+		if (!icmp)
+			ZDP_CHECK_EQ(pi.dport, f->backend_port);
+
+		/* the backend answers: swap addresses/ports of what it got */
+		rs.src = v4 ? "198.18.50.5" : "2001:2:50::5";
+		rs.dst = v4 ? "198.18.200.1" : "2001:2:200::1";
+		rs.sport = 8443;
+		rs.dport = 61000;
+		rs.tcp_flags = ZDP_TCP_SYN | ZDP_TCP_ACK;
+		rs.icmp_type = rows[i].proto == 1 ? 0 : 129;
+		ZDP_REQUIRE(tb_build(&rs, &r) == 0);
+		if (icmp) {	/* echo reply carries the (translated) id */
+			tb_put16(r.b + r.l4 + 4, 61000);
+			tb_fix_l4(&r, rows[i].proto);
+		}
+		ZDP_REQUIRE(zdp_pkt_parse(r.b, r.len, 0, &rpi) == 0);
+		zdp_flow_key_from_pkt(&key, &rpi);
+		ZDP_CHECK(zdp_flow_lookup(t, &key, &dir) == f);
+		ZDP_CHECK_EQ(dir, ZDP_FLOW_DIR_REV);
+		ZDP_CHECK_EQ(zdp_flow_rewrite(r.b, &rpi, f, ZDP_FLOW_DIR_REV), 0);
+		ZDP_CHECK_EQ(zdp_pkt_parse(r.b, r.len, 0, &rpi), 0);
+		ZDP_CHECK(zdp_addr_eq(&rpi.src, &k.dst));	/* VIP */
+		ZDP_CHECK(zdp_addr_eq(&rpi.dst, &k.src));	/* client */
+		if (icmp) {
+			ZDP_CHECK_EQ(rpi.sport, htons(0x4242));	/* client's id back */
+		} else {
+			ZDP_CHECK_EQ(rpi.sport, htons(443));
+			ZDP_CHECK_EQ(rpi.dport, htons(40001));
+		}
+		zdp_flow_remove(t, f);
+	}
+	ZDP_CASE(NULL);
+	zdp_flow_table_destroy(t);
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_rfc1624_example),
 	ZDP_TEST_ENTRY(test_random_rewrites),
 	ZDP_TEST_ENTRY(test_udp_zero_becomes_ffff),
 	ZDP_TEST_ENTRY(test_ttl_dec),
 	ZDP_TEST_ENTRY(test_rewrite_errors),
+	ZDP_TEST_ENTRY(test_flow_rewrite_round_trip),
 	{ 0 },
 };
 
