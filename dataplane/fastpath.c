@@ -380,6 +380,34 @@ fp_parse_flags(const struct rte_mbuf *m)
 	return f;
 }
 
+/*
+ * Neighbour tables are per worker, but an ARP reply or NA arrives at one
+ * worker only: share a copy with every other worker so all of them learn
+ * (and release the packets they hold for that neighbour).
+ */
+static void
+fp_share_neigh_msg(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m)
+{
+	struct zdp_runtime *rt = w->rt;
+
+	for (unsigned o = 0; o < rt->n_workers; o++) {
+		struct rte_mbuf *c;
+
+		if (o == w->idx)
+			continue;
+		c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+		if (c == NULL) {
+			w->ctr->drops[ZDP_DROP_NO_MBUF]++;
+			continue;
+		}
+		c->hash.usr = ((uint32_t)pidx << 16) | ZDP_HANDOFF_LEARN;
+		if (rte_ring_sp_enqueue(rt->handoff_ring[o][w->idx], c) != 0)
+			zdp_worker_drop(w, c, ZDP_DROP_HANDOFF_FULL);
+		else
+			w->ctr->handoff_out++;
+	}
+}
+
 /* Hand @m to the worker that owns its flow. True when it left this worker. */
 static inline bool
 fp_handoff(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
@@ -391,7 +419,7 @@ fp_handoff(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
 
 	if (owner == w->idx)
 		return false;
-	m->hash.usr = (uint32_t)pidx << 16;
+	m->hash.usr = ((uint32_t)pidx << 16) | ZDP_HANDOFF_OWNED;
 	if (rte_ring_sp_enqueue(rt->handoff_ring[owner][w->idx], m) != 0) {
 		zdp_worker_drop(w, m, ZDP_DROP_HANDOFF_FULL);
 		return true;
@@ -402,8 +430,9 @@ fp_handoff(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
 
 void
 zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-		struct rte_mbuf **pkts, uint16_t n, int handed_off)
+		struct rte_mbuf **pkts, uint16_t n, unsigned handed_off)
 {
+	bool learn_only = handed_off & ZDP_HANDOFF_LEARN;
 	struct zdp_pkt_info pi[ZDP_BURST];
 	struct zdp_flow_key keys[ZDP_BURST];
 	const struct zdp_flow_key *kp[ZDP_BURST];
@@ -443,11 +472,18 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			zdp_worker_drop(w, m, (enum zdp_drop_reason)r);
 			continue;
 		}
+		if (unlikely(w->rt->handoff) && !handed_off && zdp_l3_is_neigh_msg(p))
+			fp_share_neigh_msg(w, pidx, m);
 		if (unlikely(p->kind == ZDP_PKT_ARP)) {
-			zdp_l3_arp_input(w, s, pidx, m, p);
+			zdp_l3_arp_input(w, s, pidx, m, p, learn_only);
 			continue;
 		}
-		if (w->rt->handoff && !handed_off && fp_handoff(w, pidx, m, p))
+		if (unlikely(learn_only)) {
+			zdp_l3_local_input(w, s, pidx, m, p, true);
+			continue;
+		}
+		if (w->rt->handoff && !handed_off && !zdp_l3_is_neigh_msg(p) &&
+		    fp_handoff(w, pidx, m, p))
 			continue;
 		zdp_flow_key_from_pkt(&keys[n_ip], p);
 		kp[n_ip] = &keys[n_ip];
@@ -476,6 +512,6 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 				continue;
 			}
 		}
-		zdp_l3_local_input(w, s, pidx, m, p);
+		zdp_l3_local_input(w, s, pidx, m, p, false);
 	}
 }

@@ -15,12 +15,17 @@ struct zdp_worker;
 int zdp_fastpath_worker_init(struct zdp_worker *w);
 void zdp_fastpath_worker_fini(struct zdp_worker *w);
 
+/* Hand-off flags, carried in the low bits of mbuf hash.usr (port index in
+ * the high 16 bits) when a packet moves between workers. */
+#define ZDP_HANDOFF_OWNED	0x1	/* this worker owns the packet's flow */
+#define ZDP_HANDOFF_LEARN	0x2	/* neighbour message copy: learn only */
+
 /* Process @n packets received on port index @pidx. Consumes every mbuf:
  * each is transmitted, handed off, queued on a neighbour, or dropped with
- * a counted reason. @handed_off: the packets came from another worker's
- * hand-off ring and are already known to belong here. */
+ * a counted reason. @handoff: 0 for packets from the NIC queue, else the
+ * ZDP_HANDOFF_* flags they came with from another worker's ring. */
 void zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s,
-		     uint16_t pidx, struct rte_mbuf **pkts, uint16_t n, int handed_off);
+		     uint16_t pidx, struct rte_mbuf **pkts, uint16_t n, unsigned handoff);
 
 /* Timers: flow ageing and neighbour retries, bounded work per call. */
 void zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s);

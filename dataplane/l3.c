@@ -116,9 +116,22 @@ zdp_l3_timers(struct zdp_worker *w, const struct zdp_snapshot *s)
 		l3_send_solicit(w, s, sol[i].port, &sol[i].ip, sol[i].solicit, sol[i].mac);
 }
 
+bool
+zdp_l3_is_neigh_msg(const struct zdp_pkt_info *pi)
+{
+	uint8_t type;
+
+	if (pi->kind == ZDP_PKT_ARP)
+		return true;
+	if (pi->l4_proto != ZDP_IPPROTO_ICMPV6)
+		return false;
+	type = (uint8_t)(rte_be_to_cpu_16(pi->dport) >> 8);
+	return type == ZDP_ND_NS || type == ZDP_ND_NA;
+}
+
 void
 zdp_l3_arp_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-		 struct rte_mbuf *m, const struct zdp_pkt_info *pi)
+		 struct rte_mbuf *m, const struct zdp_pkt_info *pi, bool learn_only)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	struct zdp_arp_info arp;
@@ -138,7 +151,7 @@ zdp_l3_arp_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pi
 		/* Gratuitous ARP or someone else's: refresh what we already know. */
 		zdp_neigh_learn(w->neigh, s->routes, pidx, &arp.sip, arp.sha,
 				ZDP_NEIGH_F_OVERRIDE, w->now);
-	if (!ours || arp.op != ZDP_ARP_OP_REQUEST) {
+	if (!ours || arp.op != ZDP_ARP_OP_REQUEST || learn_only) {
 		rte_pktmbuf_free(m);	/* consumed by learning; not a drop */
 		return;
 	}
@@ -167,7 +180,7 @@ icmp_errno_to_drop(int rc, int nd)
 /* Neighbour Discovery: learn from NS/NA, answer NS for our addresses. */
 static void
 l3_nd_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-	    struct rte_mbuf *m, const struct zdp_pkt_info *pi, uint8_t type)
+	    struct rte_mbuf *m, const struct zdp_pkt_info *pi, uint8_t type, bool learn_only)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
@@ -193,7 +206,10 @@ l3_nd_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 	}
 	/* NS: only for our own addresses on this port. */
 	if (!zdp_route_local(s->routes, &nd.target, &lport) || lport != pidx) {
-		zdp_worker_drop(w, m, ZDP_DROP_NOT_FOR_US);
+		if (learn_only)
+			rte_pktmbuf_free(m);
+		else
+			zdp_worker_drop(w, m, ZDP_DROP_NOT_FOR_US);
 		return;
 	}
 	if (nd.has_lla && nd.src.family == ZDP_AF_INET6) {
@@ -201,6 +217,10 @@ l3_nd_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 		if (memcmp(nd.src.a, unspec, 16) != 0)
 			zdp_neigh_learn(w->neigh, s->routes, pidx, &nd.src, nd.lla,
 					ZDP_NEIGH_F_CREATE | ZDP_NEIGH_F_OVERRIDE, w->now);
+	}
+	if (learn_only) {
+		rte_pktmbuf_free(m);
+		return;
 	}
 	rc = zdp_nd_na_from_ns(frame, len, (uint32_t)(len + rte_pktmbuf_tailroom(m)),
 			       pi->l3_off, pi->l4_off, w->rt->ports[pidx].mac.addr_bytes,
@@ -216,7 +236,7 @@ l3_nd_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 
 void
 zdp_l3_local_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-		   struct rte_mbuf *m, const struct zdp_pkt_info *pi)
+		   struct rte_mbuf *m, const struct zdp_pkt_info *pi, bool learn_only)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
@@ -227,7 +247,11 @@ zdp_l3_local_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t 
 
 	if (pi->l4_proto == ZDP_IPPROTO_ICMPV6 &&
 	    (icmp_type == ZDP_ND_NS || icmp_type == ZDP_ND_NA)) {
-		l3_nd_input(w, s, pidx, m, pi, icmp_type);
+		l3_nd_input(w, s, pidx, m, pi, icmp_type, learn_only);
+		return;
+	}
+	if (learn_only) {
+		rte_pktmbuf_free(m);
 		return;
 	}
 	local = zdp_route_local(s->routes, &pi->dst, &lport) ||

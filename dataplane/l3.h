@@ -6,6 +6,7 @@
 #ifndef ZDP_L3_H
 #define ZDP_L3_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -14,14 +15,19 @@
 #include "snapshot.h"
 #include "worker.h"
 
-/* ARP packet received on @pidx: learn, answer requests for our addresses. */
+/* ARP packet received on @pidx: learn, answer requests for our addresses.
+ * @learn_only: a copy another worker shared so every neighbour table learns
+ * (DESIGN.md: each worker owns its table); learn from it, answer nothing. */
 void zdp_l3_arp_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-		      struct rte_mbuf *m, const struct zdp_pkt_info *pi);
+		      struct rte_mbuf *m, const struct zdp_pkt_info *pi, bool learn_only);
 
 /* IP packet that is not part of a flow and not for a VIP:port: ND, echo to a
  * gateway or VIP address, TCP to a local address (reset). Consumes @m. */
 void zdp_l3_local_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-			struct rte_mbuf *m, const struct zdp_pkt_info *pi);
+			struct rte_mbuf *m, const struct zdp_pkt_info *pi, bool learn_only);
+
+/* True for packets every worker's neighbour table must see: ARP, NS, NA. */
+bool zdp_l3_is_neigh_msg(const struct zdp_pkt_info *pi);
 
 /* Turn the TCP segment in @m into the RST that refuses it (RFC 9293
  * §3.10.7.1 "If the state is CLOSED") and send it back to the L2 sender on

@@ -105,12 +105,13 @@ worker_handoff_poll(struct zdp_worker *w, const struct zdp_snapshot *s)
 			continue;
 		w->ctr->handoff_in += n;
 		total += n;
-		/* Group consecutive packets from the same port into one call. */
+		/* Group consecutive packets with the same port and flags. */
 		for (i = 0; i < n; i = j) {
-			uint16_t pidx = pkts[i]->hash.usr >> 16;
-			for (j = i + 1; j < n && (pkts[j]->hash.usr >> 16) == pidx; j++)
+			uint32_t tag = pkts[i]->hash.usr;
+			for (j = i + 1; j < n && pkts[j]->hash.usr == tag; j++)
 				;
-			zdp_fastpath_rx(w, s, pidx, &pkts[i], (uint16_t)(j - i), 1);
+			zdp_fastpath_rx(w, s, (uint16_t)(tag >> 16), &pkts[i],
+					(uint16_t)(j - i), tag & 0xffff);
 		}
 	}
 	return total;

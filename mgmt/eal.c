@@ -33,6 +33,9 @@ zdp_eal_memory_mb(const struct zdp_config *cfg)
 	 * snapshots alive at once during a reload. */
 	bytes += (uint64_t)g->n_traffic_routes * 2 * 300 * 1024;
 	bytes += (uint64_t)(cfg->n_services + 16) * 2 * 300 * 1024;
+	/* rte_fib route tables: up to 32 MiB (IPv4) + 32 MiB (IPv6), two
+	 * snapshots alive during a reload. */
+	bytes += 128ull << 20;
 	return (unsigned)(bytes >> 20) + 256;
 }
 

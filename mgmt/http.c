@@ -2,9 +2,9 @@
  * http.c — admin, metrics and readiness endpoints on kernel sockets.
  *
  * A deliberately small HTTP/1.1 server run from the mgmt loop: GET only,
- * one request per connection, bounded request size and per-client I/O
- * timeouts. It never runs on a worker, so a slow scraper can only delay
- * config reloads by at most the timeout, never packets.
+ * one request per connection, bounded request size, requests read without
+ * blocking (a stalled client is dropped after 10 s). It never runs on a
+ * worker, so a scraper can never delay packets.
  *
  *   metrics   (default 127.0.0.1:15020)  /stats/prometheus, /metrics
  *   admin     (default 127.0.0.1:15000)  /config_dump, /stats/prometheus
@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_log.h>
@@ -27,12 +29,25 @@
 #include "zdp_mgmt.h"
 
 #define HTTP_MAX_LISTENERS 3
+#define HTTP_MAX_CLIENTS 32
 #define HTTP_REQ_MAX 4096
+#define HTTP_CLIENT_TIMEOUT_S 10
+
+/* A connection whose request is still arriving. Requests are read without
+ * blocking from the poll loop, so a slow or stalled client never holds up
+ * the mgmt thread (reloads, signals) or other scrapers. */
+struct http_client {
+	int fd;			/* -1: free slot */
+	time_t since;
+	size_t got;
+	char req[HTTP_REQ_MAX + 1];
+};
 
 struct zdp_http {
 	struct zdp_mgmt *m;
 	int fd[HTTP_MAX_LISTENERS];
 	unsigned n;
+	struct http_client c[HTTP_MAX_CLIENTS];
 };
 
 static int
@@ -83,6 +98,8 @@ zdp_http_create(struct zdp_mgmt *m)
 	if (h == NULL)
 		return NULL;
 	h->m = m;
+	for (unsigned i = 0; i < HTTP_MAX_CLIENTS; i++)
+		h->c[i].fd = -1;
 	for (unsigned i = 0; i < HTTP_MAX_LISTENERS; i++) {
 		bool dup = false;
 		int fd;
@@ -112,6 +129,9 @@ zdp_http_destroy(struct zdp_http *h)
 		return;
 	for (unsigned i = 0; i < h->n; i++)
 		close(h->fd[i]);
+	for (unsigned i = 0; i < HTTP_MAX_CLIENTS; i++)
+		if (h->c[i].fd >= 0)
+			close(h->c[i].fd);
 	free(h);
 }
 
@@ -142,27 +162,19 @@ http_respond(int fd, int code, const char *reason, const char *ctype, const char
 	http_write_all(fd, body, len);
 }
 
+/* Answer the complete request in @req on @fd (blocking writes with a
+ * timeout: bodies are small and the peer is a local scraper). */
 static void
-http_serve(struct zdp_http *h, int fd)
+http_serve(struct zdp_http *h, int fd, char *req)
 {
-	struct timeval tv = { .tv_sec = 1, .tv_usec = 0 };
-	char req[HTTP_REQ_MAX + 1], path[256], method[16];
-	size_t got = 0;
+	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
+	char path[256], method[16];
 	char *body, *q;
 	size_t len = 0;
+	int fl = fcntl(fd, F_GETFL);
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < HTTP_REQ_MAX) {
-		ssize_t r = read(fd, req + got, HTTP_REQ_MAX - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		req[got] = '\0';
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-			break;
-	}
-	req[got] = '\0';
 	if (sscanf(req, "%15s %255s", method, path) != 2) {
 		http_respond(fd, 400, "Bad Request", "text/plain", "bad request\n", 12);
 		return;
@@ -203,30 +215,88 @@ http_serve(struct zdp_http *h, int fd)
 	}
 }
 
+static void
+http_client_close(struct http_client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->got = 0;
+}
+
+static void
+http_accept(struct zdp_http *h, int lfd)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		unsigned i;
+
+		if (fd < 0)
+			return;
+		for (i = 0; i < HTTP_MAX_CLIENTS && h->c[i].fd >= 0; i++)
+			;
+		if (i == HTTP_MAX_CLIENTS) {
+			http_respond(fd, 503, "Busy", "text/plain", "busy\n", 5);
+			close(fd);
+			continue;
+		}
+		h->c[i].fd = fd;
+		h->c[i].got = 0;
+		h->c[i].since = time(NULL);
+	}
+}
+
+static void
+http_client_read(struct zdp_http *h, struct http_client *c)
+{
+	ssize_t r = read(c->fd, c->req + c->got, HTTP_REQ_MAX - c->got);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		http_client_close(c);
+		return;
+	}
+	c->got += (size_t)r;
+	c->req[c->got] = '\0';
+	if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n") || c->got == HTTP_REQ_MAX) {
+		http_serve(h, c->fd, c->req);
+		http_client_close(c);
+	}
+}
+
 void
 zdp_http_poll(struct zdp_http *h, int timeout_ms, int extra_fd, bool *extra_ready)
 {
-	struct pollfd pfd[HTTP_MAX_LISTENERS + 1];
-	unsigned n = 0;
+	struct pollfd pfd[HTTP_MAX_LISTENERS + HTTP_MAX_CLIENTS + 1];
+	struct http_client *cl[HTTP_MAX_CLIENTS];
+	unsigned n = 0, nc = 0, extra_at = 0;
+	time_t now = time(NULL);
 
 	for (unsigned i = 0; i < h->n; i++)
 		pfd[n++] = (struct pollfd){ .fd = h->fd[i], .events = POLLIN };
-	if (extra_fd >= 0)
+	for (unsigned i = 0; i < HTTP_MAX_CLIENTS; i++) {
+		if (h->c[i].fd < 0)
+			continue;
+		if (now - h->c[i].since > HTTP_CLIENT_TIMEOUT_S) {
+			http_client_close(&h->c[i]);
+			continue;
+		}
+		cl[nc++] = &h->c[i];
+		pfd[n++] = (struct pollfd){ .fd = h->c[i].fd, .events = POLLIN };
+	}
+	if (extra_fd >= 0) {
+		extra_at = n;
 		pfd[n++] = (struct pollfd){ .fd = extra_fd, .events = POLLIN };
+	}
 	*extra_ready = false;
 	if (poll(pfd, n, timeout_ms) <= 0)
 		return;
-	for (unsigned i = 0; i < h->n; i++) {
-		if (!(pfd[i].revents & POLLIN))
-			continue;
-		for (;;) {
-			int c = accept4(h->fd[i], NULL, NULL, SOCK_CLOEXEC);
-			if (c < 0)
-				break;
-			http_serve(h, c);
-			close(c);
-		}
-	}
-	if (extra_fd >= 0 && (pfd[n - 1].revents & POLLIN))
+	for (unsigned i = 0; i < nc; i++)
+		if (pfd[h->n + i].revents)
+			http_client_read(h, cl[i]);
+	for (unsigned i = 0; i < h->n; i++)
+		if (pfd[i].revents & POLLIN)
+			http_accept(h, h->fd[i]);
+	if (extra_fd >= 0 && (pfd[extra_at].revents & POLLIN))
 		*extra_ready = true;
 }
