@@ -457,7 +457,8 @@ cy_workload_services(struct cy_ctx *c, const struct cy_node *map, struct zdp_cfg
 	if (cy_is_null(n))
 		goto out;
 	if (n->type != CY_MAP) {
-		cy_err(c, n->line, "expected a mapping \"namespace/hostname\": {port: port}, got %s",
+		cy_err(c, n->line,
+		       "expected a mapping \"namespace/hostname\": {port: port}, got %s",
 		       cy_type_name(n));
 		goto out;
 	}
@@ -699,6 +700,48 @@ cy_load_balancer(struct cy_ctx *c, const struct cy_node *map)
 	cy_path_pop(c, old);
 }
 
+/* One VIP: "network/IP" (ztunnel's NetworkAddress); a bare IP means the
+ * default network "". */
+static int
+cy_vip(struct cy_ctx *c, const struct cy_node *it, struct zdp_cfg_vip *vip)
+{
+	const char *slash;
+
+	if (it->type != CY_SCALAR || it->has_nul) {
+		cy_err(c, it->line, "expected network/IP, got %s", cy_type_name(it));
+		return -1;
+	}
+	slash = strchr(it->str, '/');
+	if (zdp_addr_parse(slash ? slash + 1 : it->str, &vip->addr) < 0) {
+		cy_err(c, it->line, "expected network/IP, got %s", cy_type_name(it));
+		return -1;
+	}
+	vip->network = slash ? cy_raw_strndup(it->str, (size_t)(slash - it->str))
+			     : cy_raw_strdup("");
+	if (vip->network == NULL)
+		c->oom = true;
+	return 0;
+}
+
+static void
+cy_vips(struct cy_ctx *c, const struct cy_node *map, struct zdp_cfg_service *s)
+{
+	const struct cy_node *v = cy_map_get(map, "vips");
+	size_t old = cy_path_key(c, "vips"), i;
+	long len = cy_seq_len(c, v);
+
+	if (len > 0)
+		s->vips = cy_calloc(c, (size_t)len, sizeof(*s->vips));
+	for (i = 0; s->vips && len > 0 && i < (size_t)len; i++) {
+		size_t o2 = cy_path_idx(c, i);
+
+		if (cy_vip(c, v->kids[i], &s->vips[s->n_vips]) == 0)
+			s->n_vips++;
+		cy_path_pop(c, o2);
+	}
+	cy_path_pop(c, old);
+}
+
 static void
 cy_service(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_service *s)
 {
@@ -729,41 +772,7 @@ cy_service(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_service *s)
 		cy_path_pop(c, old);
 	}
 
-	v = cy_map_get(n, "vips");
-	{
-		size_t old = cy_path_key(c, "vips"), i;
-		long len = cy_seq_len(c, v);
-
-		if (len > 0)
-			s->vips = cy_calloc(c, (size_t)len, sizeof(*s->vips));
-		for (i = 0; s->vips && i < (size_t)len; i++) {
-			const struct cy_node *it = v->kids[i];
-			size_t o2 = cy_path_idx(c, i);
-			const char *slash;
-
-			/* "network/IP" (ztunnel's NetworkAddress); a bare IP means
-			 * the default network "". */
-			if (it->type == CY_SCALAR && !it->has_nul) {
-				struct zdp_cfg_vip *vip = &s->vips[s->n_vips];
-
-				slash = strchr(it->str, '/');
-				if (zdp_addr_parse(slash ? slash + 1 : it->str, &vip->addr) < 0) {
-					cy_err(c, it->line, "expected network/IP, got %s",
-					       cy_type_name(it));
-				} else {
-					vip->network = slash ? cy_raw_strndup(it->str, (size_t)(slash - it->str))
-							     : cy_raw_strdup("");
-					if (vip->network == NULL)
-						c->oom = true;
-					s->n_vips++;
-				}
-			} else {
-				cy_err(c, it->line, "expected network/IP, got %s", cy_type_name(it));
-			}
-			cy_path_pop(c, o2);
-		}
-		cy_path_pop(c, old);
-	}
+	cy_vips(c, n, s);
 	v = cy_map_get(n, "ports");
 	{
 		size_t old = cy_path_key(c, "ports");

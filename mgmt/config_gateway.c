@@ -371,8 +371,7 @@ cy_port(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_port *p)
 
 /*
  * Two ports with overlapping subnets make "which port reaches this next
- * hop" ambiguous (route inference, ARP/ND). Same address is reported as a
- * duplicate instead. Quadratic, so only for a sane number of addresses.
+ * hop" ambiguous (route inference, ARP/ND).
  */
 static bool
 cy_prefixes_overlap(const struct zdp_prefix *x, const struct zdp_prefix *y)
@@ -383,35 +382,40 @@ cy_prefixes_overlap(const struct zdp_prefix *x, const struct zdp_prefix *y)
 	return x->addr.family == y->addr.family && zdp_prefix_contains(shorter, &longer->addr);
 }
 
+/* Report subnets of port @j that overlap a subnet of the earlier port @i. */
+static void
+cy_port_pair_overlaps(struct cy_ctx *c, const struct zdp_cfg_port *pi,
+		      const struct zdp_cfg_port *pj, size_t j)
+{
+	char path[CY_PATH_MAX], px[80], py[80];
+	size_t a, b;
+
+	snprintf(path, sizeof(path), "gateway.ports[%zu].addresses", j);
+	for (b = 0; b < pj->n_addresses; b++)
+		for (a = 0; a < pi->n_addresses; a++) {
+			const struct zdp_prefix *x = &pi->addresses[a], *y = &pj->addresses[b];
+
+			/* The same address is already reported as a duplicate. */
+			if (zdp_addr_eq(&x->addr, &y->addr) || !cy_prefixes_overlap(x, y))
+				continue;
+			cy_err_key(c, pj->line, path, "subnet %s overlaps %s of port %s",
+				   cy_prefix_fmt(y, py, sizeof(py)),
+				   cy_prefix_fmt(x, px, sizeof(px)), pi->name ? pi->name : "?");
+		}
+}
+
 static void
 cy_port_overlaps(struct cy_ctx *c, const struct zdp_cfg_gateway *gw)
 {
-	size_t i, j, a, b, total = 0;
+	size_t i, j, total = 0;
 
 	for (i = 0; i < gw->n_ports; i++)
 		total += gw->ports[i].n_addresses;
 	if (total > 1024)
-		return;
-	for (j = 1; j < gw->n_ports; j++) {
-		const struct zdp_cfg_port *pj = &gw->ports[j];
-		char path[CY_PATH_MAX];
-
-		snprintf(path, sizeof(path), "gateway.ports[%zu].addresses", j);
-		for (b = 0; b < pj->n_addresses; b++)
-			for (i = 0; i < j; i++)
-				for (a = 0; a < gw->ports[i].n_addresses; a++) {
-					const struct zdp_prefix *x = &gw->ports[i].addresses[a];
-					const struct zdp_prefix *y = &pj->addresses[b];
-					char px[80], py[80];
-
-					if (zdp_addr_eq(&x->addr, &y->addr) || !cy_prefixes_overlap(x, y))
-						continue;
-					cy_err_key(c, pj->line, path, "subnet %s overlaps %s of port %s",
-						   cy_prefix_fmt(y, py, sizeof(py)),
-						   cy_prefix_fmt(x, px, sizeof(px)),
-						   gw->ports[i].name ? gw->ports[i].name : "?");
-				}
-	}
+		return;	/* quadratic: only for a sane number of addresses */
+	for (j = 1; j < gw->n_ports; j++)
+		for (i = 0; i < j; i++)
+			cy_port_pair_overlaps(c, &gw->ports[i], &gw->ports[j], j);
 }
 
 static void
@@ -700,7 +704,8 @@ cy_traffic_route(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_traff
 				if (cy_streq(a->service, b->service) && a->port == b->port) {
 					size_t o2 = cy_path_idx(c, i);
 
-					cy_err(c, a->line, "duplicate backend \"%.100s\" (first at line %u)",
+					cy_err(c, a->line,
+					       "duplicate backend \"%.100s\" (first at line %u)",
 					       a->service, b->line);
 					cy_path_pop(c, o2);
 					break;

@@ -479,9 +479,11 @@ cy_doc_parse(struct cy_ctx *c, const char *buf, size_t len, struct cy_doc *d)
 				break;
 			stack_anchor[depth] = NULL;
 			if (anchor) {
-				stack_anchor[depth] = (unsigned char *)cy_raw_strdup((const char *)anchor);
-				if (stack_anchor[depth] == NULL)
+				char *a = cy_raw_strdup((const char *)anchor);
+
+				if (a == NULL)
 					c->oom = true;
+				stack_anchor[depth] = (unsigned char *)a;
 			}
 			stack[depth++] = n;
 			d->expanded++;
