@@ -604,6 +604,54 @@ cy_type_name(const struct cy_node *n)
 	return b;
 }
 
+/* Case-insensitive edit distance, or a large number for long strings. */
+static unsigned
+cy_distance(const char *a, const char *b)
+{
+	unsigned row[33], i, j, diag, up;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 32 || lb > 32)
+		return ~0u;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned best;
+
+			up = row[j];
+			best = diag + ((a[i - 1] | 0x20) != (b[j - 1] | 0x20));
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key @key is most likely a typo of, or NULL. */
+static const char *
+cy_suggest(const char *key, const char *const *known)
+{
+	unsigned best = strlen(key) <= 4 ? 1 : 2, d;
+	const char *pick = NULL;
+	size_t j;
+
+	for (j = 0; known[j]; j++) {
+		d = cy_distance(key, known[j]);
+		if (d <= best) {
+			best = d;
+			pick = known[j];
+		}
+	}
+	return pick;
+}
+
 int
 cy_map_check(struct cy_ctx *c, const struct cy_node *n, const char *const *known)
 {
@@ -628,8 +676,14 @@ cy_map_check(struct cy_ctx *c, const struct cy_node *n, const char *const *known
 			if (strcmp(known[j], k->str) == 0)
 				break;
 		old = cy_path_key(c, k->str);
-		if (known[j] == NULL)
-			cy_err(c, k->line, "unknown key");
+		if (known[j] == NULL) {
+			const char *hint = cy_suggest(k->str, known);
+
+			if (hint)
+				cy_err(c, k->line, "unknown key (did you mean %s?)", hint);
+			else
+				cy_err(c, k->line, "unknown key");
+		}
 		else if (j < 64 && (seen & (1ull << j)))
 			cy_err(c, k->line, "duplicate key");
 		else if (j < 64)

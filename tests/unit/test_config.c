@@ -566,14 +566,14 @@ static const struct err_case err_cases[] = {
 	/* top level */
 	{ "root is a list", "- a\n", "t.yaml:1: (document): expected a mapping, got a list", 1 },
 	{ "root is a scalar", "hello\n", "t.yaml:1: (document): expected a mapping, got \"hello\"", 1 },
-	{ "unknown top key", "workload: []\n", "t.yaml:1: workload: unknown key", 1 },
+	{ "unknown top key", "workload: []\n", "t.yaml:1: workload: unknown key (did you mean workloads?)", 1 },
 	{ "duplicate top key", "services: []\nservices: []\n", "t.yaml:2: services: duplicate key", 1 },
 	{ "complex key", "? [a]\n: 1\n", "t.yaml:1: (document): keys must be strings, got a list", 1 },
 	{ "workloads not a list", "workloads: {}\n", "t.yaml:1: workloads: expected a list, got a mapping", 1 },
 	/* workloads */
 	{ "workload not a mapping", "workloads: [3]\n", "t.yaml:1: workloads[0]: expected a mapping, got \"3\"", 1 },
 	{ "workload missing namespace", "workloads:\n  - name: w\n", "t.yaml:2: workloads[0].namespace: required key is missing", 1 },
-	{ "workload unknown key", "workloads:\n  - namespace: n\n    workloadIP: 1.2.3.4\n", "t.yaml:3: workloads[0].workloadIP: unknown key", 1 },
+	{ "workload unknown key", "workloads:\n  - namespace: n\n    workloadIP: 1.2.3.4\n", "t.yaml:3: workloads[0].workloadIP: unknown key (did you mean workloadIps?)", 1 },
 	{ "workload duplicate key", "workloads:\n  - namespace: n\n    namespace: m\n", "t.yaml:3: workloads[0].namespace: duplicate key", 1 },
 	{ "workload bad ip", "workloads:\n  - namespace: n\n    workloadIps: [198.18.1.1, 198.18.1.300]\n", "t.yaml:3: workloads[0].workloadIps[1]: invalid IP address \"198.18.1.300\"", 1 },
 	{ "workload ips not a list", "workloads:\n  - namespace: n\n    workloadIps: 198.18.1.1\n", "t.yaml:3: workloads[0].workloadIps: expected a list, got \"198.18.1.1\"", 1 },
@@ -615,7 +615,7 @@ static const struct err_case err_cases[] = {
 	{ "service loadBalancer mode", "services:\n  - { namespace: n, hostname: a, loadBalancer: { mode: Random } }\n", "t.yaml:2: services[0].loadBalancer.mode: must be Standard, Strict, Failover or Passthrough, got \"Random\"", 1 },
 	{ "service routingPreferences", "services:\n  - { namespace: n, hostname: a, loadBalancer: { routingPreferences: [Planet] } }\n", "t.yaml:2: services[0].loadBalancer.routingPreferences[0]: must be Region, Zone, Subzone, Node, Cluster or Network, got \"Planet\"", 1 },
 	{ "service ipFamilies", "services:\n  - { namespace: n, hostname: a, ipFamilies: IPv5 }\n", "t.yaml:2: services[0].ipFamilies: must be Dual, IPv4 or IPv6, got \"IPv5\"", 1 },
-	{ "service unknown key", "services:\n  - { namespace: n, hostname: a, vip: [] }\n", "t.yaml:2: services[0].vip: unknown key", 1 },
+	{ "service unknown key", "services:\n  - { namespace: n, hostname: a, vip: [] }\n", "t.yaml:2: services[0].vip: unknown key (did you mean vips?)", 1 },
 	/* policies */
 	{ "policy missing scope", "policies:\n  - { name: p, namespace: n, action: Allow }\n", "t.yaml:2: policies[0].scope: required key is missing", 1 },
 	{ "policy missing action", "policies:\n  - { name: p, namespace: n, scope: Global }\n", "t.yaml:2: policies[0].action: required key is missing", 1 },
@@ -624,7 +624,7 @@ static const struct err_case err_cases[] = {
 	{ "policy dryRun", "policies:\n  - { name: p, namespace: n, scope: Global, action: Allow, dryRun: 1 }\n", "t.yaml:2: policies[0].dryRun: expected true or false, got \"1\"", 1 },
 	{ "policy rules flat", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules: [{destinationPorts: [1]}]\n", "t.yaml:6: policies[0].rules[0]: expected a list, got a mapping", 1 },
 	{ "policy rules two levels", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - destinationPorts: [1]\n", "t.yaml:7: policies[0].rules[0][0]: expected a list, got a mapping", 1 },
-	{ "policy match key", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - destinationPort: [1]\n", "t.yaml:7: policies[0].rules[0][0][0].destinationPort: unknown key", 1 },
+	{ "policy match key", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - destinationPort: [1]\n", "t.yaml:7: policies[0].rules[0][0][0].destinationPort: unknown key (did you mean destinationPorts?)", 1 },
 	{ "policy match port", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - notDestinationPorts: [9999, 70000]\n", "t.yaml:7: policies[0].rules[0][0][0].notDestinationPorts[1]: must be between 0 and 65535", 1 },
 	{ "policy match ip", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - sourceIps: [198.18.0.0/33]\n", "t.yaml:7: policies[0].rules[0][0][0].sourceIps[0]: invalid prefix \"198.18.0.0/33\"", 1 },
 	{ "policy match ip sign", "policies:\n  - name: p\n    namespace: n\n    scope: Global\n    action: Deny\n    rules:\n      - - - sourceIps: [198.18.0.0/+8]\n", "t.yaml:7: policies[0].rules[0][0][0].sourceIps[0]: invalid prefix \"198.18.0.0/+8\"", 1 },
@@ -637,7 +637,7 @@ static const struct err_case err_cases[] = {
 	{ "policy dup", "policies:\n  - { name: p, namespace: n, scope: Global, action: Deny }\n  - { name: p, namespace: n, scope: Global, action: Allow }\n", "t.yaml:3: policies[1]: duplicate policy \"n/p\" (first at line 2)", 1 },
 	/* gateway scalars */
 	{ "gateway not a map", "gateway: [1]\n", "t.yaml:1: gateway: expected a mapping, got a list", 1 },
-	{ "gateway unknown key", "gateway:\n  worker: 2\n", "t.yaml:2: gateway.worker: unknown key", 1 },
+	{ "gateway unknown key", "gateway:\n  worker: 2\n", "t.yaml:2: gateway.worker: unknown key (did you mean workers?)", 1 },
 	{ "workers zero", "gateway:\n  workers: 0\n", "t.yaml:2: gateway.workers: must be between 1 and 128", 1 },
 	{ "workers text", "gateway:\n  workers: two\n", "t.yaml:2: gateway.workers: expected an integer, got \"two\"", 1 },
 	{ "pools unknown", "gateway:\n  pools: { mbufs: 1 }\n", "t.yaml:2: gateway.pools.mbufs: unknown key", 1 },
@@ -682,7 +682,7 @@ static const struct err_case err_cases[] = {
 	{ "port address len 0", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, addresses: [198.18.0.1/0] }\n", "t.yaml:3: gateway.ports[0].addresses[0]: prefix length must not be 0", 1 },
 	{ "port address v6 len", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, addresses: [\"2001:2::1/129\"] }\n", "t.yaml:3: gateway.ports[0].addresses[0]: invalid prefix \"2001:2::1/129\"", 1 },
 	{ "port overlap", "gateway:\n  ports:\n    - { name: p0, device: d0, addresses: [198.18.0.1/24] }\n    - { name: p1, device: d1, addresses: [\"2001:2::1/64\", 198.18.0.129/25] }\n", "t.yaml:4: gateway.ports[1].addresses: subnet 198.18.0.129/25 overlaps 198.18.0.1/24 of port p0", 1 },
-	{ "port unknown key", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, mtus: 1500 }\n", "t.yaml:3: gateway.ports[0].mtus: unknown key", 1 },
+	{ "port unknown key", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, mtus: 1500 }\n", "t.yaml:3: gateway.ports[0].mtus: unknown key (did you mean mtu?)", 1 },
 	/* gateway routes */
 	{ "route unknown port", GW_PORTS "  routes:\n    - { prefix: 198.18.128.0/17, via: 198.18.0.2, port: p9 }\n", "t.yaml:5: gateway.routes[0].port: unknown port \"p9\"", 1 },
 	{ "route host bits", GW_PORTS "  routes:\n    - { prefix: 198.18.128.1/17, via: 198.18.0.2 }\n", "t.yaml:5: gateway.routes[0].prefix: \"198.18.128.1/17\" has bits set after the prefix length", 1 },
@@ -711,7 +711,7 @@ static const struct err_case err_cases[] = {
 	{ "tr service port", SVC_AB "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 443, backends: [{ service: ns/a }] }\n", "t.yaml:6: gateway.trafficRoutes[0].backends[0].service: service \"ns/a\" has no port 443", 1 },
 	{ "tr backend port", SVC_AB "gateway:\n  trafficRoutes:\n    - vip: 198.18.10.1\n      port: 443\n      backends:\n        - service: ns/a\n          port: 8080\n", "t.yaml:10: gateway.trafficRoutes[0].backends[0].port: service \"ns/a\" has no port 8080", 1 },
 	{ "tr dup backend", SVC_AB "gateway:\n  trafficRoutes:\n    - vip: 198.18.10.1\n      port: 80\n      backends:\n        - { service: ns/a, weight: 1 }\n        - { service: ns/a, weight: 2 }\n", "t.yaml:10: gateway.trafficRoutes[0].backends[1]: duplicate backend \"ns/a\" (first at line 9)", 1 },
-	{ "tr backend unknown key", SVC_AB "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 80, backends: [{ service: ns/a, weigth: 2 }] }\n", "t.yaml:6: gateway.trafficRoutes[0].backends[0].weigth: unknown key", 1 },
+	{ "tr backend unknown key", SVC_AB "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 80, backends: [{ service: ns/a, weigth: 2 }] }\n", "t.yaml:6: gateway.trafficRoutes[0].backends[0].weigth: unknown key (did you mean weight?)", 1 },
 	{ "tr null", SVC_AB "gateway:\n  trafficRoutes: [~]\n", "t.yaml:5: gateway.trafficRoutes[0]: expected a mapping, got null", 1 },
 	{ "tr backend null", SVC_AB "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 80, backends: [~] }\n", "t.yaml:6: gateway.trafficRoutes[0].backends[0]: expected a mapping, got null", 1 },
 };
