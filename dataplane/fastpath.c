@@ -163,7 +163,6 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 	uint8_t *frame;
 	struct zdp_route_nh nh;
 	struct zdp_addr peer;
-	uint16_t out_port;
 
 	if (pi->l4_proto == ZDP_IPPROTO_TCP)
 		zdp_flow_tcp_update(w->flows, f, dir, pi->tcp_flags, w->now);
@@ -182,29 +181,21 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		zdp_worker_drop(w, m, ZDP_DROP_TTL);
 		return;
 	}
+	zdp_flow_rewrite(frame, pi, f, dir);
 	if (dir == ZDP_FLOW_DIR_FWD) {
-		zdp_nat_rewrite(frame, pi, &f->snat_addr, f->snat_port,
-				&f->backend_addr, f->backend_port);
-		out_port = f->out_port;
 		peer = f->backend_addr;
 		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
 	} else {
-		struct zdp_addr vip, client;
+		struct zdp_addr vip;
 
-		memset(&vip, 0, sizeof(vip));
-		memset(&client, 0, sizeof(client));
-		vip.family = client.family = f->fwd.family;
-		memcpy(vip.a, f->fwd.a_dst, 16);
-		memcpy(client.a, f->fwd.a_src, 16);
-		zdp_nat_rewrite(frame, pi, &vip, f->fwd.dport, &client, f->fwd.sport);
-		out_port = f->in_port;
-		peer = client;
+		zdp_flow_key_addrs(&f->fwd, &peer, &vip);
 	}
+	/* Route per packet rather than pinning the flow's egress port: a route
+	 * change in a reload then applies to existing flows too. */
 	if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
 		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
 		return;
 	}
-	(void)out_port;	/* the route decides; the flow's port is for dumps */
 	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN > w->rt->ports[nh.port].mtu)) {
 		zdp_worker_drop(w, m, ZDP_DROP_MTU);
 		return;

@@ -140,16 +140,21 @@ class Gateway:
     """zdp + client and backend namespaces. Use as a context manager."""
 
     def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
-                 udp_timeout="30s"):
+                 udp_timeout="30s", config=None, taps=None, http=None):
+        """config/taps/http: run a given config file (the demo) instead of
+        generating one; taps = (client iface, backend iface) it names and
+        http = (admin, metrics, readiness) ports it listens on."""
         tag = "%x" % random.getrandbits(24)
         self.tag = tag
         self.ns_cli = "zdpc-" + tag
         self.ns_be = "zdpb-" + tag
-        self.tap_c = "zc" + tag
-        self.tap_b = "zb" + tag
-        self.http = random.randrange(20000, 40000, 10)
+        self.tap_c, self.tap_b = taps or ("zc" + tag, "zb" + tag)
+        base = random.randrange(20000, 40000, 10)
+        self.http_ports = http or (base, base + 1, base + 2)
+        self.http = base
         self.workdir = str(workdir)
-        self.config = os.path.join(self.workdir, "zdp.yaml")
+        self.fixed_config = config
+        self.config = config or os.path.join(self.workdir, "zdp.yaml")
         self.log = os.path.join(self.workdir, "zdp.log")
         self.weights = weights
         self.zdp_args = list(zdp_args)
@@ -161,6 +166,8 @@ class Gateway:
 
     # -- set-up ---------------------------------------------------------
     def write_config(self, weights=None, extra_policies=None):
+        if self.fixed_config:
+            return
         with open(self.config + ".tmp", "w") as f:
             f.write(demo_config(self.tap_c, self.tap_b, self.http,
                                 weights or self.weights,
@@ -254,7 +261,7 @@ class Gateway:
 
     # -- observation ------------------------------------------------------
     def get(self, port_off, path):
-        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.http + port_off, path),
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.http_ports[port_off], path),
                                     timeout=5) as r:
             return r.status, r.read().decode()
 
