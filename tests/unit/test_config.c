@@ -22,6 +22,7 @@
 #define CANARY		"../../examples/canary-50-50.yaml"
 #define ZT_EXAMPLE	"../../examples/ztunnel-local.yaml"
 #define ZT_FIXTURE	"configs/ztunnel-local.yaml"
+#define BAD		"configs/bad-demo.yaml"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -807,6 +808,36 @@ test_multi_error(void)
 }
 
 static void
+test_bad_fixture(void)
+{
+	static const char *const want[] = {
+		BAD ":7: workloads[0].workloadIps[1]: invalid IP address \"198.18.1.300\"",
+		BAD ":8: workloads[0].protocol: must be TCP or HBONE, got \"HTTP\"",
+		BAD ":11: workloads[1].uid: duplicate workload uid \"reviews-v1\" (first at line 4)",
+		BAD ":24: policies[0].action: must be Allow or Deny, got \"Reject\"",
+		BAD ":26: policies[0].rules[0][0][0].destinationPort: unknown key (did you mean destinationPorts?)",
+		BAD ":28: gateway.workers: must be between 1 and 128",
+		BAD ":29: gateway.natPorts: range 65535-1024 is inverted",
+		BAD ":30: gateway.timeouts.tcpSyn: expected a duration such as 30, 10s, 5m, 1h or 500ms, got \"10x\"",
+		BAD ":37: gateway.ports[1].mtu: must be between 68 and 9600",
+		BAD ":40: gateway.routes[0].port: unknown port \"p2\"",
+		BAD ":45: gateway.trafficRoutes[0].backends[0].service: unknown service \"default/reviews-v1.default.svc.cluster.local\"",
+	};
+	struct zdp_config_errors errs = { 0 };
+	struct zdp_config *cfg = NULL;
+	size_t i;
+
+	ZDP_CHECK_EQ(zdp_config_load_file(BAD, &cfg, &errs), -EINVAL);
+	ZDP_CHECK(cfg == NULL);
+	ZDP_CHECK_EQ(errs.n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < errs.n && i < sizeof(want) / sizeof(want[0]); i++)
+		ZDP_CHECK_STR(errs.msgs[i], want[i]);
+	if (errs.n != sizeof(want) / sizeof(want[0]))
+		dump_errors(&errs);
+	zdp_config_errors_fini(&errs);
+}
+
+static void
 test_error_cap(void)
 {
 	struct zdp_config_errors errs = { 0 };
@@ -1182,6 +1213,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_full_gateway),
 	ZDP_TEST_ENTRY(test_errors),
 	ZDP_TEST_ENTRY(test_multi_error),
+	ZDP_TEST_ENTRY(test_bad_fixture),
 	ZDP_TEST_ENTRY(test_error_cap),
 	ZDP_TEST_ENTRY(test_unreadable),
 	ZDP_TEST_ENTRY(test_durations),
