@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * zdp_gen.c — a small many-flow UDP traffic generator for the fast-path
+ * benchmark (bench/fastpath/run.py drives it; see bench/README.md).
+ *
+ * One DPDK port (usually net_memif, role=server), one queue, one lcore. It
+ * sends 64-byte IPv4/UDP frames src -> dst:dport, cycling over N flows that
+ * differ in source address and source port:
+ *
+ *   flow i: src = src_net + 2 + (i % hosts), sport = sport_base + i / hosts
+ *
+ * Frames are built by copying one 64-byte template into a freshly allocated
+ * mbuf and patching source address, source port and both checksums (from
+ * partial sums computed once), so the per-packet cost is one cache line
+ * write and a few adds. Whatever comes back is counted and freed, except
+ * ARP requests, which are answered with the generator's own MAC for any
+ * target address (so zdp resolves its clients and backends to us).
+ *
+ * Control is line-based on stdin so one process serves a whole case:
+ *   pass           send flows 0..N-1 once, then stop; prints "pass ..."
+ *   run SECONDS    send at full rate for SECONDS;       prints "run ..."
+ *   stats          prints the cumulative counters
+ *   quit
+ * Between commands it only polls RX (ARP) and sleeps 1 ms per loop.
+ * TX never drops: what the device refuses is retried, so when the receiver
+ * is the bottleneck the generator simply waits for ring space.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#define GEN_BURST	32
+#define GEN_FRAME_LEN	64	/* Ethernet frame without FCS */
+#define GEN_MBUFS	8191
+#define GEN_MBUF_CACHE	256
+
+struct gen_opts {
+	uint32_t flows;
+	uint32_t hosts;		/* distinct source addresses */
+	uint32_t src_net;	/* host order */
+	uint16_t sport_base;
+	uint32_t dst;		/* host order */
+	uint16_t dport;
+	struct rte_ether_addr dst_mac;
+};
+
+struct gen_counters {
+	uint64_t tx, rx, rx_arp, arp_replies, tx_retry_polls;
+};
+
+struct gen {
+	struct gen_opts o;
+	uint16_t port;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac;
+	uint8_t tmpl[GEN_FRAME_LEN];
+	uint32_t ip_sum;	/* IPv4 header sum without src and checksum */
+	uint32_t udp_sum;	/* pseudo header + UDP without saddr, sport, csum */
+	uint32_t next_flow;
+	struct gen_counters c;
+	struct rte_mbuf *pending[GEN_BURST];
+	uint16_t n_pending, pending_off;
+};
+
+static uint32_t
+sum16(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		s += (uint32_t)b[len - 1] << 8;
+	return s;
+}
+
+static inline uint16_t
+fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Template frame and the checksum parts that do not depend on the flow. */
+static void
+gen_build_template(struct gen *g)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)g->tmpl;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *payload = (uint8_t *)(udp + 1);
+	uint16_t ip_len = GEN_FRAME_LEN - RTE_ETHER_HDR_LEN;
+	uint16_t udp_len = (uint16_t)(ip_len - sizeof(*ip));
+	uint32_t dst = htonl(g->o.dst);
+
+	memset(g->tmpl, 0, sizeof(g->tmpl));
+	eth->dst_addr = g->o.dst_mac;
+	eth->src_addr = g->mac;
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = htons(ip_len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->dst_addr = dst;
+	udp->dst_port = htons(g->o.dport);
+	udp->dgram_len = htons(udp_len);
+	for (size_t i = 0; i < (size_t)(g->tmpl + GEN_FRAME_LEN - payload); i++)
+		payload[i] = (uint8_t)('a' + i % 26);
+
+	/* src_addr, sport and checksums are still zero in the template. */
+	g->ip_sum = sum16(ip, sizeof(*ip));
+	g->udp_sum = sum16(&dst, 4) + IPPROTO_UDP + udp_len + sum16(udp, udp_len);
+}
+
+static inline void
+gen_fill(struct gen *g, struct rte_mbuf *m, uint32_t flow)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t src = g->o.src_net + 2 + flow % g->o.hosts;
+	uint16_t sport = (uint16_t)(g->o.sport_base + flow / g->o.hosts);
+	uint32_t ssum = (src >> 16) + (src & 0xffff);
+	uint16_t uc;
+
+	memcpy(p, g->tmpl, GEN_FRAME_LEN);
+	m->data_len = GEN_FRAME_LEN;
+	m->pkt_len = GEN_FRAME_LEN;
+	ip->src_addr = htonl(src);
+	ip->hdr_checksum = htons((uint16_t)~fold(g->ip_sum + ssum));
+	udp->src_port = htons(sport);
+	uc = (uint16_t)~fold(g->udp_sum + ssum + sport);
+	udp->dgram_cksum = htons(uc == 0 ? 0xffff : uc);	/* RFC 768 */
+}
+
+/* Turn an ARP request into our reply in place (RFC 826): we own every address. */
+static bool
+gen_arp_reply(struct gen *g, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
+	uint32_t tip;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*eth) + sizeof(*a) ||
+	    a->arp_opcode != htons(RTE_ARP_OP_REQUEST) ||
+	    a->arp_hardware != htons(RTE_ARP_HRD_ETHER) ||
+	    a->arp_protocol != htons(RTE_ETHER_TYPE_IPV4))
+		return false;
+	eth->dst_addr = a->arp_data.arp_sha;
+	eth->src_addr = g->mac;
+	a->arp_opcode = htons(RTE_ARP_OP_REPLY);
+	tip = a->arp_data.arp_tip;
+	a->arp_data.arp_tha = a->arp_data.arp_sha;
+	a->arp_data.arp_tip = a->arp_data.arp_sip;
+	a->arp_data.arp_sha = g->mac;
+	a->arp_data.arp_sip = tip;
+	return true;
+}
+
+static void
+gen_rx(struct gen *g)
+{
+	struct rte_mbuf *pkts[GEN_BURST], *fr[GEN_BURST];
+	uint16_t n, nf = 0;
+
+	n = rte_eth_rx_burst(g->port, 0, pkts, GEN_BURST);
+	if (n == 0)
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+
+		if (unlikely(eth->ether_type == htons(RTE_ETHER_TYPE_ARP))) {
+			g->c.rx_arp++;
+			if (gen_arp_reply(g, pkts[i]) &&
+			    rte_eth_tx_burst(g->port, 0, &pkts[i], 1) == 1) {
+				g->c.arp_replies++;
+				continue;
+			}
+		} else {
+			g->c.rx++;
+		}
+		fr[nf++] = pkts[i];
+	}
+	if (nf)
+		rte_pktmbuf_free_bulk(fr, nf);
+}
+
+/* Send up to @limit more new packets (plus whatever is pending). Returns how
+ * many new packets were taken from the flow sequence. */
+static uint32_t
+gen_tx(struct gen *g, uint32_t limit)
+{
+	uint32_t taken = 0;
+	uint16_t sent;
+
+	if (g->n_pending == 0 && limit > 0) {
+		uint16_t n = (uint16_t)RTE_MIN((uint32_t)GEN_BURST, limit);
+
+		if (rte_pktmbuf_alloc_bulk(g->pool, g->pending, n) != 0)
+			return 0;
+		for (uint16_t i = 0; i < n; i++) {
+			gen_fill(g, g->pending[i], g->next_flow);
+			if (++g->next_flow == g->o.flows)
+				g->next_flow = 0;
+		}
+		g->n_pending = n;
+		g->pending_off = 0;
+		taken = n;
+	}
+	if (g->n_pending == 0)
+		return taken;
+	sent = rte_eth_tx_burst(g->port, 0, g->pending + g->pending_off, g->n_pending);
+	g->c.tx += sent;
+	g->n_pending = (uint16_t)(g->n_pending - sent);
+	g->pending_off = (uint16_t)(g->pending_off + sent);
+	if (g->n_pending)
+		g->c.tx_retry_polls++;
+	return taken;
+}
+
+static void
+gen_print(const char *what, const struct gen_counters *a, const struct gen_counters *b,
+	  uint64_t cycles)
+{
+	double s = (double)cycles / (double)rte_get_tsc_hz();
+
+	printf("%s tx=%" PRIu64 " rx=%" PRIu64 " secs=%.6f tx_mpps=%.4f rx_mpps=%.4f "
+	       "tx_retry_polls=%" PRIu64 " arp_replies=%" PRIu64 "\n", what, b->tx - a->tx,
+	       b->rx - a->rx, s, s > 0 ? (double)(b->tx - a->tx) / s / 1e6 : 0.0,
+	       s > 0 ? (double)(b->rx - a->rx) / s / 1e6 : 0.0,
+	       b->tx_retry_polls - a->tx_retry_polls, b->arp_replies);
+	fflush(stdout);
+}
+
+/* Drain pending TX so a phase ends with every taken packet sent. */
+static void
+gen_drain(struct gen *g)
+{
+	while (g->n_pending) {
+		gen_tx(g, 0);
+		gen_rx(g);
+	}
+}
+
+static void
+gen_pass(struct gen *g)
+{
+	struct gen_counters c0 = g->c;
+	uint64_t t0 = rte_rdtsc();
+	uint32_t left = g->o.flows;
+
+	g->next_flow = 0;
+	while (left > 0) {
+		left -= gen_tx(g, left);
+		gen_rx(g);
+	}
+	gen_drain(g);
+	gen_print("pass", &c0, &g->c, rte_rdtsc() - t0);
+}
+
+static void
+gen_run(struct gen *g, double secs)
+{
+	struct gen_counters c0 = g->c;
+	uint64_t t0 = rte_rdtsc();
+	uint64_t end = t0 + (uint64_t)(secs * (double)rte_get_tsc_hz());
+	uint64_t t;
+	unsigned k = 0;
+
+	for (;;) {
+		gen_tx(g, UINT32_MAX);
+		gen_rx(g);
+		if ((++k & 255) == 0 && rte_rdtsc() >= end)
+			break;
+	}
+	gen_drain(g);
+	t = rte_rdtsc();
+	gen_print("run", &c0, &g->c, t - t0);
+}
+
+static int
+gen_port_init(struct gen *g)
+{
+	struct rte_eth_conf conf;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_count_avail() < 1) {
+		fprintf(stderr, "zdp_gen: no port (give --vdev net_memif0,...)\n");
+		return -ENODEV;
+	}
+	g->port = 0;
+	rc = rte_eth_dev_configure(g->port, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(g->port, 0, 1024, rte_socket_id(), NULL, g->pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(g->port, 0, 1024, rte_socket_id(), NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(g->port);
+	if (rc == 0)
+		rc = rte_eth_macaddr_get(g->port, &g->mac);
+	if (rc < 0)
+		fprintf(stderr, "zdp_gen: port setup: %s\n", rte_strerror(-rc));
+	return rc;
+}
+
+static int
+parse_ip(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: zdp_gen [EAL options] -- --flows N --dst-mac MAC [--hosts H]\n"
+		"       [--src-net A.B.C.D] [--sport-base P] [--dst A.B.C.D] [--dport P]\n"
+		"defaults: --hosts 16384 --src-net 198.18.0.0 --sport-base 1024\n"
+		"          --dst 198.18.255.1 --dport 5353\n"
+		"stdin commands: pass | run SECONDS | stats | quit\n");
+}
+
+static int
+parse_opts(int argc, char **argv, struct gen_opts *o)
+{
+	static const struct option lo[] = {
+		{ "flows", required_argument, NULL, 'f' },
+		{ "hosts", required_argument, NULL, 'h' },
+		{ "src-net", required_argument, NULL, 's' },
+		{ "sport-base", required_argument, NULL, 'p' },
+		{ "dst", required_argument, NULL, 'd' },
+		{ "dport", required_argument, NULL, 'P' },
+		{ "dst-mac", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_mac = false;
+	int c;
+
+	o->flows = 1000;
+	o->hosts = 16384;
+	o->sport_base = 1024;
+	parse_ip("198.18.0.0", &o->src_net);
+	parse_ip("198.18.255.1", &o->dst);
+	o->dport = 5353;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->flows = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'h': o->hosts = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'p': o->sport_base = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'P': o->dport = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 's':
+			if (parse_ip(optarg, &o->src_net) < 0)
+				return -EINVAL;
+			break;
+		case 'd':
+			if (parse_ip(optarg, &o->dst) < 0)
+				return -EINVAL;
+			break;
+		case 'm':
+			if (rte_ether_unformat_addr(optarg, &o->dst_mac) < 0)
+				return -EINVAL;
+			have_mac = true;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!have_mac || o->flows == 0 || o->hosts == 0 ||
+	    (uint64_t)o->sport_base + (o->flows - 1) / o->hosts > 65535)
+		return -EINVAL;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct gen g;
+	char line[128];
+	size_t ll = 0;
+	bool quit = false;
+	int rc;
+
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		fprintf(stderr, "zdp_gen: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= rc;
+	argv += rc;
+	if (parse_opts(argc, argv, &g.o) < 0) {
+		usage();
+		rte_eal_cleanup();
+		return 2;
+	}
+	g.pool = rte_pktmbuf_pool_create("gen_pool", GEN_MBUFS, GEN_MBUF_CACHE, 0,
+					 RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (g.pool == NULL || gen_port_init(&g) < 0) {
+		fprintf(stderr, "zdp_gen: cannot set up: %s\n", rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	gen_build_template(&g);
+	printf("ready mac=" RTE_ETHER_ADDR_PRT_FMT " flows=%u\n",
+	       RTE_ETHER_ADDR_BYTES(&g.mac), g.o.flows);
+	fflush(stdout);
+
+	while (!quit) {
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		ssize_t r;
+
+		gen_rx(&g);
+		if (poll(&pfd, 1, 1) <= 0)
+			continue;
+		r = read(0, line + ll, sizeof(line) - 1 - ll);
+		if (r <= 0)
+			break;	/* stdin closed: the runner is gone */
+		ll += (size_t)r;
+		line[ll] = '\0';
+		for (char *nl; (nl = strchr(line, '\n')) != NULL;) {
+			double secs;
+
+			*nl = '\0';
+			if (strcmp(line, "pass") == 0)
+				gen_pass(&g);
+			else if (sscanf(line, "run %lf", &secs) == 1 && secs > 0)
+				gen_run(&g, secs);
+			else if (strcmp(line, "stats") == 0)
+				gen_print("stats", &(struct gen_counters){ 0 }, &g.c, 0);
+			else if (strcmp(line, "quit") == 0)
+				quit = true;
+			else if (line[0] != '\0')
+				printf("error unknown command: %s\n", line);
+			fflush(stdout);
+			ll -= (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, ll + 1);
+		}
+		if (ll == sizeof(line) - 1)
+			ll = 0;	/* overlong line: drop it */
+	}
+	rte_eth_dev_stop(g.port);
+	rte_eth_dev_close(g.port);
+	rte_eal_cleanup();
+	return 0;
+}
