@@ -1,0 +1,1244 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_tcp_fsm.c — the TCP state machine driven segment by segment with
+ * injected time: every case scripts a peer, feeds segments through
+ * zdp_tcp_input() and checks the segments the stack emits field by field
+ * (golden segments), the states it goes through and the callbacks.
+ */
+#include "tcp_test_util.h"
+
+#define MS 1000ull
+#define S 1000000ull
+
+struct hs {
+	uint16_t mss;
+	int ws;		/* -1: not offered */
+	bool sack, ts;
+	uint16_t wnd;
+};
+
+static const struct hs HS_FULL = { 1460, 0, true, true, 65535 };
+static const struct hs HS_PLAIN = { 1000, -1, false, false, 65535 };
+
+static uint64_t
+ctr(struct zdp_tcp_stack *stk, enum zdp_tcp_counter i)
+{
+	return zdp_tcp_stack_counters(stk)[i];
+}
+
+/* Passive open through the 3-way handshake; returns the accepted conn. */
+static struct zdp_tcp_conn *
+open_passive(struct zdp_tcp_stack *stk, struct zdp_tcp_listener **lp, struct t_peer *p,
+	     uint32_t piss, const struct hs *h, uint64_t now, uint32_t *iss)
+{
+	uint8_t o[40];
+	unsigned n;
+	struct t_out *sa;
+
+	if (lp && !*lp)
+		zdp_tcp_listen(stk, &p->la, p->lport, NULL, lp);
+	p->ts = h->ts;
+	p->tsval = 1000;
+	p->tsecr = 0;
+	n = t_opt_syn(o, h->mss, h->ws, h->sack, h->ts, p->tsval, 0);
+	t_out_reset();
+	t_send(stk, p, TH_SYN, piss, 0, h->wnd, NULL, 0, o, n, now);
+	zdp_tcp_poll(stk, now);
+	sa = t_last();
+	if (!sa || sa->s.flags != (TH_SYN | TH_ACK))
+		return NULL;
+	*iss = sa->s.seq;
+	if (sa->s.has_ts)
+		p->tsecr = sa->s.tsval;
+	p->tsval++;
+	t_out_reset();
+	t_send(stk, p, TH_ACK, piss + 1, *iss + 1, h->wnd, NULL, 0, NULL, 0, now);
+	zdp_tcp_poll(stk, now);
+	return t_app.accepted;
+}
+
+/* Every mbuf the case allocated is back in the pool. */
+static void
+t_leak_check(void)
+{
+	ZDP_CASE("no mbuf leaked");
+	ZDP_CHECK_EQ(rte_mempool_in_use_count(t_pool), 0);
+}
+
+static struct zdp_tcp_stack *
+stack_with(void (*tweak)(struct zdp_tcp_stack_params *))
+{
+	struct zdp_tcp_stack_params p;
+
+	t_params(&p);
+	if (tweak)
+		tweak(&p);
+	return t_stack(&p);
+}
+
+static void
+test_passive_open_golden(void)
+{
+	for (int v6 = 0; v6 <= 1; v6++) {
+		struct zdp_tcp_stack *stk = stack_with(NULL);
+		struct zdp_tcp_listener *l = NULL;
+		struct t_peer p;
+		uint8_t o[40];
+		unsigned n;
+		struct t_out *sa;
+
+		ZDP_REQUIRE(stk);
+		t_peer_init(&p, v6);
+		ZDP_CHECK_EQ(zdp_tcp_listen(stk, &p.la, 80, NULL, &l), 0);
+		ZDP_CHECK_EQ(zdp_tcp_listen(stk, &p.la, 80, NULL, NULL), -EADDRINUSE);
+		p.ts = true;
+		n = t_opt_syn(o, 1460, 7, true, true, 4242, 0);
+		ZDP_CASE(v6 ? "v6 SYN -> SYN,ACK" : "v4 SYN -> SYN,ACK");
+		ZDP_CHECK_EQ(t_send(stk, &p, TH_SYN, 5000, 0, 65535, NULL, 0, o, n, 1 * S), 0);
+		ZDP_CHECK_EQ(t_nout, 1);	/* the SYN,ACK goes out at once */
+		sa = t_last();
+		ZDP_REQUIRE(sa);
+		ZDP_CHECK(sa->csum_ok);
+		ZDP_CHECK_EQ(sa->family, v6 ? 6 : 4);
+		ZDP_CHECK_EQ(sa->s.flags, TH_SYN | TH_ACK);
+		ZDP_CHECK_EQ(sa->s.ack, 5001);
+		ZDP_CHECK_EQ(sa->s.sport, 80);
+		ZDP_CHECK_EQ(sa->s.dport, 40000);
+		ZDP_CHECK_EQ(sa->s.wnd, 65535);		/* SYN window unscaled */
+		ZDP_CHECK(sa->s.has_mss);
+		ZDP_CHECK_EQ(sa->s.mss, v6 ? 1440 : 1460);
+		ZDP_CHECK(sa->s.has_ws);
+		ZDP_CHECK_EQ(sa->s.ws, 3);	/* 256 KiB >> 3 fits 16 bits */
+		ZDP_CHECK(sa->s.sack_perm);
+		ZDP_CHECK(sa->s.has_ts);
+		ZDP_CHECK_EQ(sa->s.tsecr, 4242);
+		ZDP_CHECK_EQ(sa->s.len, 0);
+		ZDP_CASE("third ACK -> ESTABLISHED, accepted, nothing sent");
+		p.tsecr = sa->s.tsval;
+		p.tsval = 4243;
+		t_out_reset();
+		t_send(stk, &p, TH_ACK, 5001, sa->s.seq + 1, 100, NULL, 0, NULL, 0, 1 * S + 10);
+		zdp_tcp_poll(stk, 1 * S + 10);
+		ZDP_CHECK_EQ(t_app.n_accept, 1);
+		ZDP_REQUIRE(t_app.accepted);
+		ZDP_CHECK_EQ(zdp_tcp_conn_state(t_app.accepted), ZDP_TCP_ESTABLISHED);
+		ZDP_CHECK_EQ(t_nout, 0);
+		ZDP_CHECK_EQ(t_app.accepted->snd_wnd, 100u << 7);	/* scaled now */
+		ZDP_CHECK_EQ(t_app.accepted->mss, (v6 ? 1440 : 1460) - 12);
+		zdp_tcp_abort(t_app.accepted);
+		zdp_tcp_poll(stk, 2 * S);
+		ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+		zdp_tcp_stack_destroy(stk);
+	}
+	t_leak_check();
+}
+
+static void
+test_active_open_golden(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c = NULL;
+	struct t_peer p;
+	uint8_t o[40];
+	unsigned n;
+	struct t_out *syn, syn_copy;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	ZDP_CASE("connect -> SYN with all options");
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8080, &t_app, 1 * S, &c), 0);
+	ZDP_REQUIRE(c);
+	ZDP_REQUIRE(t_last());
+	syn_copy = *t_last();
+	syn = &syn_copy;
+	ZDP_CHECK(syn->csum_ok);
+	ZDP_CHECK_EQ(syn->s.flags, TH_SYN);
+	ZDP_CHECK_EQ(syn->s.dport, 8080);
+	ZDP_CHECK(syn->s.sport >= 32768 && syn->s.sport <= 60999);
+	ZDP_CHECK(syn->s.has_mss && syn->s.mss == 1460);
+	ZDP_CHECK(syn->s.has_ws && syn->s.ws == 3);
+	ZDP_CHECK(syn->s.sack_perm && syn->s.has_ts);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_SYN_SENT);
+	ZDP_CASE("SYN,ACK -> ACK, ESTABLISHED, on_connected");
+	p.lport = syn->s.sport;
+	p.rport = 8080;
+	p.ts = true;
+	p.tsval = 77;
+	p.tsecr = syn->s.tsval;
+	n = t_opt_syn(o, 1200, 2, true, true, 77, syn->s.tsval);
+	t_out_reset();
+	t_send(stk, &p, TH_SYN | TH_ACK, 9000, syn->s.seq + 1, 30000, NULL, 0, o, n, 1 * S + 100 * MS);
+	zdp_tcp_poll(stk, 1 * S + 100 * MS);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_ESTABLISHED);
+	ZDP_CHECK_EQ(t_app.n_connected, 1);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, syn->s.seq + 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 9001);
+	ZDP_CHECK_EQ(t_outq[0].s.tsecr, 77);
+	ZDP_CHECK_EQ(c->mss, 1200 - 12);
+	ZDP_CHECK_EQ(c->snd_wnd, 30000);	/* SYN window never scaled */
+	ZDP_CASE("RTT sampled from the SYN exchange: 100 ms");
+	ZDP_CHECK_EQ(c->srtt_us, 100000);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_syn_retries_backoff(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c = NULL;
+	struct t_peer p;
+	uint64_t t, sent_at[10];
+	int k = 0;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8080, &t_app, 0, &c);
+	sent_at[k++] = 0;
+	for (t = 0; t < 200 * S && k < 10; t += 10 * MS) {
+		int before = t_nout;
+
+		zdp_tcp_poll(stk, t);
+		if (t_nout > before)
+			sent_at[k++] = t;
+		if (t_app.n_error)
+			break;
+	}
+	ZDP_CASE("SYN retransmitted at 1, 3, 7, 15, 31, 63 s (RTO doubling, RFC 6298 §5.5)");
+	ZDP_CHECK_EQ(k, 7);
+	ZDP_CHECK_EQ(sent_at[1], 1 * S);
+	ZDP_CHECK_EQ(sent_at[2], 3 * S);
+	ZDP_CHECK_EQ(sent_at[3], 7 * S);
+	ZDP_CHECK_EQ(sent_at[6], 63 * S);
+	ZDP_CASE("gives up with ETIMEDOUT after syn_retries");
+	ZDP_CHECK_EQ(t_app.n_error, 1);
+	ZDP_CHECK_EQ(t_app.last_err, -ETIMEDOUT);
+	/* the 7th expiry: 63 s + min(64 s, rto_max 60 s) */
+	ZDP_CHECK_EQ(t, 123 * S);
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, t + 1);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_synsent_rst_and_bad_ack(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c = NULL;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8080, &t_app, 0, &c);
+	iss = t_last()->s.seq;
+	p.lport = t_last()->s.sport;
+	p.rport = 8080;
+	ZDP_CASE("SYN,ACK with a bad ACK -> <SEQ=SEG.ACK><CTL=RST> (§3.10.7.3)");
+	t_out_reset();
+	t_send(stk, &p, TH_SYN | TH_ACK, 100, iss + 77, 1000, NULL, 0, NULL, 0, 10);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_RST);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 77);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_SYN_SENT);
+	ZDP_CASE("RST without ACK ignored (RFC 5961 §3.2 for SYN-SENT)");
+	t_send(stk, &p, TH_RST, 100, 0, 0, NULL, 0, NULL, 0, 20);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_SYN_SENT);
+	ZDP_CASE("RST,ACK acking our SYN -> ECONNREFUSED");
+	t_send(stk, &p, TH_RST | TH_ACK, 0, iss + 1, 0, NULL, 0, NULL, 0, 30);
+	ZDP_CHECK_EQ(t_app.n_error, 1);
+	ZDP_CHECK_EQ(t_app.last_err, -ECONNREFUSED);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_CLOSED);
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_closed_port_rst(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct t_peer p;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	ZDP_CASE("SYN to a closed port: <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1)");
+	ZDP_CHECK_EQ(t_send(stk, &p, TH_SYN, 1000, 0, 1000, NULL, 0, NULL, 0, 1), -ENOENT);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_RST | TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, 0);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1001);
+	ZDP_CASE("ACK with data to nothing: <SEQ=SEG.ACK><CTL=RST>");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1000, 555, 1000, "abc", 3, NULL, 0, 2);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_RST);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, 555);
+	ZDP_CASE("RST to nothing: silence");
+	t_out_reset();
+	t_send(stk, &p, TH_RST, 1000, 0, 0, NULL, 0, NULL, 0, 3);
+	ZDP_CHECK_EQ(t_nout, 0);
+	ZDP_CASE("bad checksum dropped and counted");
+	{
+		struct rte_mbuf *m = rte_pktmbuf_alloc(t_pool);
+		uint8_t *h = (uint8_t *)rte_pktmbuf_append(m, 20);
+		struct zdp_tcp_l3 l3 = { p.ra, p.la };
+
+		memset(h, 0, 20);
+		h[1] = 1;
+		h[3] = 80;
+		h[12] = 5 << 4;
+		h[13] = TH_SYN;
+		h[16] = 0x12;	/* wrong checksum */
+		ZDP_CHECK_EQ(zdp_tcp_input(stk, m, &l3, 4), -EBADMSG);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_DROP_CSUM), 1);
+	}
+	ZDP_CHECK_EQ(rte_mempool_in_use_count(t_pool), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_simultaneous_open(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c = NULL;
+	struct t_peer p;
+	uint8_t o[40];
+	unsigned n;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	/* RFC 9293 Figure 8 */
+	zdp_tcp_connect(stk, &p.la, 5555, &p.ra, 6666, &t_app, 0, &c);
+	iss = t_last()->s.seq;
+	p.lport = 5555;
+	p.rport = 6666;
+	p.ts = true;
+	ZDP_CASE("SYN in SYN-SENT -> SYN-RECEIVED, SYN,ACK with our ISS");
+	n = t_opt_syn(o, 1460, 0, true, true, 10, 0);
+	t_out_reset();
+	t_send(stk, &p, TH_SYN, 300, 0, 65535, NULL, 0, o, n, 100);
+	zdp_tcp_poll(stk, 100);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_SYN_RECEIVED);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_SYN | TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 301);
+	ZDP_CASE("peer's SYN,ACK -> ESTABLISHED");
+	p.tsval = 11;
+	p.tsecr = t_outq[0].s.tsval;
+	t_out_reset();
+	n = t_opt_syn(o, 1460, 0, true, true, 11, p.tsecr);
+	t_send(stk, &p, TH_SYN | TH_ACK, 300, iss + 1, 65535, NULL, 0, o, n, 200);
+	zdp_tcp_poll(stk, 200);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_ESTABLISHED);
+	ZDP_CHECK_EQ(t_app.n_connected, 1);
+	ZDP_CHECK_EQ(c->rcv_nxt, 301);
+	ZDP_CHECK_EQ(c->snd_una, iss + 1);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_simultaneous_close(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CASE("close -> FIN, FIN-WAIT-1");
+	t_out_reset();
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_FIN_WAIT_1);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_FIN | TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1);
+	ZDP_CASE("peer's FIN crosses ours (not acking it) -> CLOSING");
+	t_out_reset();
+	t_send(stk, &p, TH_FIN | TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_CLOSING);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1002);
+	ZDP_CASE("ACK of our FIN -> TIME-WAIT");
+	t_send(stk, &p, TH_ACK, 1002, iss + 2, 65535, NULL, 0, NULL, 0, 30);
+	zdp_tcp_poll(stk, 30);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_TIME_WAIT);
+	ZDP_CASE("TIME-WAIT lasts 2 MSL, then the conn returns to the pool");
+	zdp_tcp_poll(stk, 30 + 59 * S);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 1);
+	zdp_tcp_poll(stk, 30 + 60 * S + 2 * MS);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_half_close_peer_first(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CASE("peer FIN -> CLOSE-WAIT, ACKed, on_peer_closed");
+	t_out_reset();
+	t_send(stk, &p, TH_FIN | TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0, 10);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_CLOSE_WAIT);
+	ZDP_CHECK_EQ(t_app.n_peer_closed, 1);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1002);
+	ZDP_CASE("we keep sending in CLOSE-WAIT (half-close)");
+	t_out_reset();
+	ZDP_CHECK_EQ(zdp_tcp_send(c, t_mbuf_data(0, 2500)), 0);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(t_nout, 3);	/* 1000 + 1000 + 500 (MSS 1000) */
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1);
+	ZDP_CHECK_EQ(t_outq[0].dlen, 1000);
+	ZDP_CHECK_EQ(t_outq[2].dlen, 500);
+	ZDP_CHECK(t_outq[1].data[0] == t_pat(1000) && t_outq[2].data[499] == t_pat(2499));
+	ZDP_CASE("close -> FIN after the data, LAST-ACK");
+	t_out_reset();
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 30);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_LAST_ACK);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_FIN | TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1 + 2500);
+	ZDP_CASE("ACK of everything -> CLOSED and released");
+	t_send(stk, &p, TH_ACK, 1002, iss + 2502, 65535, NULL, 0, NULL, 0, 40);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	ZDP_CHECK_EQ(rte_mempool_in_use_count(t_pool), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_half_close_local_first(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	uint8_t d[300];
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CASE("shutdown -> FIN; ACK -> FIN-WAIT-2");
+	ZDP_CHECK_EQ(zdp_tcp_shutdown(c), 0);
+	zdp_tcp_poll(stk, 10);
+	{
+		struct rte_mbuf *m = t_mbuf_data(0, 10);
+
+		ZDP_CHECK_EQ(zdp_tcp_send(c, m), -EPIPE);	/* caller keeps @m */
+		rte_pktmbuf_free(m);
+	}
+	t_send(stk, &p, TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_FIN_WAIT_2);
+	ZDP_CASE("peer data still delivered in FIN-WAIT-2");
+	t_fill(d, 0, 300);
+	t_send(stk, &p, TH_ACK | TH_PSH, 1001, iss + 2, 65535, d, 300, NULL, 0, 30);
+	zdp_tcp_poll(stk, 30);
+	ZDP_CHECK_EQ(t_app.rx_len, 300);
+	ZDP_CHECK(memcmp(t_app.rx, d, 300) == 0);
+	ZDP_CASE("peer FIN -> TIME-WAIT; retransmitted FIN re-ACKed");
+	t_out_reset();
+	t_send(stk, &p, TH_FIN | TH_ACK, 1301, iss + 2, 65535, NULL, 0, NULL, 0, 40);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_TIME_WAIT);
+	ZDP_CHECK_EQ(t_app.n_peer_closed, 1);
+	t_out_reset();
+	t_send(stk, &p, TH_FIN | TH_ACK, 1301, iss + 2, 65535, NULL, 0, NULL, 0, 30 * S);
+	zdp_tcp_poll(stk, 30 * S);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1302);
+	ZDP_CASE("2 MSL restarted by the retransmitted FIN");
+	zdp_tcp_poll(stk, 60 * S + 100 * MS);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_TIME_WAIT);
+	zdp_tcp_poll(stk, 90 * S + 100 * MS);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_CLOSED);
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 91 * S);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_time_wait_reuse(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	uint8_t o[40];
+	unsigned n;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_FULL, 0, &iss);
+	ZDP_REQUIRE(c);
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 10);
+	p.tsval = 2000;
+	t_send(stk, &p, TH_FIN | TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_TIME_WAIT);
+	ZDP_CASE("SYN with an older timestamp does not reuse TIME-WAIT (RFC 6191)");
+	n = t_opt_syn(o, 1460, 0, true, true, 1500, 0);
+	t_out_reset();
+	t_send(stk, &p, TH_SYN, 99999, 0, 65535, NULL, 0, o, n, 30);
+	zdp_tcp_poll(stk, 30);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_REUSE), 0);
+	ZDP_CHECK(t_nout >= 1 && !(t_outq[0].s.flags & TH_SYN));
+	ZDP_CASE("SYN with a newer timestamp starts a new incarnation");
+	n = t_opt_syn(o, 1460, 0, true, true, 3000, 0);
+	t_out_reset();
+	t_send(stk, &p, TH_SYN, 99999, 0, 65535, NULL, 0, o, n, 40);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_REUSE), 1);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_SYN | TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 100000);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_rfc5961_rst(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CASE("RST outside the window: ignored silently (§3.2)");
+	t_out_reset();
+	t_send(stk, &p, TH_RST, 1001 + 10000000, 0, 0, NULL, 0, NULL, 0, 10);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(t_nout, 0);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_ESTABLISHED);
+	ZDP_CASE("RST in the window, not exact: challenge ACK (§3.2)");
+	t_send(stk, &p, TH_RST, 1001 + 100, 0, 0, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_ESTABLISHED);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1001);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_CHALLENGE_ACK), 1);
+	ZDP_CASE("RST at RCV.NXT: reset");
+	t_send(stk, &p, TH_RST, 1001, 0, 0, NULL, 0, NULL, 0, 30);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_CLOSED);
+	ZDP_CHECK_EQ(t_app.n_reset, 1);
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_rfc5961_syn_and_ack(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CASE("SYN in ESTABLISHED, in window: challenge ACK, no reset (§4.2)");
+	t_out_reset();
+	t_send(stk, &p, TH_SYN, 1001 + 5, 0, 65535, NULL, 0, NULL, 0, 10);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_ESTABLISHED);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1001);
+	ZDP_CASE("SYN in ESTABLISHED, outside the window: ACK too");
+	t_out_reset();
+	t_send(stk, &p, TH_SYN, 1001 - 50000, 0, 65535, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_ESTABLISHED);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CASE("ACK of data never sent: ACK back, data dropped (§5.2)");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss + 5000, 65535, "hello", 5, NULL, 0, 30);
+	zdp_tcp_poll(stk, 30);
+	ZDP_CHECK_EQ(t_app.rx_len, 0);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CASE("ACK too old (below SND.UNA - MAX.SND.WND): challenge ACK, dropped");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss - 70000, 65535, "hello", 5, NULL, 0, 40);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(t_app.rx_len, 0);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CASE("a valid ACK with data is delivered");
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, "hello", 5, NULL, 0, 50);
+	ZDP_CHECK_EQ(t_app.rx_len, 5);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_paws(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_FULL, 0, &iss);
+	ZDP_REQUIRE(c);
+	p.tsval = 5000;
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, "aaaa", 4, NULL, 0, 10);
+	ZDP_CHECK_EQ(c->ts_recent, 5000);
+	ZDP_CASE("older TSval: dropped, ACKed, counted (RFC 7323 §5.3)");
+	p.tsval = 4000;
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1005, iss + 1, 65535, "bbbb", 4, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(t_app.rx_len, 4);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_DROP_PAWS), 1);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1005);
+	ZDP_CHECK_EQ(t_outq[0].s.tsecr, 5000);
+	ZDP_CASE("segment without TS once negotiated: dropped (RFC 7323 §3.2)");
+	p.ts = false;
+	t_send(stk, &p, TH_ACK, 1005, iss + 1, 65535, "cccc", 4, NULL, 0, 30);
+	ZDP_CHECK_EQ(t_app.rx_len, 4);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_DROP_NO_TS), 1);
+	ZDP_CASE("RST is exempt from PAWS (R1)");
+	p.ts = true;
+	p.tsval = 1;
+	t_send(stk, &p, TH_RST, 1005, 0, 0, NULL, 0, NULL, 0, 40);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_CLOSED);
+	zdp_tcp_close(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_ooo_and_duplicates(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	uint8_t d[4000];
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_FULL, 0, &iss);
+	ZDP_REQUIRE(c);
+	t_fill(d, 0, sizeof(d));
+	ZDP_CASE("segment 2 first: held, immediate dup ACK with its SACK block");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001 + 1000, iss + 1, 65535, d + 1000, 1000, NULL, 0, 10);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(t_app.rx_len, 0);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1001);
+	ZDP_CHECK_EQ(t_outq[0].s.n_sack, 1);
+	ZDP_CHECK_EQ(t_outq[0].s.sack[0][0], 2001);
+	ZDP_CHECK_EQ(t_outq[0].s.sack[0][1], 3001);
+	ZDP_CASE("segment 4: two blocks, most recent first (RFC 2018 §4)");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001 + 3000, iss + 1, 65535, d + 3000, 1000, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.n_sack, 2);
+	ZDP_CHECK_EQ(t_outq[0].s.sack[0][0], 4001);
+	ZDP_CHECK_EQ(t_outq[0].s.sack[1][0], 2001);
+	ZDP_CASE("segment overlapping 2's tail and 4's head, and a duplicate of 2");
+	t_send(stk, &p, TH_ACK, 1001 + 1500, iss + 1, 65535, d + 1500, 2000, NULL, 0, 25);
+	t_send(stk, &p, TH_ACK, 1001 + 1000, iss + 1, 65535, d + 1000, 1000, NULL, 0, 26);
+	zdp_tcp_poll(stk, 26);
+	ZDP_CHECK_EQ(t_app.rx_len, 0);
+	ZDP_CASE("segment 1 fills the hole: all 4000 bytes in order, one callback");
+	t_out_reset();
+	t_app.n_readable = 0;
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, d, 1000, NULL, 0, 30);
+	zdp_tcp_poll(stk, 30);
+	ZDP_CHECK_EQ(t_app.rx_len, 4000);
+	ZDP_CHECK_EQ(t_app.n_readable, 1);
+	ZDP_CHECK(memcmp(t_app.rx, d, 4000) == 0);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 5001);
+	ZDP_CHECK_EQ(t_outq[0].s.n_sack, 0);
+	ZDP_CASE("full duplicate: not delivered again, ACKed at once");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, d, 1000, NULL, 0, 40);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(t_app.rx_len, 4000);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CHECK(ctr(stk, ZDP_TCP_CTR_DUP_SEGS) >= 1);
+	ZDP_CASE("partial duplicate: only the new tail delivered");
+	t_send(stk, &p, TH_ACK, 1001 + 3500, iss + 1, 65535, d + 3500, 500, NULL, 0, 50);
+	ZDP_CHECK_EQ(t_app.rx_len, 4000);
+	{
+		uint8_t e[1000];
+
+		t_fill(e, 3500, 1000);
+		t_send(stk, &p, TH_ACK, 1001 + 3500, iss + 1, 65535, e, 1000, NULL, 0, 60);
+		ZDP_CHECK_EQ(t_app.rx_len, 4500);
+		ZDP_CHECK(memcmp(t_app.rx + 4000, e + 500, 500) == 0);
+	}
+	zdp_tcp_abort(c);
+	zdp_tcp_poll(stk, 70);
+	ZDP_CHECK_EQ(rte_mempool_in_use_count(t_pool), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+small_rcvbuf(struct zdp_tcp_stack_params *p)
+{
+	p->rcv_buf = 4096;
+}
+
+static void
+test_window_trim_and_backpressure(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(small_rcvbuf);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	static uint8_t d[8000];
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	t_app.auto_consume = false;
+	t_fill(d, 0, sizeof(d));
+	ZDP_CASE("6000 bytes into a 4096 window: trimmed to 4096 (§3.10.7.4)");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, d, 6000, NULL, 0, 10);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(t_app.rx_len, 4096);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TRIMMED), 1);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1001 + 4096);
+	ZDP_CASE("window closed while the application holds the data");
+	ZDP_CHECK_EQ(t_outq[0].s.wnd, 0);
+	ZDP_CASE("zero window: a probe is ACKed, its byte not taken");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001 + 4096, iss + 1, 65535, d + 4096, 1, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK_EQ(t_app.rx_len, 4096);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1001 + 4096);
+	ZDP_CHECK_EQ(t_outq[0].s.wnd, 0);
+	ZDP_CASE("consumer takes the data: window update");
+	t_out_reset();
+	zdp_tcp_recv_consumed(c, 4096);
+	zdp_tcp_poll(stk, 30);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.wnd, 4096);
+	ZDP_CASE("small consumption does not reopen (receiver SWS avoidance)");
+	t_send(stk, &p, TH_ACK, 1001 + 4096, iss + 1, 65535, d + 4096, 4096, NULL, 0, 40);
+	zdp_tcp_poll(stk, 40);
+	t_out_reset();
+	zdp_tcp_recv_consumed(c, 10);
+	zdp_tcp_poll(stk, 50);
+	ZDP_CHECK_EQ(t_nout, 0);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+small_sndbuf(struct zdp_tcp_stack_params *p)
+{
+	p->snd_buf = 4000;
+}
+
+static void
+test_zero_window_persist(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(small_sndbuf);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	struct hs h = HS_PLAIN;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	h.wnd = 0;
+	c = open_passive(stk, &l, &p, 1000, &h, 0, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CASE("peer window 0: nothing sent");
+	t_out_reset();
+	ZDP_CHECK_EQ(zdp_tcp_send(c, t_mbuf_data(0, 3000)), 0);
+	ZDP_CHECK_EQ(zdp_tcp_send(c, t_mbuf_data(3000, 3000)), 0);
+	{
+		struct rte_mbuf *m = t_mbuf_data(6000, 10);
+
+		ZDP_CHECK_EQ(zdp_tcp_send(c, m), -EAGAIN);
+		rte_pktmbuf_free(m);
+	}
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(t_nout, 0);
+	ZDP_CASE("persist timer: 1-byte probes at RTO, then 2*RTO (RFC 9293 §3.8.6.1)");
+	zdp_tcp_poll(stk, 10 + 1 * S + 1 * MS);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1);
+	ZDP_CHECK_EQ(t_outq[0].dlen, 1);
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0, 1 * S + 5 * MS);
+	zdp_tcp_poll(stk, 2 * S + 100 * MS);
+	ZDP_CHECK_EQ(t_nout, 1);
+	zdp_tcp_poll(stk, 3 * S + 20 * MS);
+	ZDP_CHECK_EQ(t_nout, 2);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_ZWP), 2);
+	ZDP_CASE("window opens: data flows, writable fires after the ACK");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0, 3 * S + 30 * MS);
+	zdp_tcp_poll(stk, 3 * S + 30 * MS);
+	ZDP_CHECK_EQ(t_nout, 6);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1);
+	t_send(stk, &p, TH_ACK, 1001, iss + 1 + 6000, 65535, NULL, 0, NULL, 0, 3 * S + 40 * MS);
+	ZDP_CHECK_EQ(t_app.n_writable, 1);
+	ZDP_CHECK_EQ(zdp_tcp_send_space(c), 4000);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+no_ts(struct zdp_tcp_stack_params *p)
+{
+	p->no_timestamps = true;
+}
+
+static void
+test_rto_karn_backoff(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(no_ts);
+	struct zdp_tcp_conn *c = NULL;
+	struct t_peer p;
+	uint8_t o[40];
+	unsigned n;
+	uint32_t iss;
+	uint64_t t;
+	int k = 0;
+	uint64_t at[8];
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	zdp_tcp_connect(stk, &p.la, 7000, &p.ra, 80, &t_app, 0, &c);
+	iss = t_last()->s.seq;
+	p.lport = 7000;
+	p.rport = 80;
+	n = t_opt_syn(o, 1000, -1, false, false, 0, 0);
+	t_send(stk, &p, TH_SYN | TH_ACK, 500, iss + 1, 65535, NULL, 0, o, n, 100 * MS);
+	zdp_tcp_poll(stk, 100 * MS);
+	ZDP_CASE("SRTT 100 ms, RTO 300 ms");
+	ZDP_CHECK_EQ(c->srtt_us, 100000);
+	ZDP_CHECK_EQ(c->rto_us, 300000);
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 1000));
+	zdp_tcp_poll(stk, 1 * S);
+	ZDP_CHECK_EQ(t_nout, 1);
+	for (t = 1 * S; t < 3 * S && k < 8; t += MS) {
+		int before = t_nout;
+
+		zdp_tcp_poll(stk, t);
+		if (t_nout > before)
+			at[k++] = t - 1 * S;
+	}
+	ZDP_CASE("retransmissions at +300, +900, +2100 ms (backoff)");
+	ZDP_CHECK_EQ(k, 3);
+	ZDP_CHECK_EQ(at[0], 300 * MS);
+	ZDP_CHECK_EQ(at[1], 900 * MS);
+	ZDP_CHECK_EQ(at[2], 2100 * MS);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 3);
+	ZDP_CHECK_EQ(t_outq[3].s.seq, iss + 1);
+	ZDP_CASE("Karn: the ACK of a retransmitted segment gives no sample, backoff stays");
+	t_send(stk, &p, TH_ACK, 501, iss + 1001, 65535, NULL, 0, NULL, 0, 3 * S);
+	zdp_tcp_poll(stk, 3 * S);
+	ZDP_CHECK_EQ(c->srtt_us, 100000);
+	ZDP_CHECK_EQ(c->backoff, 3);
+	ZDP_CASE("a fresh segment's ACK is sampled and ends the backoff");
+	zdp_tcp_send(c, t_mbuf_data(1000, 1000));
+	zdp_tcp_poll(stk, 3 * S + 1);
+	t_send(stk, &p, TH_ACK, 501, iss + 2001, 65535, NULL, 0, NULL, 0, 3 * S + 1 + 180 * MS);
+	ZDP_CHECK_EQ(c->srtt_us, (7 * 100000 + 180000) / 8);
+	ZDP_CHECK_EQ(c->backoff, 0);
+	ZDP_CASE("after RTO: cwnd = 1 SMSS, ssthresh = max(FlightSize/2, 2 SMSS)");
+	ZDP_CHECK_EQ(c->ssthresh, 2000);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static struct zdp_tcp_conn *
+open_for_sending(struct zdp_tcp_stack *stk, struct t_peer *p, const struct hs *h, uint32_t *iss)
+{
+	struct zdp_tcp_listener *l = NULL;
+
+	return open_passive(stk, &l, p, 1000, h, 0, iss);
+}
+
+static void
+test_fast_retransmit_newreno(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(no_ts);
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss, una;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_for_sending(stk, &p, &HS_PLAIN, &iss);
+	ZDP_REQUIRE(c);
+	una = iss + 1;
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 10000));
+	zdp_tcp_poll(stk, 10);
+	ZDP_CASE("IW 10 segments of 1000");
+	ZDP_CHECK_EQ(t_nout, 10);
+	t_send(stk, &p, TH_ACK, 1001, una + 1000, 65535, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	t_out_reset();
+	ZDP_CASE("2 dupACKs: nothing (no limited transmit: no new data)");
+	for (int i = 0; i < 2; i++)
+		t_send(stk, &p, TH_ACK, 1001, una + 1000, 65535, NULL, 0, NULL, 0, 30 + i);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(t_nout, 0);
+	ZDP_CASE("3rd dupACK: fast retransmit of SND.UNA, cwnd = ssthresh + 3 SMSS (RFC 5681 §3.2)");
+	t_send(stk, &p, TH_ACK, 1001, una + 1000, 65535, NULL, 0, NULL, 0, 50);
+	zdp_tcp_poll(stk, 50);
+	ZDP_REQUIRE(t_nout >= 1);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, una + 1000);
+	ZDP_CHECK_EQ(t_outq[0].dlen, 1000);
+	/* flight = 9000 -> ssthresh 4500, cwnd 7500; a larger cwnd would send
+	 * new data, but there is none */
+	ZDP_CHECK_EQ(c->ssthresh, 4500);
+	ZDP_CHECK_EQ(c->cwnd, 7500);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_NEWRENO_RECOVERIES), 1);
+	ZDP_CASE("partial ACK: retransmit the next hole, deflate (RFC 6582 §3.2 step 5)");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, una + 3000, 65535, NULL, 0, NULL, 0, 60);
+	zdp_tcp_poll(stk, 60);
+	ZDP_REQUIRE(t_nout >= 1);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, una + 3000);
+	ZDP_CHECK_EQ(c->cwnd, 7500 - 2000 + 1000);
+	ZDP_CASE("full ACK: recovery ends, cwnd = min(ssthresh, FlightSize + SMSS)");
+	t_send(stk, &p, TH_ACK, 1001, una + 10000, 65535, NULL, 0, NULL, 0, 70);
+	ZDP_CHECK(!(c->flags & F_IN_RECOVERY));
+	ZDP_CHECK_EQ(c->cwnd, 2000);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_sack_recovery(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss, una;
+	struct hs h = HS_FULL;
+	uint8_t o[40];
+	unsigned n;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	h.mss = 1012;	/* 1000-byte segments with timestamps */
+	c = open_for_sending(stk, &p, &h, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CHECK_EQ(c->mss, 1000);
+	una = iss + 1;
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 10000));
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(t_nout, 10);
+	ZDP_CASE("one dupACK SACKing 3 segments above a hole: IsLost, retransmit at once (RFC 6675 §5)");
+	{
+		uint32_t b[1][2] = { { una + 1000, una + 4000 } };
+
+		n = t_opt_ts(o, ++p.tsval, p.tsecr);
+		n += t_opt_sack(o + n, (const uint32_t (*)[2])b, 1);
+	}
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, una, 65535, NULL, 0, o, n, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CHECK(c->flags & F_IN_RECOVERY);
+	ZDP_REQUIRE(t_nout >= 1);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, una);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SACK_RECOVERIES), 1);
+	ZDP_CHECK_EQ(c->cwnd, c->ssthresh);
+	ZDP_CASE("second hole reported: retransmitted from the scoreboard, not go-back-N");
+	{
+		uint32_t b[2][2] = { { una + 5000, una + 8000 }, { una + 1000, una + 4000 } };
+
+		n = t_opt_ts(o, ++p.tsval, p.tsecr);
+		n += t_opt_sack(o + n, (const uint32_t (*)[2])b, 2);
+	}
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, una, 65535, NULL, 0, o, n, 30);
+	zdp_tcp_poll(stk, 30);
+	{
+		bool saw4000 = false, saw1000 = false;
+
+		for (int i = 0; i < t_nout; i++) {
+			if (t_outq[i].s.seq == una + 4000)
+				saw4000 = true;
+			if (t_outq[i].s.seq == una + 1000)
+				saw1000 = true;
+		}
+		ZDP_CHECK(saw4000);
+		ZDP_CHECK(!saw1000);	/* SACKed data is not resent */
+	}
+	ZDP_CASE("full ACK ends recovery");
+	n = t_opt_ts(o, ++p.tsval, p.tsecr);
+	t_send(stk, &p, TH_ACK, 1001, una + 10000, 65535, NULL, 0, o, n, 40);
+	ZDP_CHECK(!(c->flags & F_IN_RECOVERY));
+	ZDP_CHECK_EQ(c->snd_una, una + 10000);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+backlog0(struct zdp_tcp_stack_params *p)
+{
+	p->syn_backlog = 0;
+}
+
+static void
+test_syn_cookies(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(backlog0);
+	struct zdp_tcp_listener *l = NULL;
+	struct t_peer p;
+	uint8_t o[40];
+	unsigned n;
+	struct t_out sa;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	zdp_tcp_listen(stk, &p.la, 80, NULL, &l);
+	ZDP_CASE("backlog full: SYN,ACK with a cookie and no state (RFC 4987 §3.6)");
+	n = t_opt_syn(o, 1460, 9, true, true, 800, 0);
+	t_send(stk, &p, TH_SYN, 7000, 0, 65535, NULL, 0, o, n, 5 * S);
+	ZDP_REQUIRE(t_nout == 1);
+	sa = t_outq[0];
+	ZDP_CHECK_EQ(sa.s.flags, TH_SYN | TH_ACK);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_SENT), 1);
+	ZDP_CHECK(sa.s.has_ws && sa.s.sack_perm && sa.s.has_ts);
+	ZDP_CASE("forged ACK: RST, no connection");
+	p.ts = true;
+	p.tsval = 801;
+	p.tsecr = sa.s.tsval;
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 7001, sa.s.seq + 2, 100, NULL, 0, NULL, 0, 5 * S + 1);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_RST);
+	ZDP_CASE("valid ACK: connection built from the cookie, options restored");
+	t_send(stk, &p, TH_ACK, 7001, sa.s.seq + 1, 100, "hi", 2, NULL, 0, 5 * S + 2);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_OK), 1);
+	ZDP_CHECK_EQ(t_app.n_accept, 1);
+	ZDP_REQUIRE(t_app.accepted);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(t_app.accepted), ZDP_TCP_ESTABLISHED);
+	ZDP_CHECK_EQ(t_app.accepted->snd_wscale, 9);
+	ZDP_CHECK(t_app.accepted->flags & F_SACK);
+	ZDP_CHECK_EQ(t_app.accepted->mss, 1460 - 12);
+	ZDP_CHECK_EQ(t_app.rx_len, 2);
+	zdp_tcp_abort(t_app.accepted);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_data_after_close_and_abort(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CASE("data after close(): RST (RFC 1122 §4.2.2.13)");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, "xx", 2, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK(t_outq[0].s.flags & TH_RST);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	ZDP_CASE("abort: RST <SEQ=SND.NXT>");
+	c = open_passive(stk, &l, &p, 5000, &HS_PLAIN, 30, &iss);
+	ZDP_REQUIRE(c);
+	t_out_reset();
+	zdp_tcp_abort(c);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK(t_outq[0].s.flags & TH_RST);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1);
+	zdp_tcp_poll(stk, 40);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_keepalive(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	zdp_tcp_set_keepalive(c, 10 * S, 1 * S, 2);
+	t_out_reset();
+	zdp_tcp_poll(stk, 10 * S + 2 * MS);
+	ZDP_CASE("probe <SEQ=SND.UNA-1> after idle (RFC 1122 §4.2.3.6)");
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, iss);
+	ZDP_CHECK_EQ(t_outq[0].dlen, 0);
+	ZDP_CASE("an answer resets the count");
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0, 10 * S + 5 * MS);
+	zdp_tcp_poll(stk, 11 * S + 10 * MS);
+	ZDP_CHECK_EQ(t_app.n_error, 0);
+	ZDP_CASE("no answer: ETIMEDOUT after the probes");
+	zdp_tcp_poll(stk, 21 * S);
+	zdp_tcp_poll(stk, 22 * S);
+	zdp_tcp_poll(stk, 23 * S);
+	zdp_tcp_poll(stk, 24 * S);
+	ZDP_CHECK_EQ(t_app.n_error, 1);
+	ZDP_CHECK_EQ(t_app.last_err, -ETIMEDOUT);
+	zdp_tcp_close(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+test_delayed_ack(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	uint8_t d[2000];
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	t_fill(d, 0, sizeof(d));
+	ZDP_CASE("one segment: ACK delayed by delack_us (RFC 1122 §4.2.3.2)");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, d, 500, NULL, 0, 10);
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(t_nout, 0);
+	zdp_tcp_poll(stk, 10 + 41 * MS);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_DELACK), 1);
+	ZDP_CASE("two segments: ACK at once (RFC 5681 §4.2)");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1501, iss + 1, 65535, d, 500, NULL, 0, 100 * MS);
+	t_send(stk, &p, TH_ACK, 2001, iss + 1, 65535, d, 500, NULL, 0, 100 * MS);
+	zdp_tcp_poll(stk, 100 * MS);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 2501);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static const struct zdp_test tests[] = {
+	ZDP_TEST_ENTRY(test_passive_open_golden),
+	ZDP_TEST_ENTRY(test_active_open_golden),
+	ZDP_TEST_ENTRY(test_syn_retries_backoff),
+	ZDP_TEST_ENTRY(test_synsent_rst_and_bad_ack),
+	ZDP_TEST_ENTRY(test_closed_port_rst),
+	ZDP_TEST_ENTRY(test_simultaneous_open),
+	ZDP_TEST_ENTRY(test_simultaneous_close),
+	ZDP_TEST_ENTRY(test_half_close_peer_first),
+	ZDP_TEST_ENTRY(test_half_close_local_first),
+	ZDP_TEST_ENTRY(test_time_wait_reuse),
+	ZDP_TEST_ENTRY(test_rfc5961_rst),
+	ZDP_TEST_ENTRY(test_rfc5961_syn_and_ack),
+	ZDP_TEST_ENTRY(test_paws),
+	ZDP_TEST_ENTRY(test_ooo_and_duplicates),
+	ZDP_TEST_ENTRY(test_window_trim_and_backpressure),
+	ZDP_TEST_ENTRY(test_zero_window_persist),
+	ZDP_TEST_ENTRY(test_rto_karn_backoff),
+	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
+	ZDP_TEST_ENTRY(test_sack_recovery),
+	ZDP_TEST_ENTRY(test_syn_cookies),
+	ZDP_TEST_ENTRY(test_data_after_close_and_abort),
+	ZDP_TEST_ENTRY(test_keepalive),
+	ZDP_TEST_ENTRY(test_delayed_ack),
+	{ 0 },
+};
+
+int
+main(void)
+{
+	if (t_eal_init("tcp_fsm") != 0) {
+		printf("1..0 # SKIP EAL init failed\n");
+		return 0;
+	}
+	return zdp_test_main(tests);
+}
