@@ -270,6 +270,11 @@ main(int argc, char **argv)
 			if (w > 0) {
 				memmove(app.pending, app.pending + w, app.pend_len - (size_t)w);
 				app.pend_len -= (size_t)w;
+				since_ku += (uint64_t)w;
+				if (ku_every && since_ku >= ku_every) {
+					zdp_tls_session_key_update(s, true);
+					since_ku = 0;
+				}
 			}
 		}
 		while (state == ZDP_TLS_OPEN && sf && !send_done) {
@@ -295,9 +300,11 @@ main(int argc, char **argv)
 				since_ku = 0;
 			}
 		}
+		/* Close once everything is sent and the input is complete: a
+		 * byte count when given, else the peer's close_notify (echo). */
 		if (state == ZDP_TLS_OPEN && send_done && !close_done && !no_close && app.pend_len == 0 &&
-		    (!app.echo || zdp_tls_session_peer_closed(s)) &&
-		    (!app.recv_bytes || app.received >= app.recv_bytes)) {
+		    (app.recv_bytes ? app.received >= app.recv_bytes :
+				      (!app.echo || zdp_tls_session_peer_closed(s)))) {
 			zdp_tls_session_close(s);
 			close_done = 1;
 		}
