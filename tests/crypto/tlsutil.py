@@ -195,3 +195,61 @@ def hash_stream(stream, result):
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t
+
+
+class RecordProxy:
+    """A loopback TCP proxy that parses the client->server byte stream into
+    TLS records and lets `mutate(record) -> bytes` rewrite them (tamper,
+    replay, inject). Server->client bytes pass untouched, so the alert zdp
+    sends reaches the client as sent."""
+
+    def __init__(self, target_port, mutate):
+        self.target = target_port
+        self.mutate = mutate
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.port = self.lsock.getsockname()[1]
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        import select
+        try:
+            c, _ = self.lsock.accept()
+        except OSError:
+            return
+        s = socket.create_connection(("127.0.0.1", self.target))
+        buf = b""
+        open_ends = {c, s}
+        try:
+            while open_ends:
+                r, _, _ = select.select(list(open_ends), [], [], 10)
+                if not r:
+                    break
+                for sock in r:
+                    data = sock.recv(65536)
+                    if sock is c:
+                        if not data:
+                            s.shutdown(socket.SHUT_WR)
+                            open_ends.discard(c)
+                            continue
+                        buf += data
+                        while len(buf) >= 5:
+                            n = 5 + int.from_bytes(buf[3:5], "big")
+                            if len(buf) < n:
+                                break
+                            rec, buf = buf[:n], buf[n:]
+                            s.sendall(self.mutate(rec))
+                    else:
+                        if not data:
+                            c.shutdown(socket.SHUT_WR)
+                            open_ends.discard(s)
+                            continue
+                        c.sendall(data)
+        except OSError:
+            pass
+        finally:
+            c.close()
+            s.close()
+            self.lsock.close()
