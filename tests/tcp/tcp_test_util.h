@@ -92,6 +92,9 @@ t_tx(void *ctx, struct rte_mbuf *m)
 		if (d != o->data)
 			memcpy(o->data, d, o->dlen);
 	}
+	if (getenv("ZDP_TCP_TRACE"))	/* debugging aid: one line per segment */
+		printf("# tx %u->%u flags=%02x seq=%u ack=%u wnd=%u len=%u\n", o->s.sport,
+		       o->s.dport, o->s.flags, o->s.seq, o->s.ack, o->s.wnd, o->s.len);
 	if (t_nout < T_MAXOUT)
 		t_nout++;
 	rte_pktmbuf_free(m);
@@ -292,7 +295,9 @@ t_send(struct zdp_tcp_stack *stk, struct t_peer *p, uint8_t flags, uint32_t seq,
 		opts = tso;
 	}
 	hl = 20 + ((optlen + 3) & ~3u);
-	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(hl + len));
+	/* header + up to 1024 payload bytes in the first mbuf, the rest in a
+	 * chain of 1500-byte segments: input must cope with chains */
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, (uint16_t)(hl + RTE_MIN(len, 1024u)));
 	memset(th, 0, hl);
 	th->src_port = rte_cpu_to_be_16(p->rport);
 	th->dst_port = rte_cpu_to_be_16(p->lport);
@@ -305,8 +310,19 @@ t_send(struct zdp_tcp_stack *stk, struct t_peer *p, uint8_t flags, uint32_t seq,
 		memcpy(th + 1, opts, optlen);
 		memset((uint8_t *)(th + 1) + optlen, 1, hl - 20 - optlen);	/* NOP pad */
 	}
-	if (len)
-		memcpy((uint8_t *)th + hl, data, len);
+	if (len) {
+		uint32_t first = RTE_MIN(len, 1024u), off = first;
+
+		memcpy((uint8_t *)th + hl, data, first);
+		while (off < len) {
+			struct rte_mbuf *s = rte_pktmbuf_alloc(t_pool);
+			uint32_t k = RTE_MIN(len - off, 1500u);
+
+			memcpy(rte_pktmbuf_append(s, (uint16_t)k), (const uint8_t *)data + off, k);
+			rte_pktmbuf_chain(m, s);
+			off += k;
+		}
+	}
 	l3.src = p->ra;
 	l3.dst = p->la;
 	th->cksum = rte_cpu_to_be_16((uint16_t)~zdp_tcp_l4_sum(m, 0, hl + len, &l3.src, &l3.dst));

@@ -867,30 +867,30 @@ test_rto_karn_backoff(void)
 	uint32_t iss;
 	uint64_t t;
 	int k = 0;
-	uint64_t at[8];
+	uint64_t at[8] = { 0 };
 
 	ZDP_REQUIRE(stk);
 	t_peer_init(&p, false);
-	zdp_tcp_connect(stk, &p.la, 7000, &p.ra, 80, &t_app, 0, &c);
+	zdp_tcp_connect(stk, &p.la, 7000, &p.ra, 80, &t_app, 1 * S, &c);
 	iss = t_last()->s.seq;
 	p.lport = 7000;
 	p.rport = 80;
 	n = t_opt_syn(o, 1000, -1, false, false, 0, 0);
-	t_send(stk, &p, TH_SYN | TH_ACK, 500, iss + 1, 65535, NULL, 0, o, n, 100 * MS);
-	zdp_tcp_poll(stk, 100 * MS);
+	t_send(stk, &p, TH_SYN | TH_ACK, 500, iss + 1, 65535, NULL, 0, o, n, 1 * S + 100 * MS);
+	zdp_tcp_poll(stk, 1 * S + 100 * MS);
 	ZDP_CASE("SRTT 100 ms, RTO 300 ms");
 	ZDP_CHECK_EQ(c->srtt_us, 100000);
 	ZDP_CHECK_EQ(c->rto_us, 300000);
 	t_out_reset();
 	zdp_tcp_send(c, t_mbuf_data(0, 1000));
-	zdp_tcp_poll(stk, 1 * S);
+	zdp_tcp_poll(stk, 2 * S);
 	ZDP_CHECK_EQ(t_nout, 1);
-	for (t = 1 * S; t < 3 * S && k < 8; t += MS) {
+	for (t = 2 * S; t < 5 * S && k < 8; t += MS) {
 		int before = t_nout;
 
 		zdp_tcp_poll(stk, t);
 		if (t_nout > before)
-			at[k++] = t - 1 * S;
+			at[k++] = t - 2 * S;
 	}
 	ZDP_CASE("retransmissions at +300, +900, +2100 ms (backoff)");
 	ZDP_CHECK_EQ(k, 3);
@@ -900,14 +900,14 @@ test_rto_karn_backoff(void)
 	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 3);
 	ZDP_CHECK_EQ(t_outq[3].s.seq, iss + 1);
 	ZDP_CASE("Karn: the ACK of a retransmitted segment gives no sample, backoff stays");
-	t_send(stk, &p, TH_ACK, 501, iss + 1001, 65535, NULL, 0, NULL, 0, 3 * S);
-	zdp_tcp_poll(stk, 3 * S);
+	t_send(stk, &p, TH_ACK, 501, iss + 1001, 65535, NULL, 0, NULL, 0, 5 * S);
+	zdp_tcp_poll(stk, 5 * S);
 	ZDP_CHECK_EQ(c->srtt_us, 100000);
 	ZDP_CHECK_EQ(c->backoff, 3);
 	ZDP_CASE("a fresh segment's ACK is sampled and ends the backoff");
 	zdp_tcp_send(c, t_mbuf_data(1000, 1000));
-	zdp_tcp_poll(stk, 3 * S + 1);
-	t_send(stk, &p, TH_ACK, 501, iss + 2001, 65535, NULL, 0, NULL, 0, 3 * S + 1 + 180 * MS);
+	zdp_tcp_poll(stk, 5 * S + 1);
+	t_send(stk, &p, TH_ACK, 501, iss + 2001, 65535, NULL, 0, NULL, 0, 5 * S + 1 + 180 * MS);
 	ZDP_CHECK_EQ(c->srtt_us, (7 * 100000 + 180000) / 8);
 	ZDP_CHECK_EQ(c->backoff, 0);
 	ZDP_CASE("after RTO: cwnd = 1 SMSS, ssthresh = max(FlightSize/2, 2 SMSS)");
