@@ -424,8 +424,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	gen_build_template(&g);
-	printf("ready mac=" RTE_ETHER_ADDR_PRT_FMT " flows=%u\n",
-	       RTE_ETHER_ADDR_BYTES(&g.mac), g.o.flows);
+	printf("ready mac=" RTE_ETHER_ADDR_PRT_FMT " flows=%u tsc_hz=%" PRIu64 "\n",
+	       RTE_ETHER_ADDR_BYTES(&g.mac), g.o.flows, rte_get_tsc_hz());
 	fflush(stdout);
 
 	while (!quit) {
