@@ -22,4 +22,12 @@ int zdp_tls_alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *o
  * Returns 0, -ENOENT (no URI SAN), -EINVAL (several, or malformed). */
 int zdp_spiffe_from_cert(X509 *x, struct zdp_spiffe_id *id);
 
+/* Tests, fuzzing and benchmarks only: a session that starts in
+ * ZDP_TLS_OPEN with the given application traffic secrets, as if a
+ * handshake had just completed (no SSL object, no identity store; the peer
+ * identity is left empty). @p->store may be NULL. NULL with errno on error. */
+struct zdp_tls_session *zdp_tls_session_create_open(const struct zdp_tls_session_params *p,
+						    uint16_t suite, const uint8_t *tx_secret,
+						    const uint8_t *rx_secret);
+
 #endif

@@ -467,6 +467,45 @@ nomem:
 	return NULL;
 }
 
+struct zdp_tls_session *
+zdp_tls_session_create_open(const struct zdp_tls_session_params *p, uint16_t suite,
+			    const uint8_t *tx_secret, const uint8_t *rx_secret)
+{
+	struct zdp_tls_session *s;
+
+	if (p == NULL || p->aead == NULL || p->on_data == NULL || zdp_tls_suite_hash_len(suite) == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->role = p->role;
+	s->aead = p->aead;
+	s->ctr = p->ctr;
+	s->on_data = p->on_data;
+	s->arg = p->arg;
+	s->err = ZDP_TLS_CTR_MAX;
+	s->alert_sent = s->alert_recv = -1;
+	s->out_cap = p->out_cap ? p->out_cap : OUT_CAP_DEFAULT;
+	if (s->out_cap < ZDP_TLS_MAX_RECORD + ALERT_RESERVE)
+		s->out_cap = ZDP_TLS_MAX_RECORD + ALERT_RESERVE;
+	s->in = malloc(ZDP_TLS_MAX_RECORD);
+	s->out = malloc(s->out_cap);
+	s->suite = suite;
+	if (s->in == NULL || s->out == NULL ||
+	    zdp_tls_traffic_init(&s->tx, s->aead, suite, tx_secret) < 0 ||
+	    zdp_tls_traffic_init(&s->rx, s->aead, suite, rx_secret) < 0) {
+		zdp_tls_session_destroy(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->state = ZDP_TLS_OPEN;
+	return s;
+}
+
 void
 zdp_tls_session_destroy(struct zdp_tls_session *s)
 {
