@@ -301,7 +301,8 @@ def wait_drained(scrape_fn, sent, timeout=10.0):
     return m
 
 
-def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None):
+def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None,
+                     perf_out=None):
     """Warm-up pass(es), settle, measure. Returns a dict of results.
 
     @fwd_thread: (pid, tid) of the forwarding lcore thread, whose on-CPU
@@ -328,9 +329,27 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
     a = scrape_fn() if scrape_fn else None
     s0 = schedstat(*fwd_thread) if fwd_thread else None
     g0 = schedstat(gen.p.pid, gen.p.pid)
+    prof = None
+    if perf_out and fwd_thread and fwd_thread[1]:
+        # cpu-clock samples only while the thread is on its CPU, so the
+        # profile is not skewed by a co-tenant's time slices.
+        prof = start(["perf", "record", "-q", "-e", "cpu-clock", "-F", "2999", "-g",
+                      "-t", str(fwd_thread[1]), "-o", perf_out + ".data", "--",
+                      "sleep", str(max(1.0, secs - 1.0))], perf_out + ".log")
+        time.sleep(0.2)
     t0 = time.monotonic_ns()
     r = gen.cmd("run %g" % secs)
     wall = time.monotonic_ns() - t0
+    if prof:
+        prof.wait(timeout=30)
+        with open(perf_out + ".txt", "w") as f:
+            for sort in ("dso", "dso,symbol"):
+                f.flush()
+                subprocess.run(["perf", "report", "-i", perf_out + ".data", "--stdio",
+                                "--no-children", "--sort", sort, "-g", "none",
+                                "--percent-limit", "0.5"], stdout=f,
+                               stderr=subprocess.DEVNULL)
+        res["perf_report"] = perf_out + ".txt"
     s1 = schedstat(*fwd_thread) if fwd_thread else None
     g1 = schedstat(gen.p.pid, gen.p.pid)
     b = scrape_fn() if scrape_fn else None
@@ -385,7 +404,8 @@ def run_testpmd(args, flows, logdir):
         time.sleep(3)   # memif connect + auto-start
         if tp.poll() is not None:
             raise RuntimeError("testpmd exited (see testpmd-%d.log)" % flows)
-        res = warm_and_measure(gen, flows, args.secs, (tp.pid, lcore_thread(tp.pid)))
+        res = warm_and_measure(gen, flows, args.secs, (tp.pid, lcore_thread(tp.pid)),
+                               perf_out=args.perf and os.path.join(logdir, "perf-testpmd-%d" % flows))
     finally:
         # "Press enter to exit": a newline makes testpmd stop forwarding and
         # print its forward statistics (with --record-core-cycles) cleanly.
@@ -435,7 +455,8 @@ def run_zdp(args, flows, rules, logdir):
         hp1 = hugepages_free()
         res = warm_and_measure(gen, flows, args.secs, (z.pid, lcore_thread(z.pid)),
                                lambda: scrape(met),
-                               lambda m: m.get("zdp_flows_active", 0) >= flows)
+                               lambda m: m.get("zdp_flows_active", 0) >= flows,
+                               perf_out=args.perf and os.path.join(logdir, "perf-" + tag))
         res["hugepages_used_mb"] = (hp0 - hp1) * 2
     finally:
         stop(z)
@@ -513,6 +534,9 @@ def main():
                     "whose forwarding thread got the most CPU")
     ap.add_argument("--quiet-wait", type=float, default=60.0,
                     help="before each case wait up to this many seconds for idle CPUs")
+    ap.add_argument("--perf", action="store_true",
+                    help="perf record (cpu-clock) the forwarding thread during each "
+                    "measurement; reports land in the --logs directory")
     ap.add_argument("--logs", help="keep logs and configs here (default: a temp dir, removed)")
     ap.add_argument("--json", help="write raw results to this file")
     ap.add_argument("--write-config", type=int, metavar="RULES",
@@ -536,6 +560,8 @@ def main():
     # This script, curl-free scrapes and the generator stay off the worker core.
     os.sched_setaffinity(0, {0})
 
+    if args.perf and not args.logs:
+        args.logs = tempfile.mkdtemp(prefix="zdp-bench-")
     logdir = args.logs or tempfile.mkdtemp(prefix="zdp-bench-")
     os.makedirs(logdir, exist_ok=True)
     flows_l = [int(x) for x in args.flows.split(",")]
