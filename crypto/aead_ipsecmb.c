@@ -12,6 +12,9 @@
 #include <errno.h>
 #include <string.h>
 
+/* Without this, IPsec-MB 1.x keeps 0.53 compatibility macros (SHA1, ...)
+ * that collide with OpenSSL headers. */
+#define NO_COMPAT_IMB_API_053 1
 #include <intel-ipsec-mb.h>
 #include <openssl/crypto.h>
 
