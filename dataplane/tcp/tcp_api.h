@@ -161,8 +161,9 @@ int zdp_tcp_connect(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr,
  * synchronized), -EINVAL. A chain is accepted whole while the queue is
  * below snd_buf, so the buffer may overshoot by one chain. */
 int zdp_tcp_send(struct zdp_tcp_conn *c, struct rte_mbuf *m);
-/* Bytes the application may still queue before -EAGAIN. */
-uint32_t zdp_tcp_send_space(const struct zdp_tcp_conn *c);
+/* Bytes the application may still queue before -EAGAIN. When it returns
+ * 0, on_writable follows once acknowledgements free space. */
+uint32_t zdp_tcp_send_space(struct zdp_tcp_conn *c);
 /* The application is done with @bytes of data it received: the receive
  * window reopens by that much (with RFC 9293 §3.8.6.2.2 SWS avoidance). */
 void zdp_tcp_recv_consumed(struct zdp_tcp_conn *c, uint32_t bytes);

@@ -498,11 +498,14 @@ zdp_tcp_connect(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_
 /* ---- data ---- */
 
 uint32_t
-zdp_tcp_send_space(const struct zdp_tcp_conn *c)
+zdp_tcp_send_space(struct zdp_tcp_conn *c)
 {
 	uint32_t buf = c->stk->p.snd_buf;
 
-	return c->snd_queued < buf ? buf - c->snd_queued : 0;
+	if (c->snd_queued < buf)
+		return buf - c->snd_queued;
+	c->flags |= F_WANT_WRITABLE;
+	return 0;
 }
 
 int

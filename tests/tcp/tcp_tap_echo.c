@@ -5,6 +5,7 @@
  *   tcp_tap_echo [EAL: --vdev net_tap0,iface=X --no-pci ...] -- \
  *       --ip4 198.18.200.1 --ip6 2001:2:0:200::1 [--loss PCT] [--reorder PCT]
  *       [--dup PCT] [--seed N] [--cc cubic|newreno] [--max-conns N]
+ *       [--rcv-buf BYTES] [--backlog N]
  *
  * Services (IPv4 and IPv6, any local address):
  *   7   echo, with backpressure (the receive window follows the echo's
@@ -679,7 +680,9 @@ on_peer_closed(struct zdp_tcp_conn *c, void *u)
 	}
 	case APP_SOURCE:
 		a->after[a->after_len] = 0;
-		printf("SOURCE sent=%" PRIu64 " after_eof=\"%s\"\n", a->tx_bytes, a->after);
+		md_final(&a->tx_md, sha);
+		printf("SOURCE sent=%" PRIu64 " sha=%s after_eof=\"%s\"\n", a->tx_bytes, sha,
+		       a->after);
 		fflush(stdout);
 		app_close(a);
 		return;
@@ -818,13 +821,15 @@ main(int argc, char **argv)
 		{ 7, APP_ECHO }, { 9, APP_SINK }, { 19, APP_SOURCE }, { 13, APP_RESET },
 	};
 	const char *cc = "cubic";
-	uint32_t max_conns = 32768;
+	uint32_t max_conns = 32768, rcv_buf = 1024 * 1024;
+	uint16_t backlog = 256;
 	uint64_t seed = 1, last_cmd = 0, hz;
 	int ret, opt;
 	static const struct option lopts[] = {
 		{ "ip4", 1, 0, '4' }, { "ip6", 1, 0, '6' }, { "loss", 1, 0, 'l' },
 		{ "dup", 1, 0, 'd' }, { "reorder", 1, 0, 'r' }, { "seed", 1, 0, 's' },
-		{ "cc", 1, 0, 'c' }, { "max-conns", 1, 0, 'm' }, { 0, 0, 0, 0 },
+		{ "cc", 1, 0, 'c' }, { "max-conns", 1, 0, 'm' }, { "rcv-buf", 1, 0, 'b' },
+		{ "backlog", 1, 0, 'k' }, { 0, 0, 0, 0 },
 	};
 
 	ret = rte_eal_init(argc, argv);
@@ -846,6 +851,8 @@ main(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'c': cc = optarg; break;
 		case 'm': max_conns = (uint32_t)atoi(optarg); break;
+		case 'b': rcv_buf = (uint32_t)atoi(optarg); break;
+		case 'k': backlog = (uint16_t)atoi(optarg); break;
 		default:
 			fprintf(stderr, "bad option\n");
 			return 1;
@@ -859,7 +866,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	port = 0;
-	pool = rte_pktmbuf_pool_create("mb", 131071, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	pool = rte_pktmbuf_pool_create("mb", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
 	if (!pool) {
 		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
@@ -895,9 +902,9 @@ main(int argc, char **argv)
 	p.cb.on_peer_closed = on_peer_closed;
 	p.cb.on_reset = on_reset;
 	p.cb.on_error = on_error;
-	p.rcv_buf = 1024 * 1024;
+	p.rcv_buf = rcv_buf;
 	p.snd_buf = 1024 * 1024;
-	p.syn_backlog = 256;
+	p.syn_backlog = backlog;
 	stk = zdp_tcp_stack_create(&p);
 	if (!stk) {
 		fprintf(stderr, "stack create failed\n");
