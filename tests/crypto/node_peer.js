@@ -25,7 +25,9 @@ const opts = {
   ALPNProtocols: ['h2'],
 };
 
+let reported = false;
 function report(obj) {
+  reported = true;
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
@@ -40,14 +42,23 @@ function run(sock) {
   let sendDone = sendFile === '-';
   let ended = false;
   const peer = uriOf(sock.getPeerCertificate());
+  // Report once everything expected has arrived; close our side once our
+  // file has also been handed to the socket. (The file stream's 'end' can
+  // come after the peer already has every byte and has closed.)
   const maybeEnd = () => {
-    if (!ended && sendDone && got >= recvWant) {
+    if (!ended && got >= recvWant) {
       ended = true;
       report({ peer, alpn: sock.alpnProtocol, recv: got, sha: hash.digest('hex') });
-      sock.end();
     }
+    if (ended && sendDone)
+      sock.end();
   };
   sock.on('data', (d) => { hash.update(d); got += d.length; maybeEnd(); });
+  // Explain an early close instead of exiting silently.
+  sock.on('close', () => {
+    if (!ended && !reported)
+      report({ error: 'closed early', recv: got, sendDone, peer });
+  });
   if (!sendDone) {
     const rs = fs.createReadStream(sendFile, { highWaterMark: 1 << 20 });
     rs.pipe(sock, { end: false });

@@ -36,6 +36,7 @@ def test_node_server_zdp_client(pki, big_file, procs):
     no, ne = T.finish(node, timeout=30)
     assert no.strip(), (ne, o)
     res = json.loads(no.splitlines()[-1])
+    assert "error" not in res, (res, o)
     want = T.sha256_file(big_file)
     assert r["handshake"]["peer"] == T.SERVER_ID
     assert res["peer"] == T.CLIENT_ID and res["alpn"] == "h2"
@@ -56,6 +57,7 @@ def test_node_client_zdp_server(pki, big_file, procs):
     no, ne = T.finish(node, timeout=30)
     assert no.strip(), ne
     res = json.loads(no.splitlines()[-1])
+    assert "error" not in res, (res, o)
     want = T.sha256_file(big_file)
     assert r["handshake"]["peer"] == T.CLIENT_ID
     assert res["peer"] == T.SERVER_ID
