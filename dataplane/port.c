@@ -83,6 +83,7 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	struct rte_eth_txconf txq;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	uint16_t port_id, nb_rxd, nb_txd, q;
+	bool physical;
 	int rc, socket;
 
 	memset(out, 0, sizeof(*out));
@@ -107,20 +108,24 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 		socket = 0;
 
 	memset(&conf, 0, sizeof(conf));
-	if (p->n_queues > 1 && info.flow_type_rss_offloads) {
+	/* Only a physical NIC's RSS is trusted to be the Toeplitz hash of the
+	 * key we program: virtual devices (net_tap, net_memif, ...) advertise
+	 * RSS but choose queues their own way, so for them workers hand packets
+	 * to the owner in software instead. */
+	physical = strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci") == 0;
+	if (p->n_queues > 1 && info.flow_type_rss_offloads && physical &&
+	    info.hash_key_size == sizeof(zdp_rss_symmetric_key) && info.reta_size > 0 &&
+	    (info.reta_size & (info.reta_size - 1)) == 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)(uintptr_t)zdp_rss_symmetric_key;
 		conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(zdp_rss_symmetric_key);
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 		out->rss = true;
-		out->rss_symmetric = info.hash_key_size == sizeof(zdp_rss_symmetric_key);
-		if (!out->rss_symmetric)
-			PLOG(WARNING, p->name, "RSS key size %u != 40: RSS is not symmetric; "
-			     "workers hand packets to their owner in software", info.hash_key_size);
 	} else if (p->n_queues > 1) {
-		PLOG(WARNING, p->name, "device has no RSS: workers hand packets to their "
-		     "owner in software (see zdp_handoff counters)");
+		PLOG(NOTICE, p->name, "%s: no usable symmetric RSS (%s); workers hand packets "
+		     "to their owner in software (zdp_handoff_packets_total)", p->device,
+		     physical ? "key size or RETA unsupported" : "virtual device");
 	}
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM) {
 		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
@@ -187,6 +192,28 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	if (rc < 0) {
 		PLOG(ERR, p->name, "start: %s", rte_strerror(-rc));
 		goto err_pool;
+	}
+	if (out->rss) {
+		/* RETA entry j -> queue j % n: zdp_runtime_owner() computes the same
+		 * from the software hash, so a flow's owner is known without
+		 * asking the NIC (for NAT source ports, DESIGN.md). */
+		struct rte_eth_rss_reta_entry64 reta[512 / RTE_ETH_RETA_GROUP_SIZE];
+		uint16_t size = info.reta_size > 512 ? 512 : info.reta_size;
+
+		memset(reta, 0, sizeof(reta));
+		for (uint16_t j = 0; j < size; j++) {
+			reta[j / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (j % RTE_ETH_RETA_GROUP_SIZE);
+			reta[j / RTE_ETH_RETA_GROUP_SIZE].reta[j % RTE_ETH_RETA_GROUP_SIZE] =
+				(uint16_t)(j % p->n_queues);
+		}
+		if (info.reta_size <= 512 &&
+		    rte_eth_dev_rss_reta_update(port_id, reta, size) == 0) {
+			out->rss_symmetric = true;
+			out->reta_size = size;
+		} else {
+			PLOG(WARNING, p->name, "cannot program the RSS redirection table; workers "
+			     "hand packets to their owner in software");
+		}
 	}
 	rc = rte_eth_promiscuous_disable(port_id);
 	if (rc < 0 && rc != -ENOTSUP)

@@ -30,7 +30,8 @@ struct zdp_port {
 	uint16_t n_queues;
 	uint16_t mtu;
 	bool rss;		/* RSS configured */
-	bool rss_symmetric;	/* RSS with zdp's symmetric key */
+	bool rss_symmetric;	/* RSS with zdp's symmetric key and zdp's RETA */
+	uint16_t reta_size;	/* redirection table entries (0: no RSS) */
 	bool rx_l4_cksum;	/* device verifies L4 checksums */
 	bool tx_ip_cksum, tx_l4_cksum;	/* device computes checksums */
 	struct rte_ether_addr mac;

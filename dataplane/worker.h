@@ -21,7 +21,7 @@
 #include "snapshot.h"
 
 #define ZDP_BURST	32
-#define ZDP_RETA_SIZE	128
+#define ZDP_RETA_SIZE	128	/* software default when no NIC RETA */
 #define ZDP_HANDOFF_RING_SIZE	1024
 
 struct rte_rcu_qsbr;
@@ -56,8 +56,9 @@ struct zdp_runtime {
 	struct zdp_snapshot *snap;	/* RCU-protected; load with __ATOMIC_ACQUIRE */
 	volatile bool stop;
 	uint64_t tsc_hz;
-	/* Symmetric-hash owner of a flow: reta[softrss & (ZDP_RETA_SIZE-1)]. */
-	uint8_t reta[ZDP_RETA_SIZE];
+	/* Owner of a flow: (symmetric hash & reta_mask) % n_workers, the same
+	 * queue a NIC's RETA (programmed as entry j -> j % n) picks. */
+	uint32_t reta_mask;
 	bool handoff;			/* software hand-off between workers in use */
 	/* handoff_ring[dst][src]: single producer (src), single consumer (dst). */
 	struct rte_ring *handoff_ring[ZDP_MAX_WORKERS][ZDP_MAX_WORKERS];
@@ -114,7 +115,7 @@ zdp_worker_drop(struct zdp_worker *w, struct rte_mbuf *m, enum zdp_drop_reason r
 static inline unsigned
 zdp_runtime_owner(const struct zdp_runtime *rt, uint32_t symhash)
 {
-	return rt->reta[symhash & (ZDP_RETA_SIZE - 1)];
+	return (symhash & rt->reta_mask) % rt->n_workers;
 }
 
 /* Installs the RX fault-injection callbacks on every port queue (tests). */

@@ -822,7 +822,7 @@ zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *
 			 char *why, size_t len)
 {
 	const struct zdp_cfg_gateway *a, *b;
-	size_t i, j;
+	size_t i;
 
 	if (why && len)
 		why[0] = '\0';
@@ -837,12 +837,8 @@ zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *
 	if (a->mbufs_per_port != b->mbufs_per_port || a->mbuf_cache != b->mbuf_cache ||
 	    a->flows_per_core != b->flows_per_core || a->neigh_entries != b->neigh_entries)
 		return cy_restart(why, len, "gateway.pools", 0);
-	if (a->tcp_syn_timeout != b->tcp_syn_timeout ||
-	    a->tcp_established_timeout != b->tcp_established_timeout ||
-	    a->tcp_closing_timeout != b->tcp_closing_timeout || a->udp_timeout != b->udp_timeout)
-		return cy_restart(why, len, "gateway.timeouts", 0);
-	if (a->nat_port_min != b->nat_port_min || a->nat_port_max != b->nat_port_max)
-		return cy_restart(why, len, "gateway.natPorts", 0);
+	/* timeouts and natPorts live in the snapshot: reloadable (existing
+	 * flows keep their NAT port; workers adopt new timeouts at once). */
 	if (!cy_sa_eq(&a->admin, &b->admin))
 		return cy_restart(why, len, "gateway.admin", 0);
 	if (!cy_sa_eq(&a->metrics, &b->metrics))
@@ -864,12 +860,8 @@ zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *
 			return cy_restart(why, len, "gateway.ports[%zu].rxDesc", i);
 		if (p->tx_desc != q->tx_desc)
 			return cy_restart(why, len, "gateway.ports[%zu].txDesc", i);
-		if (p->n_addresses != q->n_addresses)
-			return cy_restart(why, len, "gateway.ports[%zu].addresses", i);
-		for (j = 0; j < p->n_addresses; j++)
-			if (p->addresses[j].len != q->addresses[j].len ||
-			    !zdp_addr_eq(&p->addresses[j].addr, &q->addresses[j].addr))
-				return cy_restart(why, len, "gateway.ports[%zu].addresses", i);
+		/* addresses are in the snapshot (routes, local addresses, SNAT
+		 * source): reloadable; flows keep the SNAT address they got. */
 	}
 	return false;
 }

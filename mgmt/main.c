@@ -203,8 +203,10 @@ setup_workers(struct zdp_runtime *rt, const struct zdp_config *cfg)
 			rt->n_workers, rt->n_workers + 1, rte_lcore_count());
 		return -EINVAL;
 	}
-	for (unsigned i = 0; i < ZDP_RETA_SIZE; i++)
-		rt->reta[i] = (uint8_t)(i % rt->n_workers);
+	rt->reta_mask = ZDP_RETA_SIZE - 1;
+	for (unsigned p = 0; p < rt->n_ports; p++)
+		if (rt->ports[p].reta_size)
+			rt->reta_mask = rt->ports[p].reta_size - 1u;
 
 	sz = rte_rcu_qsbr_get_memsize(rt->n_workers);
 	rt->qsbr = rte_zmalloc("zdp_qsbr", sz, RTE_CACHE_LINE_SIZE);

@@ -30,62 +30,6 @@ zdp_snapshot_publish(struct zdp_mgmt *m, struct zdp_snapshot *s)
 	zdp_snapshot_free(old);
 }
 
-static bool
-str_eq(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Parts of the gateway section that are bound at start-up (ports, queues,
- * pools). A reload that changes them is refused as a whole, so what runs is
- * always exactly one file's content. */
-static int
-restart_only_changes(const struct zdp_config *cur, const struct zdp_config *nw,
-		     struct zdp_config_errors *errs)
-{
-	const struct zdp_cfg_gateway *a = &cur->gateway, *b = &nw->gateway;
-	const char *f = nw->path ? nw->path : "config";
-	int bad = 0;
-
-	if (a->workers != b->workers) {
-		zdp_config_errors_add(errs, f, b->line, "gateway.workers",
-				      "changing the number of workers needs a restart");
-		bad = 1;
-	}
-	if (a->mbufs_per_port != b->mbufs_per_port || a->mbuf_cache != b->mbuf_cache ||
-	    a->flows_per_core != b->flows_per_core || a->neigh_entries != b->neigh_entries) {
-		zdp_config_errors_add(errs, f, b->line, "gateway.pools",
-				      "changing pool sizes needs a restart");
-		bad = 1;
-	}
-	if (a->admin.port != b->admin.port || a->metrics.port != b->metrics.port ||
-	    a->readiness.port != b->readiness.port ||
-	    !zdp_addr_eq(&a->admin.addr, &b->admin.addr) ||
-	    !zdp_addr_eq(&a->metrics.addr, &b->metrics.addr) ||
-	    !zdp_addr_eq(&a->readiness.addr, &b->readiness.addr)) {
-		zdp_config_errors_add(errs, f, b->line, "gateway.admin",
-				      "changing admin/metrics/readiness addresses needs a restart");
-		bad = 1;
-	}
-	if (a->n_ports != b->n_ports) {
-		zdp_config_errors_add(errs, f, b->line, "gateway.ports",
-				      "adding or removing ports needs a restart");
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < a->n_ports; i++) {
-		if (!str_eq(a->ports[i].name, b->ports[i].name) ||
-		    !str_eq(a->ports[i].device, b->ports[i].device) ||
-		    a->ports[i].mtu != b->ports[i].mtu) {
-			char key[64];
-			snprintf(key, sizeof(key), "gateway.ports[%zu]", i);
-			zdp_config_errors_add(errs, f, b->ports[i].line, key,
-					      "changing a port's name, device or mtu needs a restart");
-			bad = 1;
-		}
-	}
-	return bad ? -EINVAL : 0;
-}
-
 bool
 zdp_config_file_changed(struct zdp_mgmt *m)
 {
@@ -121,8 +65,16 @@ zdp_reload(struct zdp_mgmt *m, const char *why)
 				      "missing: a running gateway needs its ports");
 		rc = -EINVAL;
 	}
-	if (rc == 0)
-		rc = restart_only_changes(m->cfg, cfg, &errs);
+	if (rc == 0) {
+		char why_key[128];
+
+		if (zdp_config_needs_restart(m->cfg, cfg, why_key, sizeof(why_key))) {
+			/* Refused as a whole, so what runs is always one file's content. */
+			zdp_config_errors_add(&errs, m->config_path, cfg->gateway.line, why_key,
+					      "changed; this key needs a restart (docs/config.md)");
+			rc = -EINVAL;
+		}
+	}
 	if (rc == 0)
 		rc = zdp_compile(m, cfg, &s, &errs);
 	if (rc < 0) {

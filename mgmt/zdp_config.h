@@ -269,10 +269,10 @@ const struct zdp_cfg_port *zdp_config_find_port(const struct zdp_config *cfg,
 						const char *name);
 
 /*
- * Reload support. The mesh part and gateway.routes / gateway.trafficRoutes
- * can be swapped in at run time; everything else under `gateway` (workers,
- * pools, timeouts, natPorts, admin/metrics/readiness, ports) is fixed at
- * start-up. Returns true when @next differs from @cur in such a key and
+ * Reload support. The mesh part, gateway.routes / gateway.trafficRoutes,
+ * timeouts, natPorts and port addresses can be swapped in at run time;
+ * everything else under `gateway` (workers, pools, admin/metrics/readiness,
+ * ports' names, devices, MTU, descriptors) is fixed at start-up. Returns true when @next differs from @cur in such a key and
  * writes the first such key ("gateway.ports[0].mtu") into @why (if
  * non-NULL, truncated to @len).
  */

@@ -41,7 +41,7 @@ def sh(*cmd, check=True, **kw):
 
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
-                flows=65536, mbufs=8191, udp_timeout="30s"):
+                flows=65536, mbufs=8191, udp_timeout="30s", workers=1):
     """The demo topology's config with test-specific names and ports."""
     w1, w2 = weights
     return f"""
@@ -105,7 +105,7 @@ policies:
       - - - destinationPorts: [9090]
 {extra_policies}
 gateway:
-  workers: 1
+  workers: {workers}
   pools: {{ mbufsPerPort: {mbufs}, mbufCache: 128, flowsPerCore: {flows}, neighEntries: 1024 }}
   timeouts: {{ tcpSyn: 10s, tcpEstablished: 1h, tcpClosing: 5s, udp: {udp_timeout} }}
   admin: 127.0.0.1:{http_base}
@@ -140,7 +140,7 @@ class Gateway:
     """zdp + client and backend namespaces. Use as a context manager."""
 
     def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
-                 udp_timeout="30s", config=None, taps=None, http=None):
+                 udp_timeout="30s", config=None, taps=None, http=None, workers=1):
         """config/taps/http: run a given config file (the demo) instead of
         generating one; taps = (client iface, backend iface) it names and
         http = (admin, metrics, readiness) ports it listens on."""
@@ -160,6 +160,7 @@ class Gateway:
         self.zdp_args = list(zdp_args)
         self.extra_policies = extra_policies
         self.udp_timeout = udp_timeout
+        self.workers = workers
         self.procs = []
         self.zdp = None
         self.namespaces = []
@@ -172,7 +173,7 @@ class Gateway:
             f.write(demo_config(self.tap_c, self.tap_b, self.http,
                                 weights or self.weights,
                                 self.extra_policies if extra_policies is None else extra_policies,
-                                udp_timeout=self.udp_timeout))
+                                udp_timeout=self.udp_timeout, workers=self.workers))
         os.replace(self.config + ".tmp", self.config)
 
     def __enter__(self):
@@ -188,7 +189,10 @@ class Gateway:
 
     def start(self):
         self.write_config()
-        args = [ZDP, "-l", "0-1", "--no-pci", "--file-prefix", "zdp" + self.tag,
+        # This machine has 2 cores: worker lcores beyond the first share
+        # core 1 (correctness tests only; never for throughput).
+        lcores = "0@0," + ",".join("%d@1" % (i + 1) for i in range(self.workers))
+        args = [ZDP, "--lcores", lcores, "--no-pci", "--file-prefix", "zdp" + self.tag,
                 "--log-level", "user1:info"]
         if not os.path.exists("/dev/hugepages") or _free_hugepages() < 512:
             args += ["--no-huge", "-m", "512"]

@@ -328,6 +328,14 @@ test_examples(void)
 	canary->gateway.flows_per_core = 1;
 	ZDP_CHECK(zdp_config_needs_restart(demo, canary, why, sizeof(why)));
 	ZDP_CHECK_STR(why, "gateway.pools");
+	canary->gateway.flows_per_core = demo->gateway.flows_per_core;
+	/* Snapshot-borne gateway keys reload in place. */
+	ZDP_CASE("reloadable gateway keys");
+	canary->gateway.udp_timeout = 5;
+	canary->gateway.nat_port_min = 20000;
+	canary->gateway.ports[0].addresses[0].len = 23;
+	ZDP_CHECK(!zdp_config_needs_restart(demo, canary, why, sizeof(why)));
+	ZDP_CHECK_STR(why, "");
 
 	zdp_config_free(demo);
 	zdp_config_free(canary);
