@@ -3,15 +3,9 @@
  * benchmark (bench/fastpath/run.py drives it; see bench/README.md).
  *
  * One DPDK port (usually net_memif, role=server), one queue, one lcore. It
- * sends 64-byte IPv4/UDP frames src -> dst:dport, cycling over N flows that
- * differ in source address and source port:
- *
- *   flow i: src = src_net + 2 + (i % hosts), sport = sport_base + i / hosts
- *
- * Frames are built by copying one 64-byte template into a freshly allocated
- * mbuf and patching source address, source port and both checksums (from
- * partial sums computed once), so the per-packet cost is one cache line
- * write and a few adds. Whatever comes back is counted and freed, except
+ * sends the 64-byte UDP frames of gen_pkt.h, cycling over N flows, each
+ * built in a freshly allocated mbuf (one cache line copy and a few adds).
+ * Whatever comes back is counted and freed, except
  * ARP requests, which are answered with the generator's own MAC for any
  * target address (so zdp resolves its clients and backends to us).
  *
@@ -35,121 +29,31 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
-#include <rte_ether.h>
-#include <rte_ip.h>
 #include <rte_lcore.h>
-#include <rte_mbuf.h>
-#include <rte_udp.h>
+
+#include "gen_pkt.h"
 
 #define GEN_BURST	32
-#define GEN_FRAME_LEN	64	/* Ethernet frame without FCS */
 #define GEN_MBUFS	8191
 #define GEN_MBUF_CACHE	256
-
-struct gen_opts {
-	uint32_t flows;
-	uint32_t hosts;		/* distinct source addresses */
-	uint32_t src_net;	/* host order */
-	uint16_t sport_base;
-	uint32_t dst;		/* host order */
-	uint16_t dport;
-	struct rte_ether_addr dst_mac;
-};
 
 struct gen_counters {
 	uint64_t tx, rx, rx_arp, arp_replies, tx_retry_polls;
 };
 
 struct gen {
-	struct gen_opts o;
+	struct gen_flows f;
 	uint16_t port;
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac;
-	uint8_t tmpl[GEN_FRAME_LEN];
-	uint32_t ip_sum;	/* IPv4 header sum without src and checksum */
-	uint32_t udp_sum;	/* pseudo header + UDP without saddr, sport, csum */
 	uint32_t next_flow;
 	struct gen_counters c;
 	struct rte_mbuf *pending[GEN_BURST];
 	uint16_t n_pending, pending_off;
 };
-
-static uint32_t
-sum16(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		s += (uint32_t)b[len - 1] << 8;
-	return s;
-}
-
-static inline uint16_t
-fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* Template frame and the checksum parts that do not depend on the flow. */
-static void
-gen_build_template(struct gen *g)
-{
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)g->tmpl;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint8_t *payload = (uint8_t *)(udp + 1);
-	uint16_t ip_len = GEN_FRAME_LEN - RTE_ETHER_HDR_LEN;
-	uint16_t udp_len = (uint16_t)(ip_len - sizeof(*ip));
-	uint32_t dst = htonl(g->o.dst);
-
-	memset(g->tmpl, 0, sizeof(g->tmpl));
-	eth->dst_addr = g->o.dst_mac;
-	eth->src_addr = g->mac;
-	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = htons(ip_len);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->dst_addr = dst;
-	udp->dst_port = htons(g->o.dport);
-	udp->dgram_len = htons(udp_len);
-	for (size_t i = 0; i < (size_t)(g->tmpl + GEN_FRAME_LEN - payload); i++)
-		payload[i] = (uint8_t)('a' + i % 26);
-
-	/* src_addr, sport and checksums are still zero in the template. */
-	g->ip_sum = sum16(ip, sizeof(*ip));
-	g->udp_sum = sum16(&dst, 4) + IPPROTO_UDP + udp_len + sum16(udp, udp_len);
-}
-
-static inline void
-gen_fill(struct gen *g, struct rte_mbuf *m, uint32_t flow)
-{
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint32_t src = g->o.src_net + 2 + flow % g->o.hosts;
-	uint16_t sport = (uint16_t)(g->o.sport_base + flow / g->o.hosts);
-	uint32_t ssum = (src >> 16) + (src & 0xffff);
-	uint16_t uc;
-
-	memcpy(p, g->tmpl, GEN_FRAME_LEN);
-	m->data_len = GEN_FRAME_LEN;
-	m->pkt_len = GEN_FRAME_LEN;
-	ip->src_addr = htonl(src);
-	ip->hdr_checksum = htons((uint16_t)~fold(g->ip_sum + ssum));
-	udp->src_port = htons(sport);
-	uc = (uint16_t)~fold(g->udp_sum + ssum + sport);
-	udp->dgram_cksum = htons(uc == 0 ? 0xffff : uc);	/* RFC 768 */
-}
 
 /* Turn an ARP request into our reply in place (RFC 826): we own every address. */
 static bool
@@ -217,8 +121,8 @@ gen_tx(struct gen *g, uint32_t limit)
 		if (rte_pktmbuf_alloc_bulk(g->pool, g->pending, n) != 0)
 			return 0;
 		for (uint16_t i = 0; i < n; i++) {
-			gen_fill(g, g->pending[i], g->next_flow);
-			if (++g->next_flow == g->o.flows)
+			gen_fill(&g->f, g->pending[i], g->next_flow);
+			if (++g->next_flow == g->f.flows)
 				g->next_flow = 0;
 		}
 		g->n_pending = n;
@@ -265,7 +169,7 @@ gen_pass(struct gen *g)
 {
 	struct gen_counters c0 = g->c;
 	uint64_t t0 = rte_rdtsc();
-	uint32_t left = g->o.flows;
+	uint32_t left = g->f.flows;
 
 	g->next_flow = 0;
 	while (left > 0) {
@@ -345,7 +249,7 @@ usage(void)
 }
 
 static int
-parse_opts(int argc, char **argv, struct gen_opts *o)
+parse_opts(int argc, char **argv, struct gen_flows *o)
 {
 	static const struct option lo[] = {
 		{ "flows", required_argument, NULL, 'f' },
@@ -411,7 +315,7 @@ main(int argc, char **argv)
 	}
 	argc -= rc;
 	argv += rc;
-	if (parse_opts(argc, argv, &g.o) < 0) {
+	if (parse_opts(argc, argv, &g.f) < 0) {
 		usage();
 		rte_eal_cleanup();
 		return 2;
@@ -423,9 +327,10 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
-	gen_build_template(&g);
+	g.f.src_mac = g.mac;
+	gen_flows_init(&g.f);
 	printf("ready mac=" RTE_ETHER_ADDR_PRT_FMT " flows=%u tsc_hz=%" PRIu64 "\n",
-	       RTE_ETHER_ADDR_BYTES(&g.mac), g.o.flows, rte_get_tsc_hz());
+	       RTE_ETHER_ADDR_BYTES(&g.mac), g.f.flows, rte_get_tsc_hz());
 	fflush(stdout);
 
 	while (!quit) {

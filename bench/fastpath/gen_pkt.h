@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * gen_pkt.h — the fast-path benchmark's packets, shared by zdp_gen (over
+ * memif) and zdp_fp_bench (in process), so both measure the same traffic.
+ *
+ * 64-byte IPv4/UDP frames (Ethernet frame without FCS) src -> dst:dport,
+ * over N flows that differ in source address and source port:
+ *
+ *   flow i: src = src_net + 2 + (i % hosts), sport = sport_base + i / hosts
+ *
+ * A frame is one 64-byte template copy plus the source address, source port
+ * and both checksums patched from partial sums computed once.
+ */
+#ifndef ZDP_BENCH_GEN_PKT_H
+#define ZDP_BENCH_GEN_PKT_H
+
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_arp.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#define GEN_FRAME_LEN	64	/* Ethernet frame without FCS */
+
+struct gen_flows {
+	uint32_t flows;
+	uint32_t hosts;		/* distinct source addresses */
+	uint32_t src_net;	/* host order */
+	uint16_t sport_base;
+	uint32_t dst;		/* host order */
+	uint16_t dport;
+	struct rte_ether_addr src_mac, dst_mac;
+	/* filled by gen_flows_init() */
+	uint8_t tmpl[GEN_FRAME_LEN];
+	uint32_t ip_sum;	/* IPv4 header sum without src and checksum */
+	uint32_t udp_sum;	/* pseudo header + UDP without saddr, sport, csum */
+};
+
+static inline uint32_t
+gen_sum16(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		s += (uint32_t)b[len - 1] << 8;
+	return s;
+}
+
+static inline uint16_t
+gen_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Template frame and the checksum parts that do not depend on the flow. */
+static inline void
+gen_flows_init(struct gen_flows *g)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)g->tmpl;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *payload = (uint8_t *)(udp + 1);
+	uint16_t ip_len = GEN_FRAME_LEN - RTE_ETHER_HDR_LEN;
+	uint16_t udp_len = (uint16_t)(ip_len - sizeof(*ip));
+	uint32_t dst = htonl(g->dst);
+
+	memset(g->tmpl, 0, sizeof(g->tmpl));
+	eth->dst_addr = g->dst_mac;
+	eth->src_addr = g->src_mac;
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = htons(ip_len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->dst_addr = dst;
+	udp->dst_port = htons(g->dport);
+	udp->dgram_len = htons(udp_len);
+	for (size_t i = 0; i < (size_t)(g->tmpl + GEN_FRAME_LEN - payload); i++)
+		payload[i] = (uint8_t)('a' + i % 26);
+
+	/* src_addr, sport and checksums are still zero in the template. */
+	g->ip_sum = gen_sum16(ip, sizeof(*ip));
+	g->udp_sum = gen_sum16(&dst, 4) + IPPROTO_UDP + udp_len + gen_sum16(udp, udp_len);
+}
+
+/* Make @m the frame of flow @flow. */
+static inline void
+gen_fill(const struct gen_flows *g, struct rte_mbuf *m, uint32_t flow)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t src = g->src_net + 2 + flow % g->hosts;
+	uint16_t sport = (uint16_t)(g->sport_base + flow / g->hosts);
+	uint32_t ssum = (src >> 16) + (src & 0xffff);
+	uint16_t uc;
+
+	memcpy(p, g->tmpl, GEN_FRAME_LEN);
+	m->data_len = GEN_FRAME_LEN;
+	m->pkt_len = GEN_FRAME_LEN;
+	ip->src_addr = htonl(src);
+	ip->hdr_checksum = htons((uint16_t)~gen_fold(g->ip_sum + ssum));
+	udp->src_port = htons(sport);
+	uc = (uint16_t)~gen_fold(g->udp_sum + ssum + sport);
+	udp->dgram_cksum = htons(uc == 0 ? 0xffff : uc);	/* RFC 768 */
+}
+
+/* Make @m an ARP frame (RFC 826) from @sha/@sip to @tha/@tip, host-order IPs. */
+static inline void
+gen_arp(struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr *sha, uint32_t sip,
+	const struct rte_ether_addr *tha, uint32_t tip)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
+
+	memset(eth, 0, GEN_FRAME_LEN);
+	eth->dst_addr = *tha;
+	eth->src_addr = *sha;
+	eth->ether_type = htons(RTE_ETHER_TYPE_ARP);
+	a->arp_hardware = htons(RTE_ARP_HRD_ETHER);
+	a->arp_protocol = htons(RTE_ETHER_TYPE_IPV4);
+	a->arp_hlen = RTE_ETHER_ADDR_LEN;
+	a->arp_plen = 4;
+	a->arp_opcode = htons(op);
+	a->arp_data.arp_sha = *sha;
+	a->arp_data.arp_sip = htonl(sip);
+	a->arp_data.arp_tha = *tha;
+	a->arp_data.arp_tip = htonl(tip);
+	m->data_len = 60;	/* minimum frame without FCS */
+	m->pkt_len = 60;
+}
+
+#endif /* ZDP_BENCH_GEN_PKT_H */
