@@ -98,6 +98,30 @@ def expect_reset(host, port):
     print(json.dumps({"result": r}))
 
 
+def hold(host, port, n, stopfile):
+    """Open N connections, keep them until STOPFILE exists; report how many
+    connected and how many were refused."""
+    socks, refused, other = [], 0, 0
+    for _ in range(int(n)):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect((host, int(port)))
+            read_line(s)
+            socks.append(s)
+        except ConnectionRefusedError:
+            refused += 1
+        except OSError:
+            other += 1
+    sys.stdout.write(json.dumps({"connected": len(socks), "refused": refused,
+                                 "other": other}) + "\n")
+    sys.stdout.flush()
+    while not os.path.exists(stopfile):
+        time.sleep(0.05)
+    for s in socks:
+        s.close()
+
+
 def udp(host, port, n):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     s.settimeout(1)
@@ -185,5 +209,5 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {
         "serve-tcp": serve_tcp, "serve-udp": serve_udp, "split": split,
-        "expect-reset": expect_reset, "udp": udp, "longlived": longlived,
+        "expect-reset": expect_reset, "udp": udp, "longlived": longlived, "hold": hold,
     }[cmd](*args)

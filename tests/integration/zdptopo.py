@@ -41,7 +41,8 @@ def sh(*cmd, check=True, **kw):
 
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
-                flows=65536, mbufs=8191, udp_timeout="30s", workers=1):
+                flows=65536, mbufs=8191, udp_timeout="30s", workers=1,
+                nat_ports="1024-65535"):
     """The demo topology's config with test-specific names and ports."""
     w1, w2 = weights
     return f"""
@@ -108,6 +109,7 @@ gateway:
   workers: {workers}
   pools: {{ mbufsPerPort: {mbufs}, mbufCache: 128, flowsPerCore: {flows}, neighEntries: 1024 }}
   timeouts: {{ tcpSyn: 10s, tcpEstablished: 1h, tcpClosing: 5s, udp: {udp_timeout} }}
+  natPorts: {nat_ports}
   admin: 127.0.0.1:{http_base}
   metrics: 127.0.0.1:{http_base + 1}
   readiness: 127.0.0.1:{http_base + 2}
@@ -140,7 +142,8 @@ class Gateway:
     """zdp + client and backend namespaces. Use as a context manager."""
 
     def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
-                 udp_timeout="30s", config=None, taps=None, http=None, workers=1):
+                 udp_timeout="30s", config=None, taps=None, http=None, workers=1,
+                 nat_ports="1024-65535"):
         """config/taps/http: run a given config file (the demo) instead of
         generating one; taps = (client iface, backend iface) it names and
         http = (admin, metrics, readiness) ports it listens on."""
@@ -161,6 +164,7 @@ class Gateway:
         self.extra_policies = extra_policies
         self.udp_timeout = udp_timeout
         self.workers = workers
+        self.nat_ports = nat_ports
         self.procs = []
         self.zdp = None
         self.namespaces = []
@@ -173,7 +177,8 @@ class Gateway:
             f.write(demo_config(self.tap_c, self.tap_b, self.http,
                                 weights or self.weights,
                                 self.extra_policies if extra_policies is None else extra_policies,
-                                udp_timeout=self.udp_timeout, workers=self.workers))
+                                udp_timeout=self.udp_timeout, workers=self.workers,
+                                nat_ports=self.nat_ports))
         os.replace(self.config + ".tmp", self.config)
 
     def __enter__(self):
