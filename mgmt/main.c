@@ -350,6 +350,7 @@ run(int argc, char **argv)
 		goto out;
 	}
 
+	zdp_telemetry_register(rt);
 	for (i = 0; i < (int)rt->n_workers; i++)
 		rte_eal_remote_launch(zdp_worker_main, rt->workers[i], rt->workers[i]->lcore);
 

@@ -72,4 +72,7 @@ char *zdp_metrics_render(struct zdp_mgmt *m, size_t *len);
 char *zdp_admin_config_dump(struct zdp_mgmt *m, size_t *len);
 bool zdp_mgmt_ready(struct zdp_mgmt *m, char *why, size_t whylen);
 
+/* The /zdp/... commands on DPDK's telemetry socket (telemetry.c). */
+void zdp_telemetry_register(struct zdp_runtime *rt);
+
 #endif /* ZDP_MGMT_H */

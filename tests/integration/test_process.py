@@ -63,3 +63,18 @@ def test_sigterm_clean_exit(tmp_path):
     with zdptopo.Gateway(tmp_path) as g:
         assert g.ready()
     assert g.rc == 0, g.log_text()
+
+
+def test_dpdk_telemetry_per_worker(tmp_path):
+    """dpdk-telemetry.py sees zdp's per-worker counters and drop reasons."""
+    import json
+    with zdptopo.Gateway(tmp_path) as g:
+        g.client("split", "198.18.10.1", "9080", "5")
+        cmds = "/zdp/workers\n/zdp/worker,0\n/zdp/drops\n"
+        r = subprocess.run(["dpdk-telemetry.py", "-f", "zdp" + g.tag], input=cmds,
+                           capture_output=True, text=True, timeout=30)
+        replies = [json.loads(l[l.index("{"):]) for l in r.stdout.splitlines() if "{" in l]
+        byk = {list(x)[0]: x[list(x)[0]] for x in replies}
+        assert byk["/zdp/workers"] == [0], r.stdout
+        assert byk["/zdp/worker"]["flows_created"] >= 5
+        assert "policy_deny" in byk["/zdp/drops"]
