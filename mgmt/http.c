@@ -162,6 +162,17 @@ http_respond(int fd, int code, const char *reason, const char *ctype, const char
 	http_write_all(fd, body, len);
 }
 
+/* 200 with @body (freed here), or 500 when rendering ran out of memory. */
+static void
+http_respond_body(int fd, const char *ctype, char *body, size_t len)
+{
+	if (body)
+		http_respond(fd, 200, "OK", ctype, body, len);
+	else
+		http_respond(fd, 500, "Error", "text/plain", "out of memory\n", 14);
+	free(body);
+}
+
 /* Answer the complete request in @req on @fd (blocking writes with a
  * timeout: bodies are small and the peer is a local scraper). */
 static void
@@ -189,18 +200,10 @@ http_serve(struct zdp_http *h, int fd, char *req)
 
 	if (strcmp(path, "/stats/prometheus") == 0 || strcmp(path, "/metrics") == 0) {
 		body = zdp_metrics_render(h->m, &len);
-		if (body)
-			http_respond(fd, 200, "OK", "text/plain; version=0.0.4", body, len);
-		else
-			http_respond(fd, 500, "Error", "text/plain", "out of memory\n", 14);
-		free(body);
+		http_respond_body(fd, "text/plain; version=0.0.4", body, len);
 	} else if (strcmp(path, "/config_dump") == 0) {
 		body = zdp_admin_config_dump(h->m, &len);
-		if (body)
-			http_respond(fd, 200, "OK", "application/json", body, len);
-		else
-			http_respond(fd, 500, "Error", "text/plain", "out of memory\n", 14);
-		free(body);
+		http_respond_body(fd, "application/json", body, len);
 	} else if (strcmp(path, "/healthz/ready") == 0) {
 		char why[256] = "";
 		if (zdp_mgmt_ready(h->m, why, sizeof(why))) {
