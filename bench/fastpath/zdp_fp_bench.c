@@ -61,6 +61,11 @@ struct bench {
 	uint64_t *samples;
 	uint32_t n_bursts;
 	uint64_t hk_cycles, hk_pkts;
+	/* neighbours: zdp_gen answers zdp's ARP; here we confirm them often */
+	uint32_t be_first, gw;
+	unsigned backends;
+	uint64_t next_refresh;
+	uint64_t lookup_misses;
 };
 
 static int
@@ -118,6 +123,41 @@ fill_burst(struct bench *b, struct rte_mbuf **pkts)
 	}
 }
 
+/*
+ * Each backend sends zdp @op: a request for zdp's address creates the entry
+ * (an unsolicited reply would rightly be ignored), a reply then confirms it
+ * (REACHABLE). zdp_gen answers zdp's probes over memif; here nothing
+ * answers what zdp sends to net_null, so neigh_refresh() keeps confirming.
+ */
+static void
+resolve_backends(struct bench *b, uint16_t op)
+{
+	struct rte_mbuf *m;
+
+	for (unsigned i = 0; i < b->backends; i++) {
+		m = rte_pktmbuf_alloc(b->pool);
+		if (m == NULL)
+			return;
+		gen_arp(m, op, &b->f.src_mac, b->be_first + i, &b->rt->ports[0].mac, b->gw);
+		b->w->now = rte_rdtsc();
+		zdp_fastpath_rx(b->w, b->s, 0, &m, 1, 0);
+	}
+	zdp_worker_tx_flush(b->w, 0);
+}
+
+/* Untimed: confirm every backend 4 times a second (reachable time is 30 s,
+ * probes give up after 3 s). */
+static inline void
+neigh_refresh(struct bench *b)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (now < b->next_refresh)
+		return;
+	resolve_backends(b, RTE_ARP_OP_REPLY);
+	b->next_refresh = now + b->rt->tsc_hz / 4;
+}
+
 /* What zdp_worker_main does around the fast path, minus the RX call. */
 static inline uint64_t
 zdp_burst(struct bench *b, struct rte_mbuf **pkts)
@@ -150,33 +190,15 @@ run_pass(struct bench *b, const char *what, uint32_t bursts, bool from_zero)
 	for (uint32_t i = 0; i < bursts; i++) {
 		fill_burst(b, pkts);
 		b->samples[n++] = zdp_burst(b, pkts);
+		neigh_refresh(b);
 	}
 	if (what)
 		report(what, b->samples, n, B);
 }
 
-static void
-resolve_backends(struct bench *b, uint32_t first, unsigned count, uint32_t gw)
-{
-	struct rte_mbuf *m;
-
-	for (unsigned i = 0; i < count; i++) {
-		m = rte_pktmbuf_alloc(b->pool);
-		if (m == NULL)
-			return;
-		/* A request for zdp's address from the backend: zdp creates the
-		 * entry from it (an unsolicited reply would rightly be ignored). */
-		gen_arp(m, RTE_ARP_OP_REQUEST, &b->f.src_mac, first + i,
-			&b->rt->ports[0].mac, gw);
-		b->w->now = rte_rdtsc();
-		zdp_fastpath_rx(b->w, b->s, 0, &m, 1, 0);
-	}
-	zdp_worker_tx_flush(b->w, 0);
-}
-
 /* The parts on their own: parse, then key build + staged lookup. */
 static void
-run_parts(struct bench *b, uint32_t bursts)
+parts_chunk(struct bench *b, uint32_t bursts, uint64_t *parse_s, uint64_t *lookup_s)
 {
 	struct rte_mbuf *pkts[B];
 	struct zdp_pkt_info pi[B];
@@ -184,11 +206,7 @@ run_parts(struct bench *b, uint32_t bursts)
 	const struct zdp_flow_key *kp[B];
 	struct zdp_flow *hits[B];
 	uint8_t dirs[B];
-	uint64_t *lk = malloc(sizeof(uint64_t) * bursts);
-	unsigned miss = 0;
 
-	if (lk == NULL)
-		return;
 	for (uint32_t i = 0; i < bursts; i++) {
 		uint64_t t0, t1, t2;
 
@@ -202,22 +220,17 @@ run_parts(struct bench *b, uint32_t bursts)
 			zdp_flow_key_from_pkt(&keys[j], &pi[j]);
 			kp[j] = &keys[j];
 		}
-		miss += B - zdp_flow_lookup_burst(b->w->flows, kp, B, hits, dirs);
+		b->lookup_misses += B - zdp_flow_lookup_burst(b->w->flows, kp, B, hits, dirs);
 		t2 = rte_rdtsc();
-		b->samples[i] = t1 - t0;
-		lk[i] = t2 - t1;
+		parse_s[i] = t1 - t0;
+		lookup_s[i] = t2 - t1;
 		rte_pktmbuf_free_bulk(pkts, B);
 	}
-	report("parse", b->samples, bursts, B);
-	report("lookup", lk, bursts, B);
-	if (miss)
-		printf("warning lookup_misses=%u\n", miss);
-	free(lk);
 }
 
 /* testpmd's 5tswap (app/test-pmd/5tswap.c) on the same burst, same TX. */
 static void
-run_swap(struct bench *b, uint32_t bursts)
+swap_chunk(struct bench *b, uint32_t bursts, uint64_t *out)
 {
 	struct rte_mbuf *pkts[B];
 	uint16_t port = b->rt->ports[0].port_id;
@@ -249,9 +262,59 @@ run_swap(struct bench *b, uint32_t bursts)
 		sent = rte_eth_tx_burst(port, 0, pkts, B);
 		if (sent < B)
 			rte_pktmbuf_free_bulk(pkts + sent, B - sent);
-		b->samples[i] = rte_rdtsc() - t0;
+		out[i] = rte_rdtsc() - t0;
 	}
-	report("swap", b->samples, bursts, B);
+}
+
+/*
+ * Steady state: zdp, the parts and the 5tswap baseline in alternating
+ * chunks of CHUNK bursts (a few ms each), so a slow phase of a shared
+ * machine hits all of them alike and their ratio stays meaningful.
+ */
+#define CHUNK 1000u
+
+static void
+run_steady(struct bench *b, uint32_t bursts, bool only_zdp)
+{
+	uint64_t *z = malloc(sizeof(uint64_t) * bursts);
+	uint64_t *ps = malloc(sizeof(uint64_t) * bursts);
+	uint64_t *lk = malloc(sizeof(uint64_t) * bursts);
+	uint64_t *sw = malloc(sizeof(uint64_t) * bursts);
+	struct rte_mbuf *pkts[B];
+
+	if (z == NULL || ps == NULL || lk == NULL || sw == NULL) {
+		fprintf(stderr, "zdp_fp_bench: out of memory\n");
+		exit(1);
+	}
+	b->hk_cycles = b->hk_pkts = 0;
+	for (uint32_t done = 0; done < bursts;) {
+		uint32_t n = RTE_MIN(CHUNK, bursts - done);
+
+		for (uint32_t i = 0; i < n; i++) {
+			fill_burst(b, pkts);
+			z[done + i] = zdp_burst(b, pkts);
+			neigh_refresh(b);
+		}
+		if (!only_zdp) {
+			parts_chunk(b, n, ps + done, lk + done);
+			swap_chunk(b, n, sw + done);
+		}
+		done += n;
+	}
+	report("zdp", z, bursts, B);
+	printf("housekeeping cyc_per_pkt=%.2f\n",
+	       b->hk_pkts ? (double)b->hk_cycles / (double)b->hk_pkts : 0.0);
+	if (!only_zdp) {
+		report("parse", ps, bursts, B);
+		report("lookup", lk, bursts, B);
+		report("swap", sw, bursts, B);
+	}
+	if (b->lookup_misses)
+		printf("warning lookup_misses=%" PRIu64 "\n", b->lookup_misses);
+	free(z);
+	free(ps);
+	free(lk);
+	free(sw);
 }
 
 static struct zdp_runtime *
@@ -297,6 +360,7 @@ main(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'f' },
 		{ "bursts", required_argument, NULL, 'b' },
 		{ "backends", required_argument, NULL, 'n' },
+		{ "only-zdp", no_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct zdp_config_errors errs = { 0 };
@@ -304,7 +368,8 @@ main(int argc, char **argv)
 	struct zdp_mgmt m;
 	struct bench b;
 	const char *cfgpath = NULL;
-	uint32_t bursts = 200000, backends = 64, be_first = 0, gw = 0;
+	uint32_t bursts = 200000;
+	bool only_zdp = false;	/* for profiling the steady state alone */
 	int rc, c;
 
 	memset(&b, 0, sizeof(b));
@@ -321,18 +386,20 @@ main(int argc, char **argv)
 	b.f.dport = 5353;
 	parse_ip("198.18.0.0", &b.f.src_net);
 	parse_ip("198.18.255.1", &b.f.dst);
-	parse_ip("198.18.254.10", &be_first);
-	parse_ip("198.18.254.1", &gw);
+	b.backends = 64;
+	parse_ip("198.18.254.10", &b.be_first);
+	parse_ip("198.18.254.1", &b.gw);
 	rte_ether_unformat_addr("02:00:00:00:00:02", &b.f.src_mac);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
 		case 'f': b.f.flows = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'b': bursts = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'n': backends = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'n': b.backends = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'z': only_zdp = true; break;
 		default:
 			fprintf(stderr, "usage: zdp_fp_bench [EAL] -- --config FILE "
-				"[--flows N] [--bursts B] [--backends K]\n");
+				"[--flows N] [--bursts B] [--backends K] [--only-zdp]\n");
 			return 2;
 		}
 	}
@@ -388,7 +455,8 @@ main(int argc, char **argv)
 	b.w->now = rte_rdtsc();
 	zdp_fastpath_housekeeping(b.w, b.s);
 	b.w->ctr->snapshot_generation = b.s->generation;
-	resolve_backends(&b, be_first, backends, gw);
+	resolve_backends(&b, RTE_ARP_OP_REQUEST);
+	neigh_refresh(&b);
 	run_pass(&b, "setup", (b.f.flows + B - 1) / B, true);
 	zdp_fastpath_housekeeping(b.w, b.s);
 	printf("state flows_active=%" PRIu64 " flows_created=%" PRIu64 " tx=%" PRIu64
@@ -396,12 +464,7 @@ main(int argc, char **argv)
 	       b.w->ctr->q[0].tx_packets, total_drops(b.w));
 	/* Settle (caches, branch predictors), then measure. */
 	run_pass(&b, NULL, RTE_MIN(bursts, 20000u), false);
-	b.hk_cycles = b.hk_pkts = 0;
-	run_pass(&b, "zdp", bursts, false);
-	printf("housekeeping cyc_per_pkt=%.2f\n",
-	       b.hk_pkts ? (double)b.hk_cycles / (double)b.hk_pkts : 0.0);
-	run_parts(&b, RTE_MIN(bursts, b.n_bursts));
-	run_swap(&b, bursts);
+	run_steady(&b, bursts, only_zdp);
 	printf("end flows_active=%" PRIu64 " tx=%" PRIu64 " drops=%" PRIu64 " tsc_hz=%" PRIu64
 	       "\n", b.w->ctr->flows_active, b.w->ctr->q[0].tx_packets, total_drops(b.w),
 	       b.rt->tsc_hz);
