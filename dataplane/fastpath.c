@@ -359,6 +359,131 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 	fp_forward(w, s, m, pi, f, ZDP_FLOW_DIR_FWD);
 }
 
+/* ICMP errors that carry a packet of one of our flows (RFC 792 types 3,
+ * 11, 12; RFC 4443 types 1-4). */
+static inline bool
+fp_is_icmp_error(const struct zdp_pkt_info *pi)
+{
+	uint8_t type = (uint8_t)(rte_be_to_cpu_16(pi->dport) >> 8);
+
+	if (pi->l4_proto == ZDP_IPPROTO_ICMP)
+		return type == 3 || type == 11 || type == 12;
+	if (pi->l4_proto == ZDP_IPPROTO_ICMPV6)
+		return type >= 1 && type <= 4;
+	return false;
+}
+
+/*
+ * Translate an ICMP error about a NATed packet (RFC 5508 §4.2, RFC 5382
+ * REQ-9), so path-MTU discovery and "unreachable" reach the endpoint that
+ * sent the packet:
+ *   from the backend side, about snat:nport -> backend:bport: becomes an
+ *     error to the client about client:cport -> VIP:vport;
+ *   from the client side, about VIP:vport -> client:cport: becomes an error
+ *     to the backend about backend:bport -> snat:nport.
+ * The outer source is rewritten only when it is the NATed endpoint itself
+ * (a router's address stays). Returns false when the embedded packet is not
+ * one of our flows (the caller then treats the packet as local).
+ */
+static bool
+fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *m,
+	      struct zdp_pkt_info *pi)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t end = zdp_pkt_end(pi), ioff = pi->l4_off + 8u, ihl, l4len;
+	struct zdp_pkt_info in;
+	struct zdp_flow_key k;
+	struct zdp_addr vip, client, peer;
+	const struct zdp_addr *osrc = NULL;
+	struct zdp_route_nh nh;
+	struct zdp_flow *f;
+	uint8_t dir;
+	uint64_t acc;
+	uint16_t zero = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = ZDP_PKT_IP;
+	in.family = pi->family;
+	in.l3_off = (uint16_t)ioff;
+	if (pi->family == ZDP_AF_INET) {
+		if (end < ioff + 20 || (frame[ioff] >> 4) != 4)
+			return false;
+		ihl = (frame[ioff] & 0xfu) * 4u;
+		if (ihl < 20)
+			return false;
+		in.l4_proto = frame[ioff + 9];
+		in.src.family = in.dst.family = ZDP_AF_INET;
+		memcpy(in.src.a, frame + ioff + 12, 4);
+		memcpy(in.dst.a, frame + ioff + 16, 4);
+	} else {
+		ihl = 40;
+		if (end < ioff + 40 || (frame[ioff] >> 4) != 6)
+			return false;
+		in.l4_proto = frame[ioff + 6];	/* extension headers: not ours */
+		in.src.family = in.dst.family = ZDP_AF_INET6;
+		memcpy(in.src.a, frame + ioff + 8, 16);
+		memcpy(in.dst.a, frame + ioff + 24, 16);
+	}
+	l4len = in.l4_proto == ZDP_IPPROTO_TCP ? 20 : in.l4_proto == ZDP_IPPROTO_UDP ? 8 : 0;
+	/* The whole embedded L4 header must be there: we rewrite its ports and
+	 * checksum. (Linux quotes up to 576 / 1280 bytes, so it is.) */
+	if (l4len == 0 || end < ioff + ihl + l4len)
+		return false;
+	in.l4_off = (uint16_t)(ioff + ihl);
+	in.l3_len = (uint16_t)(end - ioff);
+	memcpy(&in.sport, frame + in.l4_off, 2);
+	memcpy(&in.dport, frame + in.l4_off + 2, 2);
+
+	/* The quoted packet went out of zdp; its reply direction is a key. */
+	zdp_flow_key_make(&k, in.l4_proto, &in.dst, in.dport, &in.src, in.sport);
+	f = zdp_flow_lookup(w->flows, &k, &dir);
+	if (f == NULL)
+		return false;
+	zdp_flow_key_addrs(&f->fwd, &client, &vip);
+	if (dir == ZDP_FLOW_DIR_REV) {
+		zdp_nat_rewrite(frame, &in, &client, f->fwd.sport, &vip, f->fwd.dport);
+		if (zdp_addr_eq(&pi->src, &f->backend_addr))
+			osrc = &vip;
+		peer = client;
+	} else {
+		zdp_nat_rewrite(frame, &in, &f->backend_addr, f->backend_port,
+				&f->snat_addr, f->snat_port);
+		if (zdp_addr_eq(&pi->src, &client))
+			osrc = &f->snat_addr;
+		peer = f->backend_addr;
+	}
+	if (zdp_nat_ttl_dec(frame, pi) < 0) {
+		zdp_worker_drop(w, m, ZDP_DROP_TTL);
+		return true;
+	}
+	zdp_nat_rewrite(frame, pi, osrc, 0, &peer, 0);
+	/* The quoted bytes changed: recompute the ICMP checksum over the
+	 * whole message (and the IPv6 pseudo-header, RFC 4443 §2.3). */
+	memcpy(frame + pi->l4_off + 2, &zero, 2);
+	acc = 0;
+	if (pi->family == ZDP_AF_INET6) {
+		struct zdp_addr src6, dst6;
+		memset(&src6, 0, sizeof(src6));
+		memset(&dst6, 0, sizeof(dst6));
+		src6.family = dst6.family = ZDP_AF_INET6;
+		memcpy(src6.a, frame + pi->l3_off + 8, 16);
+		memcpy(dst6.a, frame + pi->l3_off + 24, 16);
+		acc = zdp_cksum_pseudo(&src6, &dst6, ZDP_IPPROTO_ICMPV6, end - pi->l4_off);
+	}
+	acc = zdp_cksum_add(frame + pi->l4_off, end - pi->l4_off, acc);
+	{
+		uint16_t c = (uint16_t)~zdp_cksum_fold(acc);
+		memcpy(frame + pi->l4_off + 2, &c, 2);
+	}
+	w->ctr->icmp_errors_translated++;
+	if (zdp_route_lookup(s->routes, &peer, &nh) < 0) {
+		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
+		return true;
+	}
+	zdp_l3_output(w, s, nh.port, &nh.addr, m);
+	return true;
+}
+
 static inline unsigned
 fp_parse_flags(const struct rte_mbuf *m)
 {
@@ -502,6 +627,11 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 				fp_new_flow(w, s, pidx, m, p, vip, &keys[j]);
 				continue;
 			}
+		} else if (fp_is_icmp_error(p)) {
+			if (unlikely(p->has_vlan))
+				fp_strip_vlan(m, p);
+			if (fp_icmp_error(w, s, m, p))
+				continue;
 		}
 		zdp_l3_local_input(w, s, pidx, m, p, false);
 	}

@@ -214,6 +214,10 @@ zdp_metrics_render(struct zdp_mgmt *m, size_t *len)
 		    SUM(tcp_resets_sent));
 	sbuf_printf(&b, "zdp_local_replies_total{kind=\"neigh_solicit\"} %" PRIu64 "\n",
 		    SUM(neigh_requests));
+	head(&b, "zdp_icmp_errors_translated_total", "counter",
+	     "ICMP errors about NATed packets forwarded to the flow's other side");
+	sbuf_printf(&b, "zdp_icmp_errors_translated_total %" PRIu64 "\n",
+		    SUM(icmp_errors_translated));
 
 	head(&b, "zdp_worker_busy_cycles_total", "counter", "TSC cycles in loop iterations that found packets");
 	for (unsigned w = 0; w < rt->n_workers; w++)

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers for test_icmp_errors.py (run inside a namespace with scapy).
+
+  icmp_probe.py sniff IFACE SECONDS        print the first ICMP/ICMPv6 error seen, as JSON
+  icmp_probe.py frag-needed SRC DST ISRC ISPORT IDST IDPORT MTU
+                                           send an ICMP "fragmentation needed" quoting
+                                           a TCP segment ISRC:ISPORT -> IDST:IDPORT
+"""
+import json
+import sys
+import logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import ICMP, IP, IPerror, TCP, TCPerror, send, sniff  # noqa: E402
+
+
+def main():
+    if sys.argv[1] == "sniff":
+        iface, secs = sys.argv[2], float(sys.argv[3])
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
+        pk = sniff(iface=iface, timeout=secs, count=1,
+                   lfilter=lambda p: ICMP in p and p[ICMP].type == 3)
+        if not pk:
+            print(json.dumps({}))
+            return
+        p = pk[0]
+        inner = p[IPerror]
+        l4 = p[TCPerror]
+        raw = bytes(p[IP])
+        # Verify the ICMP checksum from scratch.
+        icmp = bytearray(raw[(raw[0] & 0xf) * 4:])
+        icmp[2:4] = b"\0\0"
+        s = sum(int.from_bytes(icmp[i:i + 2].ljust(2, b"\0"), "big") for i in range(0, len(icmp), 2))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        print(json.dumps({
+            "src": p[IP].src, "dst": p[IP].dst, "type": p[ICMP].type, "code": p[ICMP].code,
+            "mtu": p[ICMP].nexthopmtu, "isrc": inner.src, "idst": inner.dst,
+            "isport": l4.sport, "idport": l4.dport,
+            "csum_ok": (~s & 0xffff) == int.from_bytes(raw[(raw[0] & 0xf) * 4 + 2:(raw[0] & 0xf) * 4 + 4], "big"),
+        }))
+    elif sys.argv[1] == "frag-needed":
+        src, dst, isrc, isport, idst, idport, mtu = sys.argv[2:9]
+        quoted = IP(src=isrc, dst=idst, ttl=63) / TCP(sport=int(isport), dport=int(idport),
+                                                      flags="A", seq=1000, ack=1) / (b"x" * 64)
+        send(IP(src=src, dst=dst) / ICMP(type=3, code=4, nexthopmtu=int(mtu)) / bytes(quoted),
+             verbose=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""ICMP errors about NATed packets are translated (RFC 5508 §4.2): a
+"fragmentation needed" that a backend sends about the gateway's packet
+(snat:port -> backend) reaches the client as an error about its own packet
+(client:port -> VIP), from the VIP, with correct checksums — so path-MTU
+discovery works through zdp."""
+import json
+import os
+import re
+import subprocess
+import time
+
+import zdptopo
+
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "icmp_probe.py")
+
+
+def test_frag_needed_from_backend_reaches_client(gw, tmp_path):
+    stop = tmp_path / "stop"
+    hold = subprocess.Popen(["ip", "netns", "exec", gw.ns_cli, zdptopo.PY, zdptopo.PEER,
+                             "hold", "198.18.10.1", "9080", "1", str(stop)],
+                            stdout=subprocess.PIPE, text=True)
+    gw.procs.append(hold)
+    try:
+        assert json.loads(hold.stdout.readline())["connected"] == 1
+        # The connection as each side sees it.
+        cli = gw.ns(gw.ns_cli, "ss", "-tnH", "dst", "198.18.10.1:9080").stdout
+        cport = int(re.search(r"198\.18\.0\.2:(\d+)", cli).group(1))
+        be = gw.ns(gw.ns_be, "ss", "-tnH", "src", "198.18.1.0/24", "dst", "198.18.1.1").stdout
+        m = re.search(r"(198\.18\.1\.1[01]):9080\s+198\.18\.1\.1:(\d+)", be)
+        assert m, be
+        backend, nport = m.group(1), int(m.group(2))
+
+        sn = subprocess.Popen(["ip", "netns", "exec", gw.ns_cli, zdptopo.PY, PROBE, "sniff",
+                               gw.tap_c, "5"], stdout=subprocess.PIPE, text=True)
+        gw.procs.append(sn)
+        assert sn.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        before = gw.metrics()["zdp_icmp_errors_translated_total"]
+        gw.ns(gw.ns_be, zdptopo.PY, PROBE, "frag-needed", backend, "198.18.1.1",
+              "198.18.1.1", str(nport), backend, "9080", "1280")
+        got = json.loads(sn.stdout.readline())
+        sn.wait(10)
+    finally:
+        stop.write_text("")
+        hold.wait(10)
+    assert got, "no ICMP error reached the client"
+    assert (got["src"], got["dst"]) == ("198.18.10.1", "198.18.0.2"), got
+    assert (got["type"], got["code"], got["mtu"]) == (3, 4, 1280), got
+    assert (got["isrc"], got["isport"], got["idst"], got["idport"]) == \
+        ("198.18.0.2", cport, "198.18.10.1", 9080), got
+    assert got["csum_ok"], got
+    assert gw.metrics()["zdp_icmp_errors_translated_total"] == before + 1
