@@ -46,6 +46,7 @@ struct zdp_core_counters {
 	uint64_t neigh_requests;
 	uint64_t tcp_resets_sent;
 	uint64_t icmp_errors_translated;
+	uint64_t icmp_too_big_sent, icmp_rate_limited;
 	/* Loop accounting: cycles spent in iterations that had work vs polls that found none. */
 	uint64_t busy_cycles, idle_cycles, loops, idle_polls;
 	uint64_t snapshot_generation;	/* generation this worker last used */

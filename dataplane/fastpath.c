@@ -177,14 +177,8 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - zdp_pkt_end(pi));
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
 
-	if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
-		zdp_worker_drop(w, m, ZDP_DROP_TTL);
-		return;
-	}
-	zdp_flow_rewrite(frame, pi, f, dir);
 	if (dir == ZDP_FLOW_DIR_FWD) {
 		peer = f->backend_addr;
-		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
 	} else {
 		struct zdp_addr vip;
 
@@ -196,10 +190,19 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
 		return;
 	}
-	if (unlikely(rte_pktmbuf_pkt_len(m) - RTE_ETHER_HDR_LEN > w->rt->ports[nh.port].mtu)) {
-		zdp_worker_drop(w, m, ZDP_DROP_MTU);
+	if (unlikely(pi->l3_len > w->rt->ports[nh.port].mtu)) {
+		/* Checked before any rewrite: the error quotes the packet as
+		 * its sender sent it. */
+		zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[nh.port].mtu);
 		return;
 	}
+	if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
+		zdp_worker_drop(w, m, ZDP_DROP_TTL);
+		return;
+	}
+	zdp_flow_rewrite(frame, pi, f, dir);
+	if (dir == ZDP_FLOW_DIR_FWD)
+		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
 	zdp_l3_output(w, s, nh.port, &nh.addr, m);
 }
 

@@ -377,3 +377,96 @@ zdp_l3_send_rst(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
 	w->ctr->tcp_resets_sent++;
 	zdp_worker_tx(w, pidx, m);
 }
+
+#define ICMP_ERR_RATE	1000	/* per second per worker */
+#define ICMP_ERR_BURST	100
+
+static bool
+l3_icmp_token(struct zdp_worker *w)
+{
+	uint64_t hz = w->rt->tsc_hz, per = hz / ICMP_ERR_RATE;
+	uint64_t n = per ? (w->now - w->icmp_tokens_at) / per : ICMP_ERR_BURST;
+
+	if (n) {
+		w->icmp_tokens = (uint32_t)RTE_MIN((uint64_t)ICMP_ERR_BURST, w->icmp_tokens + n);
+		w->icmp_tokens_at = w->now;
+	}
+	if (w->icmp_tokens == 0) {
+		w->ctr->icmp_rate_limited++;
+		return false;
+	}
+	w->icmp_tokens--;
+	return true;
+}
+
+void
+zdp_l3_send_too_big(struct zdp_worker *w, const struct zdp_snapshot *s,
+		    struct rte_mbuf *m, const struct zdp_pkt_info *pi, uint16_t mtu)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	bool v4 = pi->family == ZDP_AF_INET;
+	uint32_t ip_len = v4 ? 20 : 40, quote, max_quote;
+	struct zdp_route_nh back;
+	struct zdp_addr src;
+	uint8_t *p, *icmp;
+	uint64_t acc;
+	uint16_t c;
+
+	w->ctr->drops[ZDP_DROP_MTU]++;
+	/* IPv4 without DF may be fragmented by a router; zdp does not
+	 * fragment, and must not send "fragmentation needed" for it. */
+	if ((v4 && !(frame[pi->l3_off + 6] & 0x40)) || !l3_icmp_token(w) ||
+	    zdp_route_lookup(s->routes, &pi->src, &back) < 0 ||
+	    zdp_route_src_addr(s->routes, back.port, &pi->src, &src) < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Quote as much as fits the minimum MTU (RFC 1812 §4.3.2.3, RFC 4443 §2.4). */
+	max_quote = v4 ? 576 - 20 - 8 : 1280 - 40 - 8;
+	quote = RTE_MIN((uint32_t)pi->l3_len, max_quote);
+	rte_pktmbuf_adj(m, pi->l3_off);
+	rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - quote);
+	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(RTE_ETHER_HDR_LEN + ip_len + 8));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	icmp = p + RTE_ETHER_HDR_LEN + ip_len;
+	memset(icmp, 0, 8);
+	if (v4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+
+		memset(ip, 0, 20);
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + quote));
+		ip->time_to_live = 64;
+		ip->next_proto_id = ZDP_IPPROTO_ICMP;
+		memcpy(&ip->src_addr, src.a, 4);
+		memcpy(&ip->dst_addr, pi->src.a, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		icmp[0] = 3;	/* destination unreachable */
+		icmp[1] = 4;	/* fragmentation needed and DF set */
+		icmp[6] = (uint8_t)(mtu >> 8);
+		icmp[7] = (uint8_t)mtu;
+		acc = 0;
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN);
+
+		memset(ip6, 0, 40);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(8 + quote));
+		ip6->proto = ZDP_IPPROTO_ICMPV6;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, src.a, 16);
+		memcpy(ip6->dst_addr, pi->src.a, 16);
+		icmp[0] = 2;	/* packet too big */
+		icmp[6] = (uint8_t)(mtu >> 8);
+		icmp[7] = (uint8_t)mtu;
+		acc = zdp_cksum_pseudo(&src, &pi->src, ZDP_IPPROTO_ICMPV6, 8 + quote);
+	}
+	acc = zdp_cksum_add(icmp, 8 + quote, acc);
+	c = (uint16_t)~zdp_cksum_fold(acc);
+	memcpy(icmp + 2, &c, 2);
+	w->ctr->icmp_too_big_sent++;
+	zdp_l3_output(w, s, back.port, &back.addr, m);
+}

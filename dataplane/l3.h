@@ -35,6 +35,13 @@ bool zdp_l3_is_neigh_msg(const struct zdp_pkt_info *pi);
 void zdp_l3_send_rst(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
 		     const struct zdp_pkt_info *pi);
 
+/* @m (VLAN tag already removed) does not fit the egress @mtu: turn it into
+ * the ICMP "fragmentation needed" (RFC 1191; IPv4 with DF) or "packet too
+ * big" (RFC 8201) error to its sender, quoting its start, rate-limited per
+ * worker (RFC 1812 §4.3.2.8). Counts mtu_exceeded either way. Consumes @m. */
+void zdp_l3_send_too_big(struct zdp_worker *w, const struct zdp_snapshot *s,
+			 struct rte_mbuf *m, const struct zdp_pkt_info *pi, uint16_t mtu);
+
 /* Send the IP packet in @m (Ethernet header present, L3 at offset 14) out of
  * port index @pidx towards next hop @nh: fill the MACs and transmit, or park
  * it on the neighbour entry while ARP/ND resolves. Consumes @m. */

@@ -214,6 +214,12 @@ zdp_metrics_render(struct zdp_mgmt *m, size_t *len)
 		    SUM(tcp_resets_sent));
 	sbuf_printf(&b, "zdp_local_replies_total{kind=\"neigh_solicit\"} %" PRIu64 "\n",
 		    SUM(neigh_requests));
+	sbuf_printf(&b, "zdp_local_replies_total{kind=\"icmp_too_big\"} %" PRIu64 "\n",
+		    SUM(icmp_too_big_sent));
+	head(&b, "zdp_icmp_errors_rate_limited_total", "counter",
+	     "ICMP errors zdp did not send because of its per-worker rate limit (1000/s)");
+	sbuf_printf(&b, "zdp_icmp_errors_rate_limited_total %" PRIu64 "\n",
+		    SUM(icmp_rate_limited));
 	head(&b, "zdp_icmp_errors_translated_total", "counter",
 	     "ICMP errors about NATed packets forwarded to the flow's other side");
 	sbuf_printf(&b, "zdp_icmp_errors_translated_total %" PRIu64 "\n",

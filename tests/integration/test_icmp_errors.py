@@ -51,3 +51,38 @@ def test_frag_needed_from_backend_reaches_client(gw, tmp_path):
         ("198.18.0.2", cport, "198.18.10.1", 9080), got
     assert got["csum_ok"], got
     assert gw.metrics()["zdp_icmp_errors_translated_total"] == before + 1
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def mtugw(tmp_path_factory):
+    with zdptopo.Gateway(tmp_path_factory.mktemp("mtu"), mtu_b=1400) as g:
+        yield g
+
+
+def test_too_big_for_backend_side_v4(mtugw):
+    """A 1450-byte datagram with DF towards a 1400-MTU egress earns the
+    client a "fragmentation needed" quoting its own, untranslated packet."""
+    before = mtugw.drops("mtu_exceeded")
+    got = json.loads(mtugw.ns(mtugw.ns_cli, zdptopo.PY, PROBE, "big", mtugw.tap_c,
+                              "198.18.10.2", "5353", "1450", "4").stdout)
+    assert got, "no ICMP error"
+    assert (got["type"], got["code"], got["mtu"]) == (3, 4, 1400), got
+    assert (got["src"], got["dst"]) == ("198.18.0.1", "198.18.0.2"), got
+    assert (got["isrc"], got["idst"], got["idport"]) == ("198.18.0.2", "198.18.10.2", 5353)
+    assert mtugw.drops("mtu_exceeded") == before + 1
+
+
+def test_too_big_for_backend_side_v6(mtugw):
+    got = json.loads(mtugw.ns(mtugw.ns_cli, zdptopo.PY, PROBE, "big", mtugw.tap_c,
+                              "2001:2:0:10::1", "9080", "1450", "4").stdout)
+    assert got, "no ICMPv6 packet too big"
+    assert got["mtu"] == 1400 and got["dst"] == "2001:2::2" and got["src"] == "2001:2::1", got
+    assert (got["isrc"], got["idst"], got["idport"]) == ("2001:2::2", "2001:2:0:10::1", 9080)
+    assert got["csum_ok"]
+
+
+def test_small_datagrams_still_pass(mtugw):
+    assert mtugw.client("udp", "198.18.10.2", "5353", "20")["ok"] == 20

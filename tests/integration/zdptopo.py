@@ -42,7 +42,7 @@ def sh(*cmd, check=True, **kw):
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
                 flows=65536, mbufs=8191, udp_timeout="30s", workers=1,
-                nat_ports="1024-65535"):
+                nat_ports="1024-65535", mtu_b=1500):
     """The demo topology's config with test-specific names and ports."""
     w1, w2 = weights
     return f"""
@@ -119,6 +119,7 @@ gateway:
       addresses: [198.18.0.1/24, "2001:2::1/64"]
     - name: p1
       device: net_tap1,iface={tap_b}
+      mtu: {mtu_b}
       addresses: [198.18.1.1/24, "2001:2:0:1::1/64"]
   trafficRoutes:
     - name: reviews-canary
@@ -143,7 +144,7 @@ class Gateway:
 
     def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
                  udp_timeout="30s", config=None, taps=None, http=None, workers=1,
-                 nat_ports="1024-65535"):
+                 nat_ports="1024-65535", mtu_b=1500):
         """config/taps/http: run a given config file (the demo) instead of
         generating one; taps = (client iface, backend iface) it names and
         http = (admin, metrics, readiness) ports it listens on."""
@@ -165,6 +166,7 @@ class Gateway:
         self.udp_timeout = udp_timeout
         self.workers = workers
         self.nat_ports = nat_ports
+        self.mtu_b = mtu_b
         self.procs = []
         self.zdp = None
         self.namespaces = []
@@ -178,7 +180,7 @@ class Gateway:
                                 weights or self.weights,
                                 self.extra_policies if extra_policies is None else extra_policies,
                                 udp_timeout=self.udp_timeout, workers=self.workers,
-                                nat_ports=self.nat_ports))
+                                nat_ports=self.nat_ports, mtu_b=self.mtu_b))
         os.replace(self.config + ".tmp", self.config)
 
     def __enter__(self):
