@@ -38,7 +38,7 @@ struct zdp_policy_counters {
 struct zdp_core_counters {
 	uint64_t drops[ZDP_DROP__COUNT];
 	struct zdp_queue_counters q[ZDP_MAX_PORTS];	/* this worker's queue on each port */
-	uint64_t flows_created, flows_expired, flows_closed, flows_active;
+	uint64_t flows_created, flows_expired, flows_active;
 	uint64_t flows_udp_created, flows_tcp_created;
 	uint64_t nat_port_attempts;
 	uint64_t handoff_out, handoff_in;
