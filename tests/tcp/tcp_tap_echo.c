@@ -144,19 +144,24 @@ rx_fault(uint16_t p, uint16_t q, struct rte_mbuf **pkts, uint16_t n, uint16_t ma
 	return (uint16_t)k;
 }
 
+/* A TX callback must not free what it drops: rte_eth_tx_burst's caller
+ * owns every packet past the returned count. Dropped frames are moved to
+ * the end of the array, so tx_flush() frees them with the unsent ones. */
 static uint16_t
 tx_fault(uint16_t p, uint16_t q, struct rte_mbuf **pkts, uint16_t n, void *u)
 {
-	uint16_t k = 0;
+	struct rte_mbuf *drop[TXQ];
+	uint16_t k = 0, d = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (is_tcp_frame(pkts[i]) && chance(p_loss)) {
 			f_lost++;
-			rte_pktmbuf_free(pkts[i]);
+			drop[d++] = pkts[i];
 			continue;
 		}
 		pkts[k++] = pkts[i];
 	}
+	memcpy(pkts + k, drop, d * sizeof(drop[0]));
 	return k;
 }
 
@@ -177,13 +182,16 @@ static void
 tx_flush(void)
 {
 	unsigned off = 0;
-	int tries = 0;
 
-	while (off < ntx && tries++ < 100)
-		off += rte_eth_tx_burst(port, 0, txbuf + off, (uint16_t)(ntx - off));
-	for (; off < ntx; off++) {
-		tx_dropped++;
-		rte_pktmbuf_free(txbuf[off]);
+	/* one call per burst: what the PMD (or the fault hook) did not take
+	 * is ours to free — never resubmitted */
+	while (off < ntx) {
+		unsigned n = RTE_MIN(ntx - off, 512u);
+		unsigned sent = rte_eth_tx_burst(port, 0, txbuf + off, (uint16_t)n);
+
+		for (unsigned i = sent; i < n; i++)
+			rte_pktmbuf_free(txbuf[off + i]);
+		off += n;
 	}
 	ntx = 0;
 }
