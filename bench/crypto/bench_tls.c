@@ -10,9 +10,9 @@
  *   engine/evp, engine/cryptodev   the other backends through the same code
  *   raw ipsec-mb      IMB_AESxxx_GCM_ENC/DEC on the same bytes (the bound)
  *   raw evp           EVP_EncryptInit/Update/Final + tag on the same bytes
- * "open" is measured as (seal + open) - seal on the same buffer, so no copy
- * is needed to restore the ciphertext between iterations; the baselines are
- * measured the same way.
+ * Opening is in place, so each open first copies a pristine record into the
+ * buffer; the copy's own cost (measured alone) is subtracted, for the engine
+ * and the baselines alike. Every figure is the best of 7 short runs.
  *
  * Handshakes: full mutual TLS 1.3 handshakes between two zdp sessions in
  * memory (X25519, ECDSA P-256 chain of 2 + root), time split by side, next
@@ -72,25 +72,32 @@ struct result {
 /* Run fn(arg) repeatedly for `secs`, return per-call cycles and seconds. */
 typedef void (*op_fn)(void *arg);
 
+/* Best of 7 short runs (lowest cycles per byte): on a shared, loaded
+ * machine the minimum is the figure that reflects the code, not the
+ * neighbours. */
 static void
 measure(op_fn fn, void *arg, size_t bytes, struct result *r)
 {
-	uint64_t n = 0, c0;
-	double t0, t;
-	unsigned i;
+	unsigned i, rep;
 
 	for (i = 0; i < 1000; i++)
 		fn(arg);	/* warm up */
-	t0 = now_s();
-	c0 = __rdtsc();
-	do {
-		for (i = 0; i < 256; i++)
-			fn(arg);
-		n += 256;
-		t = now_s() - t0;
-	} while (t < secs);
-	r->cpb = (double)(__rdtsc() - c0) / (double)n / (double)bytes;
-	r->gbps = (double)n * (double)bytes * 8 / t / 1e9;
+	r->cpb = 1e30;
+	for (rep = 0; rep < 7; rep++) {
+		uint64_t n = 0, c0 = __rdtsc();
+		double t0 = now_s(), t, cpb;
+
+		do {
+			for (i = 0; i < 64; i++)
+				fn(arg);
+			n += 64;
+			t = now_s() - t0;
+		} while (t < secs / 7);
+		cpb = (double)(__rdtsc() - c0) / (double)n / (double)bytes;
+		if (cpb < r->cpb)
+			r->cpb = cpb;
+	}
+	r->gbps = tsc_hz * 8 / r->cpb / 1e9;
 }
 
 /* ---- record benchmarks ---------------------------------------------------- */
@@ -98,6 +105,7 @@ measure(op_fn fn, void *arg, size_t bytes, struct result *r)
 struct rec_ctx {
 	struct zdp_tls_traffic tx, rx;
 	uint8_t *buf;
+	uint8_t *pristine;	/* a sealed record, copied in before each open */
 	size_t len;
 	int rlen;
 	/* mbuf */
@@ -124,13 +132,22 @@ op_seal(void *a)
 }
 
 static void
-op_seal_open(void *a)
+op_copy(void *a)
+{
+	struct rec_ctx *c = a;
+
+	memcpy(c->buf, c->pristine, (size_t)c->rlen);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void
+op_open(void *a)
 {
 	struct rec_ctx *c = a;
 	uint8_t type;
 	size_t pl;
 
-	op_seal(a);
+	op_copy(a);
 	c->rx.seq = 0;
 	if (zdp_tls_record_open(&c->rx, c->buf, (size_t)c->rlen, &type, &pl) != 0)
 		abort();
@@ -162,14 +179,26 @@ op_seal_mbuf(void *a)
 		abort();
 }
 
+/* The 4-segment chain's bytes, refreshed from the pristine record. */
 static void
-op_seal_open_mbuf(void *a)
+op_open_mbuf(void *a)
 {
 	struct rec_ctx *c = a;
 	uint8_t type;
-	uint32_t pl;
+	uint32_t pl, off = 0;
+	unsigned i;
+	struct rte_mbuf *m;
 
-	op_seal_mbuf(a);
+	chain_reset(c);
+	/* lay the pristine record over the chain: per-segment copies, which
+	 * op_copy's single memcpy approximates for the subtraction */
+	c->m[0].pkt_len = (uint32_t)c->rlen;
+	for (i = 0, m = c->m; m; m = m->next, i++) {
+		if (m->next == NULL)
+			m->data_len = (uint16_t)(c->rlen - off);
+		memcpy((uint8_t *)m->buf_addr + m->data_off, c->pristine + off, m->data_len);
+		off += m->data_len;
+	}
 	c->rx.seq = 0;
 	if (zdp_tls_record_open_mbuf(&c->rx, c->m, 0, &type, &pl) != 0)
 		abort();
@@ -189,13 +218,13 @@ op_raw_imb_enc(void *a)
 }
 
 static void
-op_raw_imb_encdec(void *a)
+op_raw_imb_dec(void *a)
 {
 	struct rec_ctx *c = a;
 	struct gcm_context_data ctx;
 	uint8_t *p = c->buf + 5, tag[16];
 
-	op_raw_imb_enc(a);
+	op_copy(a);
 	if (c->k256)
 		IMB_AES256_GCM_DEC(c->imb, c->kd, &ctx, p, p, c->len + 1, c->iv, c->buf, 5, tag, 16);
 	else
@@ -219,13 +248,13 @@ op_raw_evp_enc(void *a)
 }
 
 static void
-op_raw_evp_encdec(void *a)
+op_raw_evp_dec(void *a)
 {
 	struct rec_ctx *c = a;
 	uint8_t *p = c->buf + 5, fin[16];
 	int ol;
 
-	op_raw_evp_enc(a);
+	op_copy(a);
 	EVP_DecryptInit_ex(c->evp, NULL, NULL, NULL, c->iv);
 	EVP_DecryptUpdate(c->evp, NULL, &ol, c->buf, 5);
 	EVP_DecryptUpdate(c->evp, p, &ol, p, (int)c->len + 1);
@@ -234,18 +263,18 @@ op_raw_evp_encdec(void *a)
 		abort();
 }
 
+static struct result copy_cost;
+
+/* @open includes the copy of the pristine record; subtract it. */
 static void
-print_row(const char *name, size_t len, const struct result *seal, const struct result *both,
-	  const struct result *ref_seal, const struct result *ref_both)
+print_row(const char *name, size_t len, const struct result *seal, const struct result *open,
+	  const struct result *ref_seal, const struct result *ref_open)
 {
-	/* open = (seal+open) - seal, in cycles per byte */
-	double open_cpb = both->cpb - seal->cpb;
-	double open_gbps = open_cpb > 0 ? tsc_hz * 8 / open_cpb / 1e9 : 0;
-	double ref_open_cpb = ref_both->cpb - ref_seal->cpb;
+	double open_cpb = open->cpb - copy_cost.cpb, ref_open_cpb = ref_open->cpb - copy_cost.cpb;
 
 	printf("%-22s %6zu  seal %6.2f Gbps %5.3f c/B (%5.1f%%)   open %6.2f Gbps %5.3f c/B (%5.1f%%)\n",
-	       name, len, seal->gbps, seal->cpb, 100.0 * ref_seal->cpb / seal->cpb, open_gbps, open_cpb,
-	       100.0 * ref_open_cpb / open_cpb);
+	       name, len, seal->gbps, seal->cpb, 100.0 * ref_seal->cpb / seal->cpb,
+	       tsc_hz * 8 / open_cpb / 1e9, open_cpb, 100.0 * ref_open_cpb / open_cpb);
 }
 
 static void
@@ -278,13 +307,25 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 			IMB_AES256_GCM_PRE(c.imb, key, c.kd);
 		else
 			IMB_AES128_GCM_PRE(c.imb, key, c.kd);
+		/* the pristine record, sealed by raw IPsec-MB (same bytes as
+		 * the engine's: same key, nonce = iv ^ 0, AAD = header) */
+		c.buf[0] = 23;
+		c.buf[1] = c.buf[2] = 3;
+		c.buf[3] = (uint8_t)((len + 17) >> 8);
+		c.buf[4] = (uint8_t)(len + 17);
+		c.buf[5 + len] = 23;
+		op_raw_imb_enc(&c);
+		c.rlen = (int)(5 + len + 17);
+		c.pristine = aligned_alloc(64, 20480);
+		memcpy(c.pristine, c.buf, (size_t)c.rlen);
+		measure(op_copy, &c, len, &copy_cost);
 		measure(op_raw_imb_enc, &c, len, &ims);
-		measure(op_raw_imb_encdec, &c, len, &imb2);
+		measure(op_raw_imb_dec, &c, len, &imb2);
 		print_row("raw ipsec-mb", len, &ims, &imb2, &ims, &imb2);
 		c.evp = EVP_CIPHER_CTX_new();
 		EVP_EncryptInit_ex(c.evp, c.k256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(), NULL, key, c.iv);
 		measure(op_raw_evp_enc, &c, len, &evs);
-		measure(op_raw_evp_encdec, &c, len, &evb);
+		measure(op_raw_evp_dec, &c, len, &evb);
 		print_row("raw openssl evp", len, &evs, &evb, &ims, &imb2);
 		for (b = 0; b < ZDP_AEAD_BACKEND_MAX; b++) {
 			char name[64];
@@ -296,7 +337,7 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 			zdp_tls_traffic_init(&c.tx, eng[b], suite, secret);
 			zdp_tls_traffic_init(&c.rx, eng[b], suite, secret);
 			measure(op_seal, &c, len, &rs);
-			measure(op_seal_open, &c, len, &rb);
+			measure(op_open, &c, len, &rb);
 			snprintf(name, sizeof(name), "engine/%s flat", zdp_aead_backend_name(b));
 			print_row(name, len, &rs, &rb, &ims, &imb2);
 			if (b == ZDP_AEAD_IPSECMB) {
@@ -312,7 +353,7 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 						c.m[i].buf_len = 20480;
 					}
 					measure(op_seal_mbuf, &c, len, &rs);
-					measure(op_seal_open_mbuf, &c, len, &rb);
+					measure(op_open_mbuf, &c, len, &rb);
 					snprintf(name, sizeof(name), "engine/ipsec-mb mbuf%u", c.nseg);
 					print_row(name, len, &rs, &rb, &ims, &imb2);
 					for (i = 0; i < c.nseg; i++)
@@ -326,6 +367,7 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 		free(c.kd);
 		free_mb_mgr(c.imb);
 		free(c.buf);
+		free(c.pristine);
 	}
 }
 
