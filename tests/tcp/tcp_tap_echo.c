@@ -459,6 +459,8 @@ app_close(struct app *a)
 	app_free(a);
 }
 
+static void print_client(struct app *a, const char *end);
+
 static uint8_t
 pat(uint64_t off)
 {
@@ -532,6 +534,11 @@ pump(struct app *a)
 	if (!a->tx_done) {
 		a->tx_done = true;
 		zdp_tcp_shutdown(a->c);
+	}
+	/* the peer closed first (half-close): finish once our side is out */
+	if (a->kind == APP_CLIENT && a->peer_fin && !a->closed) {
+		print_client(a, "eof");
+		app_close(a);
 	}
 }
 
@@ -695,8 +702,10 @@ on_peer_closed(struct zdp_tcp_conn *c, void *u)
 		app_close(a);
 		return;
 	case APP_CLIENT:
-		print_client(a, "eof");
-		app_close(a);
+		if (a->tx_done) {
+			print_client(a, "eof");
+			app_close(a);
+		}
 		return;
 	default:
 		app_close(a);
