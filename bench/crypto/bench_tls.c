@@ -100,6 +100,38 @@ measure(op_fn fn, void *arg, size_t bytes, struct result *r)
 	r->gbps = tsc_hz * 8 / r->cpb / 1e9;
 }
 
+/* Two operations measured in alternation (7 rounds each, best of each), so
+ * an engine figure and its baseline see the same neighbours. */
+static void
+measure2(op_fn fa, op_fn fb, void *arg, size_t bytes, struct result *ra, struct result *rb)
+{
+	unsigned i, rep, w;
+
+	for (i = 0; i < 1000; i++) {
+		fa(arg);
+		fb(arg);
+	}
+	ra->cpb = rb->cpb = 1e30;
+	for (rep = 0; rep < 14; rep++) {
+		op_fn f = rep & 1 ? fb : fa;
+		struct result *r = rep & 1 ? rb : ra;
+		uint64_t n = 0, c0 = __rdtsc();
+		double t0 = now_s(), t, cpb;
+
+		do {
+			for (w = 0; w < 64; w++)
+				f(arg);
+			n += 64;
+			t = now_s() - t0;
+		} while (t < secs / 7);
+		cpb = (double)(__rdtsc() - c0) / (double)n / (double)bytes;
+		if (cpb < r->cpb)
+			r->cpb = cpb;
+	}
+	ra->gbps = tsc_hz * 8 / ra->cpb / 1e9;
+	rb->gbps = tsc_hz * 8 / rb->cpb / 1e9;
+}
+
 /* ---- record benchmarks ---------------------------------------------------- */
 
 struct rec_ctx {
@@ -285,7 +317,8 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 	uint8_t secret[48], key[32];
 
 	memset(secret, 7, sizeof(secret));
-	printf("\n== record protection, %s, one core; %% = raw IPsec-MB cycles / this ==\n",
+	printf("\n== record protection, %s, one core; %% = raw IPsec-MB cycles / this,"
+	       " measured in alternation with each row ==\n",
 	       suite == ZDP_TLS_AES_128_GCM_SHA256 ? "TLS_AES_128_GCM_SHA256" : "TLS_AES_256_GCM_SHA384");
 	for (si = 0; si < 3; si++) {
 		struct rec_ctx c;
@@ -324,8 +357,8 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 		print_row("raw ipsec-mb", len, &ims, &imb2, &ims, &imb2);
 		c.evp = EVP_CIPHER_CTX_new();
 		EVP_EncryptInit_ex(c.evp, c.k256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(), NULL, key, c.iv);
-		measure(op_raw_evp_enc, &c, len, &evs);
-		measure(op_raw_evp_dec, &c, len, &evb);
+		measure2(op_raw_evp_enc, op_raw_imb_enc, &c, len, &evs, &ims);
+		measure2(op_raw_evp_dec, op_raw_imb_dec, &c, len, &evb, &imb2);
 		print_row("raw openssl evp", len, &evs, &evb, &ims, &imb2);
 		for (b = 0; b < ZDP_AEAD_BACKEND_MAX; b++) {
 			char name[64];
@@ -336,8 +369,8 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 			memset(&c.rx, 0, sizeof(c.rx));
 			zdp_tls_traffic_init(&c.tx, eng[b], suite, secret);
 			zdp_tls_traffic_init(&c.rx, eng[b], suite, secret);
-			measure(op_seal, &c, len, &rs);
-			measure(op_open, &c, len, &rb);
+			measure2(op_seal, op_raw_imb_enc, &c, len, &rs, &ims);
+			measure2(op_open, op_raw_imb_dec, &c, len, &rb, &imb2);
 			snprintf(name, sizeof(name), "engine/%s flat", zdp_aead_backend_name(b));
 			print_row(name, len, &rs, &rb, &ims, &imb2);
 			if (b == ZDP_AEAD_IPSECMB) {
@@ -352,8 +385,8 @@ bench_records(struct zdp_aead_engine **eng, uint16_t suite)
 						c.m[i].buf_addr = c.seg[i];
 						c.m[i].buf_len = 20480;
 					}
-					measure(op_seal_mbuf, &c, len, &rs);
-					measure(op_open_mbuf, &c, len, &rb);
+					measure2(op_seal_mbuf, op_raw_imb_enc, &c, len, &rs, &ims);
+					measure2(op_open_mbuf, op_raw_imb_dec, &c, len, &rb, &imb2);
 					snprintf(name, sizeof(name), "engine/ipsec-mb mbuf%u", c.nseg);
 					print_row(name, len, &rs, &rb, &ims, &imb2);
 					for (i = 0; i < c.nseg; i++)
