@@ -255,6 +255,50 @@ chain_read(struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
 }
 
 int
+zdp_tls_chain_copy(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst)
+{
+	while (m && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (len) {
+		uint32_t take;
+
+		if (m == NULL)
+			return -EAGAIN;
+		take = m->data_len - off;
+		if (take > len)
+			take = len;
+		memcpy(dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, off), take);
+		dst += take;
+		len -= take;
+		off = 0;
+		m = m->next;
+	}
+	return 0;
+}
+
+int
+zdp_tls_record_peek_mbuf(const struct rte_mbuf *m, uint32_t off, uint8_t *outer_type)
+{
+	uint8_t h[ZDP_TLS_REC_HDR];
+	uint32_t have = m->pkt_len > off ? m->pkt_len - off : 0;
+	uint32_t n = have < ZDP_TLS_REC_HDR ? have : ZDP_TLS_REC_HDR;
+	int len;
+
+	if (zdp_tls_chain_copy(m, off, n, h) < 0)
+		return -EAGAIN;
+	len = zdp_tls_record_peek(h, n, outer_type);
+	if (len == -EAGAIN && n == ZDP_TLS_REC_HDR) {
+		/* header complete: is the body there? */
+		uint32_t total = ZDP_TLS_REC_HDR + ((uint32_t)h[3] << 8 | h[4]);
+
+		return have >= total ? (int)total : -EAGAIN;
+	}
+	return len;
+}
+
+int
 zdp_tls_record_seal_mbuf(struct zdp_tls_traffic *t, uint8_t type, struct rte_mbuf *m,
 			 uint16_t pad)
 {

@@ -42,6 +42,8 @@
 #define OUT_CAP_DEFAULT (64 * 1024)
 #define ALERT_RESERVE 128
 #define HS_MAX (16 * 1024)
+/* Bytes the handshake may hold unread (a flight is a few KiB). */
+#define HS_INPUT_MAX (256 * 1024)
 /* AES-GCM safety margin (RFC 8446 §5.5: 2^24.5 full records per key):
  * update our keys well before. */
 #define KU_SEQ_LIMIT (1ull << 23)
@@ -848,8 +850,16 @@ zdp_tls_session_input(struct zdp_tls_session *s, const uint8_t *p, size_t len)
 	if (s->state == ZDP_TLS_CLOSED)
 		return 0;
 	if (s->state == ZDP_TLS_HANDSHAKE) {
-		if (len && BIO_write(s->rbio, p, (int)len) != (int)len)
-			return fail(s, ZDP_TLS_CTR_ERR_INTERNAL, -1);
+		/* OpenSSL consumes records as they complete, so more than a
+		 * few records' worth waiting here is a peer flooding us. */
+		if (BIO_ctrl_pending(s->rbio) + len > HS_INPUT_MAX) {
+			s->err = ZDP_TLS_CTR_ERR_HANDSHAKE;
+			return handshake_failed(s);
+		}
+		if (len && BIO_write(s->rbio, p, (int)len) != (int)len) {
+			s->err = ZDP_TLS_CTR_ERR_INTERNAL;
+			return handshake_failed(s);
+		}
 		return handshake_step(s);
 	}
 	while (len) {
@@ -920,6 +930,84 @@ zdp_tls_session_write(struct zdp_tls_session *s, const uint8_t *p, size_t len)
 		done += chunk;
 	}
 	return done ? (ssize_t)done : (len ? -EAGAIN : 0);
+}
+
+int
+zdp_tls_session_seal_mbuf(struct zdp_tls_session *s, struct rte_mbuf *m)
+{
+	int rc;
+
+	if (s->state == ZDP_TLS_HANDSHAKE)
+		return -EAGAIN;
+	if (s->state != ZDP_TLS_OPEN || s->close_sent)
+		return -EPIPE;
+	if (s->tx.seq >= KU_SEQ_LIMIT) {
+		rc = send_key_update(s, false);
+		if (rc < 0)
+			return rc;
+	}
+	rc = zdp_tls_record_seal_mbuf(&s->tx, ZDP_TLS_CT_APPDATA, m, 0);
+	if (rc > 0)
+		count(s, ZDP_TLS_CTR_RECORDS_SEALED);
+	return rc;
+}
+
+int
+zdp_tls_session_open_mbuf(struct zdp_tls_session *s, struct rte_mbuf *m, uint32_t off,
+			  uint32_t *rec_len, uint32_t *plain_len)
+{
+	uint8_t otype = 0, type = 0;
+	uint32_t pl = 0;
+	int len, rc;
+
+	*rec_len = 0;
+	*plain_len = 0;
+	if (s->state == ZDP_TLS_FAILED)
+		return errno_for(s->err);
+	if (s->state == ZDP_TLS_CLOSED)
+		return -EPIPE;
+	if (s->state == ZDP_TLS_HANDSHAKE || s->in_len)
+		return -EINVAL;	/* handshake bytes go through input() */
+	len = zdp_tls_record_peek_mbuf(m, off, &otype);
+	if (len == -EAGAIN)
+		return -EAGAIN;
+	if (len == -EMSGSIZE)
+		return fail(s, ZDP_TLS_CTR_ERR_RECORD_OVERFLOW, AL_RECORD_OVERFLOW);
+	if (len < 0)
+		return fail(s, ZDP_TLS_CTR_ERR_BAD_RECORD, AL_DECODE_ERROR);
+	*rec_len = (uint32_t)len;
+	if (s->close_recv)
+		return 0;
+	if (otype != ZDP_TLS_CT_APPDATA)
+		return fail(s, ZDP_TLS_CTR_ERR_UNEXPECTED, AL_UNEXPECTED_MESSAGE);
+	rc = zdp_tls_record_open_mbuf(&s->rx, m, off, &type, &pl);
+	if (rc == -EBADMSG)
+		return fail(s, ZDP_TLS_CTR_ERR_BAD_RECORD_MAC, AL_BAD_RECORD_MAC);
+	if (rc == -EMSGSIZE)
+		return fail(s, ZDP_TLS_CTR_ERR_RECORD_OVERFLOW, AL_RECORD_OVERFLOW);
+	if (rc == -E2BIG)
+		return fail(s, ZDP_TLS_CTR_ERR_INTERNAL, AL_INTERNAL_ERROR);
+	if (rc < 0)
+		return fail(s, ZDP_TLS_CTR_ERR_UNEXPECTED, AL_UNEXPECTED_MESSAGE);
+	count(s, ZDP_TLS_CTR_RECORDS_OPENED);
+	if (type == ZDP_TLS_CT_APPDATA) {
+		if (s->hs_len)
+			return fail(s, ZDP_TLS_CTR_ERR_UNEXPECTED, AL_UNEXPECTED_MESSAGE);
+		*plain_len = pl;
+		return pl ? 1 : 0;
+	}
+	/* Control content is small and rare: gather it into the (unused in
+	 * this mode) input buffer and reuse the flat handlers. */
+	if (zdp_tls_chain_copy(m, off + ZDP_TLS_REC_HDR, pl, s->in) < 0)
+		return fail(s, ZDP_TLS_CTR_ERR_INTERNAL, AL_INTERNAL_ERROR);
+	if (type == ZDP_TLS_CT_HANDSHAKE)
+		rc = handle_handshake(s, s->in, pl);
+	else if (type == ZDP_TLS_CT_ALERT)
+		rc = handle_alert(s, s->in, pl);
+	else
+		rc = fail(s, ZDP_TLS_CTR_ERR_UNEXPECTED, AL_UNEXPECTED_MESSAGE);
+	OPENSSL_cleanse(s->in, pl);
+	return rc < 0 ? rc : 0;
 }
 
 size_t

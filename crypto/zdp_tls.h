@@ -184,6 +184,32 @@ uint16_t zdp_tls_session_suite(const struct zdp_tls_session *s);
  * we sent (-1 none) and the alert we received (-1 none). */
 enum zdp_tls_counter zdp_tls_session_error(const struct zdp_tls_session *s,
 					   int *alert_sent, int *alert_recv);
+/* ---- zero-copy path over mbuf chains (after ZDP_TLS_OPEN) ----------------
+ * For the TCP stack: records are sealed and opened in place in the chains
+ * it sends and receives. The flat input/write API and this one must not be
+ * mixed on the receive side of one session.
+ *
+ * Ordering rule: before sending a chain sealed by zdp_tls_session_seal_mbuf,
+ * send whatever zdp_tls_session_output_peek() returns (KeyUpdate answers,
+ * alerts): records sealed after a KeyUpdate must follow it on the wire. */
+
+/* Seal the application data in chain @m (pkt_len <= 2^14; >= 5 bytes of
+ * headroom in the first segment, >= 17 of tailroom in the last) in place as
+ * one record. Returns the record length, -EAGAIN (handshake), -EPIPE
+ * (closed / failed), -ENOSPC, -EMSGSIZE, -E2BIG. */
+int zdp_tls_session_seal_mbuf(struct zdp_tls_session *s, struct rte_mbuf *m);
+
+/* Open the record starting @off bytes into chain @m, in place.
+ * *rec_len gets the record's length (advance by it). Returns
+ *   1   application data: *plain_len bytes at chain offset off + 5;
+ *   0   nothing for the caller (KeyUpdate, NewSessionTicket, close_notify,
+ *       empty record, data after close_notify) — handled here;
+ *  -EAGAIN  the chain holds less than one complete record;
+ *  other negative: the session failed, as for zdp_tls_session_input (the
+ *       alert is queued in the output). Nothing is delivered then. */
+int zdp_tls_session_open_mbuf(struct zdp_tls_session *s, struct rte_mbuf *m, uint32_t off,
+			      uint32_t *rec_len, uint32_t *plain_len);
+
 /* Direct access for the mbuf fast path (zdp_tls_record_seal_mbuf /
  * open_mbuf) once ZDP_TLS_OPEN; NULL before. */
 struct zdp_tls_traffic *zdp_tls_session_tx(struct zdp_tls_session *s);

@@ -76,6 +76,14 @@ int zdp_tls_record_seal(struct zdp_tls_traffic *t, uint8_t type, const uint8_t *
 int zdp_tls_record_open(struct zdp_tls_traffic *t, uint8_t *rec, size_t rec_len,
 			uint8_t *type, size_t *plain_len);
 
+/* zdp_tls_record_peek for a record starting @off bytes into chain @m (the
+ * header may span segments). Same return values. */
+int zdp_tls_record_peek_mbuf(const struct rte_mbuf *m, uint32_t off, uint8_t *outer_type);
+
+/* Copy @len bytes at chain offset @off into @dst. Returns 0 or -EAGAIN
+ * (chain too short). */
+int zdp_tls_chain_copy(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *dst);
+
 /* Seal the content in chain @m (pkt_len <= 2^14 - pad - 1) in place: the
  * header is prepended in the first segment's headroom, type, padding and tag
  * appended in the last segment's tailroom. Returns the record length,
