@@ -149,3 +149,37 @@ def test_zdp_refuses_bad_records(pki, procs, mutate, reason, alert, words, deliv
     # replayed record arrives.
     assert r["recv"][0] == delivered, log
     assert words in cerr, cerr
+
+
+def test_zdp_client_refuses_server_without_alpn(pki, procs):
+    """A server that ignores ALPN: zdp completes the handshake, then refuses
+    with no_application_protocol, protected with the new keys."""
+    port = T.free_port()
+    args = [a for a in T.openssl_server_args(pki, port) if a not in ("-alpn", "h2")]
+    srv = procs.start(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    T.wait_port(port)
+    cli = procs.start(T.harness_args(pki, "client", "client", port,
+                                     extra=["--send-file", "/dev/null"]), text=True)
+    o, e = T.finish(cli, timeout=30)
+    r = T.parse_harness(o)
+    srv.stdin.close()
+    serr = srv.stderr.read().decode(errors="replace")
+    srv.wait(timeout=30)
+    assert r.get("error") == "err_no_alpn_h2", o
+    assert int(r["alert_sent"]) == 120
+    assert "no application protocol" in serr, serr
+
+
+def test_zdp_server_refuses_tls12(pki, procs):
+    """TLS 1.3 only: a TLS 1.2 client gets protocol_version."""
+    srv, port = T.start_harness_server(procs, pki, extra=["--echo"])
+    args = [a if a != "-tls1_3" else "-tls1_2" for a in T.openssl_client_args(pki, port)]
+    cli = procs.start(args, stdin=subprocess.PIPE)
+    o, e = T.finish(srv, timeout=30)
+    cli.stdin.close()
+    cerr = cli.stderr.read().decode(errors="replace")
+    cli.wait(timeout=30)
+    r = T.parse_harness(o)
+    assert r.get("error") == "err_handshake", o
+    assert int(r["alert_sent"]) == 70
+    assert "protocol version" in cerr, cerr
