@@ -65,14 +65,16 @@ zdp_tls_traffic_fini(struct zdp_tls_traffic *t)
 static inline void
 make_nonce(const struct zdp_tls_traffic *t, uint8_t nonce[ZDP_AEAD_NONCE_LEN])
 {
-	uint64_t s = t->seq;
-	int i;
+	uint64_t tail;
 
-	memcpy(nonce, t->iv, ZDP_AEAD_NONCE_LEN);
-	for (i = ZDP_AEAD_NONCE_LEN - 1; i >= ZDP_AEAD_NONCE_LEN - 8; i--) {
-		nonce[i] ^= (uint8_t)s;
-		s >>= 8;
-	}
+	memcpy(nonce, t->iv, 4);
+	memcpy(&tail, t->iv + 4, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	tail ^= __builtin_bswap64(t->seq);	/* seq is big endian in the nonce */
+#else
+	tail ^= t->seq;
+#endif
+	memcpy(nonce + 4, &tail, 8);
 }
 
 static inline void
@@ -151,7 +153,11 @@ check_protected_header(const uint8_t *h, size_t body_len)
 {
 	if (h[0] != ZDP_TLS_CT_APPDATA)
 		return -EPROTO;
-	if (body_len > ZDP_TLS_MAX_CIPHER)
+	/* §5.2: ciphertext at most 2^14 + 256; §5.4: the inner plaintext
+	 * (content + type + padding) at most 2^14 + 1, so with GCM's tag the
+	 * body can be at most 2^14 + 17 — refuse longer ones before spending
+	 * cycles on them. */
+	if (body_len > ZDP_TLS_MAX_PLAIN + 1 + ZDP_AEAD_TAG_LEN)
 		return -EMSGSIZE;
 	/* Shorter than tag + content type cannot authenticate. */
 	if (body_len < ZDP_AEAD_TAG_LEN + 1)

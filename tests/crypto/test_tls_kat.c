@@ -476,6 +476,19 @@ test_record_limits(void)
 	ZDP_CHECK_EQ(zdp_tls_record_open(&t, buf, (size_t)n, &type, &plen), 0);
 	ZDP_CHECK_EQ(plen, ZDP_TLS_MAX_PLAIN);
 
+	ZDP_CASE("inner plaintext over 2^14 + 1 (padding) is overflow, before decryption");
+	{
+		static uint8_t r[5 + ZDP_TLS_MAX_PLAIN + 18];
+		size_t body = ZDP_TLS_MAX_PLAIN + 18;
+
+		r[0] = 23;
+		r[1] = r[2] = 3;
+		r[3] = (uint8_t)(body >> 8);
+		r[4] = (uint8_t)body;
+		ZDP_CHECK_EQ(zdp_tls_record_peek(r, sizeof(r), NULL), (int)sizeof(r));
+		ZDP_CHECK_EQ(zdp_tls_record_open(&t, r, sizeof(r), &type, &plen), -EMSGSIZE);
+	}
+
 	ZDP_CASE("all-zero inner plaintext: no content type");
 	t.seq = 0;
 	n = zdp_tls_record_seal(&t, 0, plain, 0, 8, buf, sizeof(buf));
