@@ -68,7 +68,7 @@ zdp_tcp_stack_params_default(struct zdp_tcp_stack_params *p)
 	p->synack_retries = 5;
 	p->data_retries = 15;
 	p->syn_backlog = 1024;
-	p->max_ooo_segs = 64;
+	p->max_ooo_segs = 64;		/* holes per connection (see tcp_reass.c) */
 	p->cc = ZDP_TCP_CC_CUBIC;
 	p->eph_port_lo = 32768;
 	p->eph_port_hi = 60999;

@@ -4,9 +4,11 @@
  * Nodes come from a per-core pool and form a list sorted by sequence
  * number with no overlap: newer data replaces what it fully covers and is
  * trimmed against its neighbours (RFC 9293 §3.10.7.4 lets either copy win;
- * both are the same bytes from a correct sender). A connection holds at
- * most params.max_ooo_segs nodes; beyond that, data is dropped and counted
- * (the sender will retransmit) — the bound an attacker cannot exceed.
+ * both are the same bytes from a correct sender); data that continues a
+ * node is chained onto it. A connection holds at most params.max_ooo_segs
+ * nodes (so that many holes) and never more bytes than its window; beyond
+ * that, data is dropped and counted (the sender will retransmit) — the
+ * bound an attacker cannot exceed.
  */
 #include "tcp_priv.h"
 
@@ -143,6 +145,17 @@ zdp_tcp_reass_insert(struct zdp_tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
 	if (len == 0 && !fin) {
 		rte_pktmbuf_free(m);
 		return -EALREADY;
+	}
+	/* Data that continues the previous node joins its chain: a burst
+	 * behind one hole costs one node, so the node limit bounds the
+	 * number of holes while the window bounds the bytes. */
+	if (prev && prev->seq + prev->len == seq && !prev->fin && prev->m && m &&
+	    rte_pktmbuf_chain(prev->m, m) == 0) {
+		prev->len += len;
+		prev->fin = fin;
+		c->ooo_last_seq = seq;
+		c->ooo_last_end = seq + len;
+		return 0;
 	}
 	if (c->ooo_n >= stk->p.max_ooo_segs || !(o = node_get(stk))) {
 		CTR_INC(stk, DROP_OOO_LIMIT);
