@@ -329,8 +329,6 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
         res["flows_active"] = scrape_fn().get("zdp_flows_active", 0)
     gen.cmd("run 1")
     a = scrape_fn() if scrape_fn else None
-    s0 = schedstat(*fwd_thread) if fwd_thread else None
-    g0 = schedstat(gen.p.pid, gen.p.pid)
     prof = None
     if perf_out and fwd_thread and fwd_thread[1]:
         # cpu-clock samples only while the thread is on its CPU, so the
@@ -339,9 +337,13 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
                       "-t", str(fwd_thread[1]), "-o", perf_out + ".data", "--",
                       "sleep", str(max(1.0, secs - 1.0))], perf_out + ".log")
         time.sleep(0.2)
+    s0 = schedstat(*fwd_thread) if fwd_thread else None
+    g0 = schedstat(gen.p.pid, gen.p.pid)
     t0 = time.monotonic_ns()
     r = gen.cmd("run %g" % secs)
     wall = time.monotonic_ns() - t0
+    s1 = schedstat(*fwd_thread) if fwd_thread else None
+    g1 = schedstat(gen.p.pid, gen.p.pid)
     if prof:
         prof.wait(timeout=30)
         with open(perf_out + ".txt", "w") as f:
@@ -352,8 +354,6 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
                                 "--percent-limit", "0.5"], stdout=f,
                                stderr=subprocess.DEVNULL)
         res["perf_report"] = perf_out + ".txt"
-    s1 = schedstat(*fwd_thread) if fwd_thread else None
-    g1 = schedstat(gen.p.pid, gen.p.pid)
     b = scrape_fn() if scrape_fn else None
     res["rx_mpps"] = float(r["rx_mpps"])
     res["tx_mpps"] = float(r["tx_mpps"])
@@ -582,10 +582,15 @@ def main():
                     "measurement; reports land in the --logs directory")
     ap.add_argument("--logs", help="keep logs and configs here (default: a temp dir, removed)")
     ap.add_argument("--json", help="write raw results to this file")
+    ap.add_argument("--table", metavar="JSON", help="print the tables of a --json file and exit")
     ap.add_argument("--write-config", type=int, metavar="RULES",
                     help="print the bench config with RULES rules (examples/bench.yaml) and exit")
     args = ap.parse_args()
 
+    if args.table:
+        with open(args.table) as f:
+            print_table(json.load(f))
+        return 0
     if args.write_config:
         sys.stdout.write(bench_config(args.write_config, "/tmp/zdp-bench.sock",
                                       (25400, 25420, 25421)))
@@ -689,18 +694,25 @@ def print_table(results):
         return
     print()
     print("End to end (zdp_gen <-memif-> forwarder; forwarder thread on core 1, generator on core 0):")
-    print("| forwarder | flows | rules | Mpps (gen rx) | ratio | Mpps per on-CPU core | ratio"
-          " | busy cyc/pkt | on-CPU cyc/pkt | worker busy | pkts/busy loop | fwd thread on CPU"
+    print("| forwarder | flows | rules | Mpps (gen rx) | ratio | busy cyc/pkt"
+          " | Mpps at busy cyc | ratio | worker busy | pkts/busy loop | fwd thread on CPU"
           " | gen on CPU | setup cyc/new flow |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    hz = max([c.get("tsc_hz", 0) for c in results["cases"]] + [0])
+    ceil = {}
     for c in results["cases"]:
         if c["kind"] == "zdp_fp_bench":
             continue
-        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        cap = hz / c["busy_cycles_per_pkt"] / 1e6 if hz and c.get("busy_cycles_per_pkt") else None
+        if c["kind"] == "testpmd-5tswap":
+            ceil[c["flows"]] = cap
+            ratio_busy = None
+        else:
+            ratio_busy = cap / ceil[c["flows"]] if cap and ceil.get(c["flows"]) else None
+        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             c["kind"], c["flows"], "-" if c["rules"] is None else c["rules"],
             fmt(c.get("rx_mpps"), ".2f"), fmt(c.get("ratio_mpps"), ".0%"),
-            fmt(c.get("mpps_per_oncpu_core"), ".2f"), fmt(c.get("ratio_oncpu"), ".0%"),
-            fmt(c.get("busy_cycles_per_pkt"), ".0f"), fmt(c.get("oncpu_cycles_per_pkt"), ".0f"),
+            fmt(c.get("busy_cycles_per_pkt"), ".0f"), fmt(cap, ".2f"), fmt(ratio_busy, ".0%"),
             fmt(c.get("busy_frac"), ".0%"), fmt(c.get("pkts_per_busy_loop"), ".1f"),
             fmt(c.get("fwd_oncpu"), ".0%"), fmt(c.get("gen_oncpu"), ".0%"),
             fmt(c.get("setup_cycles_per_flow"), ".0f")))
