@@ -646,5 +646,7 @@ main(int argc, char **argv)
 		printf("\n(handshakes: pass --pki DIR made by tests/crypto/mkpki.sh)\n");
 	for (b = 0; b < ZDP_AEAD_BACKEND_MAX; b++)
 		zdp_aead_engine_destroy(eng[b]);
+	if (cdev)
+		rte_eal_cleanup();	/* (22.11 leaves /var/run/dpdk/zdp_bench_tls_<pid>) */
 	return 0;
 }

@@ -609,7 +609,7 @@ main(void)
 	char prefix[64];
 	char *eal_argv[] = { "test_tls_kat", "--no-huge", "--no-pci", "-m", "256",
 			     "--log-level", "error", "-l", "0", NULL, NULL };
-	int rc, b;
+	int rc, b, eal_ok;
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=zdp_tls_kat_%d", (int)getpid());
 	eal_argv[9] = prefix;
@@ -622,7 +622,8 @@ main(void)
 			return 1;
 		}
 	}
-	if (rte_eal_init(10, eal_argv) < 0)
+	eal_ok = rte_eal_init(10, eal_argv) >= 0;
+	if (!eal_ok)
 		printf("# EAL init failed (%s): cryptodev cases will fail\n", strerror(rte_errno));
 	else {
 		engines[ZDP_AEAD_CRYPTODEV] = zdp_aead_engine_create(ZDP_AEAD_CRYPTODEV, "crypto_aesni_gcm0");
@@ -632,6 +633,7 @@ main(void)
 	rc = zdp_test_main(tests);
 	for (b = 0; b < ZDP_AEAD_BACKEND_MAX; b++)
 		zdp_aead_engine_destroy(engines[b]);
-	rte_eal_cleanup();
+	if (eal_ok)
+		tu_eal_cleanup();
 	return rc;
 }

@@ -823,7 +823,7 @@ main(void)
 	char cmd[700], prefix[64];
 	char *eal_argv[] = { "test_tls_session", "--no-huge", "--no-pci", "-m", "256",
 			     "--log-level", "error", "-l", "0", NULL, NULL };
-	int rc, b;
+	int rc, b, eal_ok;
 
 	if (script == NULL)
 		script = "../tests/crypto/mkpki.sh";
@@ -837,12 +837,14 @@ main(void)
 	eal_argv[9] = prefix;
 	engines[ZDP_AEAD_IPSECMB] = zdp_aead_engine_create(ZDP_AEAD_IPSECMB, NULL);
 	engines[ZDP_AEAD_EVP] = zdp_aead_engine_create(ZDP_AEAD_EVP, NULL);
-	if (rte_eal_init(10, eal_argv) >= 0)
+	eal_ok = rte_eal_init(10, eal_argv) >= 0;
+	if (eal_ok)
 		engines[ZDP_AEAD_CRYPTODEV] = zdp_aead_engine_create(ZDP_AEAD_CRYPTODEV, "crypto_aesni_gcm0");
 	rc = zdp_test_main(tests);
 	for (b = 0; b < ZDP_AEAD_BACKEND_MAX; b++)
 		zdp_aead_engine_destroy(engines[b]);
-	rte_eal_cleanup();
+	if (eal_ok)
+		tu_eal_cleanup();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
 	if (system(cmd) != 0)
 		rc = 1;

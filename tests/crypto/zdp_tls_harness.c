@@ -34,6 +34,7 @@
 #include <openssl/evp.h>
 #include <rte_eal.h>
 
+#include "tls_test_util.h"
 #include "zdp_tls.h"
 
 #define PENDING_MAX (4u << 20)
@@ -377,6 +378,8 @@ main(int argc, char **argv)
 	zdp_tls_session_destroy(s);
 	zdp_tls_store_destroy(st);
 	zdp_aead_engine_destroy(eng);
+	if (b == ZDP_AEAD_CRYPTODEV)
+		tu_eal_cleanup();
 	EVP_MD_CTX_free(app.recv_md);
 	EVP_MD_CTX_free(send_md);
 	free(app.pending);
