@@ -32,6 +32,7 @@
 #define ZDP_TCP_API_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -220,6 +221,8 @@ enum zdp_tcp_counter {
 const char *zdp_tcp_counter_name(enum zdp_tcp_counter i);
 const uint64_t *zdp_tcp_stack_counters(const struct zdp_tcp_stack *stk);
 uint32_t zdp_tcp_stack_conns_in_use(const struct zdp_tcp_stack *stk);
+/* Bytes of state one connection costs (its pool slot and hash bucket). */
+size_t zdp_tcp_conn_state_size(void);
 
 struct zdp_tcp_conn_stats {
 	uint64_t segs_in, segs_out, bytes_in, bytes_out;

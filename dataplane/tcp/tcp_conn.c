@@ -753,6 +753,12 @@ zdp_tcp_stack_conns_in_use(const struct zdp_tcp_stack *stk)
 	return stk->n_conns;
 }
 
+size_t
+zdp_tcp_conn_state_size(void)
+{
+	return sizeof(struct zdp_tcp_conn) + sizeof(struct zdp_tcp_conn *);
+}
+
 void
 zdp_tcp_conn_get_stats(const struct zdp_tcp_conn *c, struct zdp_tcp_conn_stats *st)
 {

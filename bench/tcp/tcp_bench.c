@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tcp_bench.c — what the zdp TCP stack costs per byte and per connection,
+ * next to the Linux kernel doing the same job in the same run.
+ *
+ * zdp: two stacks in one thread joined by an in-memory wire (no NIC, no
+ * syscalls): stack A sends, stack B receives, every segment goes through
+ * the full output and input paths of both. Cost = TSC cycles of the whole
+ * loop (both ends) / bytes, or / connections.
+ * kernel: the same job over 127.0.0.1 between two processes; cost = CPU
+ * time (user + system, both processes) converted to cycles at the TSC rate.
+ * Both sides use one core each at most; both include both endpoints.
+ *
+ *   tcp_bench [--bytes N] [--conns N]     (EAL runs with --no-huge itself)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "tcp_api.h"
+
+#define WIRE 8192
+
+struct wire {
+	struct rte_mbuf *q[WIRE];
+	unsigned n;
+	bool offload;
+};
+
+static struct rte_mempool *pool;
+static struct wire ab, ba;	/* A->B, B->A */
+static uint64_t rx_bytes, accepted, connected, closed_n;
+static struct zdp_tcp_conn *bulk_tx;
+static bool tx_copy;
+
+static void
+wire_tx(void *ctx, struct rte_mbuf *m)
+{
+	struct wire *w = ctx;
+
+	if (w->n == WIRE) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (w->offload)	/* as on loopback: the checksum is trusted */
+		m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	w->q[w->n++] = m;
+}
+
+static void
+wire_deliver(struct wire *w, struct zdp_tcp_stack *to, uint64_t now)
+{
+	unsigned n = w->n;
+
+	w->n = 0;
+	for (unsigned i = 0; i < n; i++)
+		zdp_tcp_input_ip(to, w->q[i], now);
+}
+
+static void *
+b_accept(struct zdp_tcp_conn *c, void *lu)
+{
+	accepted++;
+	return (void *)1;
+}
+
+static void
+b_readable(struct zdp_tcp_conn *c, void *u, struct rte_mbuf *m, uint32_t len)
+{
+	rx_bytes += len;
+	rte_pktmbuf_free(m);
+	zdp_tcp_recv_consumed(c, len);
+}
+
+static void
+b_peer_closed(struct zdp_tcp_conn *c, void *u)
+{
+	zdp_tcp_close(c);
+	closed_n++;
+}
+
+static void
+a_connected(struct zdp_tcp_conn *c, void *u)
+{
+	connected++;
+	if (u == (void *)2)	/* connection benchmark: close at once */
+		zdp_tcp_close(c);
+}
+
+static void
+a_writable(struct zdp_tcp_conn *c, void *u)
+{
+}
+
+static struct zdp_tcp_stack *
+mk(struct wire *out, bool offload, bool server)
+{
+	struct zdp_tcp_stack_params p;
+
+	zdp_tcp_stack_params_default(&p);
+	p.max_conns = 65536;
+	p.reass_nodes = 4096;
+	p.tsc_hz = rte_get_tsc_hz();
+	p.pool = pool;
+	p.tx = wire_tx;
+	p.tx_ctx = out;
+	p.tx_csum_offload = offload;
+	p.tx_copy = tx_copy;
+	p.rx_csum_trust = offload;
+	p.mtu = 1500;
+	p.rcv_buf = 1 << 20;
+	p.snd_buf = 1 << 20;
+	p.msl_us = 1000;	/* TIME-WAIT recycled quickly: the pool is finite */
+	p.syn_backlog = 65535;
+	if (server) {
+		p.cb.on_accept = b_accept;
+		p.cb.on_readable = b_readable;
+		p.cb.on_peer_closed = b_peer_closed;
+	} else {
+		p.cb.on_connected = a_connected;
+		p.cb.on_writable = a_writable;
+		p.cb.on_peer_closed = b_peer_closed;
+	}
+	memset(p.secret, 1, sizeof(p.secret));
+	return zdp_tcp_stack_create(&p);
+}
+
+static void
+spin(struct zdp_tcp_stack *a, struct zdp_tcp_stack *b)
+{
+	uint64_t now = rte_rdtsc();
+
+	wire_deliver(&ab, b, now);
+	zdp_tcp_poll(b, now);
+	wire_deliver(&ba, a, now);
+	zdp_tcp_poll(a, now);
+}
+
+static double
+zdp_bulk(uint64_t bytes, bool offload)
+{
+	struct zdp_tcp_stack *a, *b;
+	struct zdp_addr la, lb;
+	uint64_t queued = 0, t0, t1;
+
+	ab.offload = ba.offload = offload;
+	a = mk(&ab, offload, false);
+	b = mk(&ba, offload, true);
+	zdp_addr_parse("198.18.0.1", &la);
+	zdp_addr_parse("198.18.0.2", &lb);
+	zdp_tcp_listen(b, &lb, 5001, NULL, NULL);
+	rx_bytes = 0;
+	zdp_tcp_connect(a, &la, 0, &lb, 5001, (void *)1, rte_rdtsc(), &bulk_tx);
+	while (zdp_tcp_conn_state(bulk_tx) != ZDP_TCP_ESTABLISHED)
+		spin(a, b);
+	t0 = rte_rdtsc();
+	while (rx_bytes < bytes) {
+		while (queued < bytes && zdp_tcp_send_space(bulk_tx) > 0) {
+			struct rte_mbuf *head = NULL;
+
+			for (int i = 0; i < 32 && queued < bytes; i++) {
+				struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+				if (!m)
+					break;
+				rte_pktmbuf_append(m, 2048);
+				if (!head)
+					head = m;
+				else
+					rte_pktmbuf_chain(head, m);
+				queued += 2048;
+			}
+			if (!head || zdp_tcp_send(bulk_tx, head) != 0) {
+				if (head) {
+					queued -= head->pkt_len;
+					rte_pktmbuf_free(head);
+				}
+				break;
+			}
+		}
+		spin(a, b);
+	}
+	t1 = rte_rdtsc();
+	zdp_tcp_abort(bulk_tx);
+	spin(a, b);
+	zdp_tcp_stack_destroy(a);
+	zdp_tcp_stack_destroy(b);
+	return (double)(t1 - t0) / (double)rx_bytes;
+}
+
+static double
+zdp_conns(unsigned n, unsigned *done)
+{
+	struct zdp_tcp_stack *a, *b;
+	struct zdp_addr la, lb;
+	uint64_t t0, t1;
+	unsigned started = 0;
+
+	ab.offload = ba.offload = false;
+	a = mk(&ab, false, false);
+	b = mk(&ba, false, true);
+	zdp_addr_parse("198.18.0.1", &la);
+	zdp_addr_parse("198.18.0.2", &lb);
+	zdp_tcp_listen(b, &lb, 5001, NULL, NULL);
+	connected = accepted = closed_n = 0;
+	t0 = rte_rdtsc();
+	while (closed_n < n && rte_rdtsc() - t0 < 20 * rte_get_tsc_hz()) {
+		/* keep up to 256 handshakes in flight */
+		while (started < n && started - closed_n < 256) {
+			struct zdp_tcp_conn *c;
+
+			if (zdp_tcp_connect(a, &la, 0, &lb, 5001, (void *)2, rte_rdtsc(), &c) != 0)
+				break;
+			started++;
+		}
+		spin(a, b);
+	}
+	t1 = rte_rdtsc();
+	*done = (unsigned)closed_n;
+	zdp_tcp_stack_destroy(a);
+	zdp_tcp_stack_destroy(b);
+	return (double)(t1 - t0) / (double)(closed_n ? closed_n : 1);
+}
+
+/* ---- kernel baseline ---- */
+
+static double
+cpu_seconds(int who)
+{
+	struct rusage ru;
+
+	getrusage(who, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
+static int
+listen_lo(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	listen(s, 4096);
+	getsockname(s, (struct sockaddr *)&a, &l);
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static int
+connect_lo(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+static double
+kernel_bulk(uint64_t bytes)
+{
+	int port, ls = listen_lo(&port);
+	pid_t pid;
+	static char buf[1 << 16];
+	double c0 = cpu_seconds(RUSAGE_SELF) + cpu_seconds(RUSAGE_CHILDREN), c1;
+	int s;
+
+	pid = fork();
+	if (pid == 0) {
+		int c = accept(ls, NULL, NULL);
+		ssize_t r;
+
+		while ((r = read(c, buf, sizeof(buf))) > 0)
+			;
+		_exit(0);
+	}
+	close(ls);
+	s = connect_lo(port);
+	for (uint64_t sent = 0; sent < bytes;) {
+		ssize_t w = write(s, buf, sizeof(buf));
+
+		if (w <= 0)
+			break;
+		sent += (uint64_t)w;
+	}
+	close(s);
+	waitpid(pid, NULL, 0);
+	c1 = cpu_seconds(RUSAGE_SELF) + cpu_seconds(RUSAGE_CHILDREN);
+	return (c1 - c0) * (double)rte_get_tsc_hz() / (double)bytes;
+}
+
+static double
+kernel_conns(unsigned n)
+{
+	int port, ls = listen_lo(&port);
+	pid_t pid;
+	double c0 = cpu_seconds(RUSAGE_SELF) + cpu_seconds(RUSAGE_CHILDREN), c1;
+	char b;
+
+	pid = fork();
+	if (pid == 0) {
+		for (unsigned i = 0; i < n; i++) {
+			int c = accept(ls, NULL, NULL);
+
+			if (c < 0)
+				break;
+			(void)!read(c, &b, 1);	/* EOF from the client's close */
+			close(c);
+		}
+		_exit(0);
+	}
+	close(ls);
+	for (unsigned i = 0; i < n; i++) {
+		int s = connect_lo(port);
+
+		if (s >= 0)
+			close(s);
+	}
+	waitpid(pid, NULL, 0);
+	c1 = cpu_seconds(RUSAGE_SELF) + cpu_seconds(RUSAGE_CHILDREN);
+	return (c1 - c0) * (double)rte_get_tsc_hz() / n;
+}
+
+/* Run @fn in a child; with @mtu1500 the child first moves into a private
+ * network namespace whose loopback has MTU 1500 and no TSO/GSO/GRO, so the
+ * kernel moves the same 1448-byte segments as zdp. */
+static double
+kernel_run(double (*fn)(uint64_t), uint64_t arg, bool mtu1500)
+{
+	int fd[2];
+	double v = -1;
+	pid_t pid;
+
+	if (pipe(fd) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (mtu1500) {
+			if (unshare(CLONE_NEWNET) != 0 ||
+			    system("ip link set lo up mtu 1500 && "
+				   "ethtool -K lo tso off gso off gro off >/dev/null 2>&1") != 0)
+				_exit(1);
+		}
+		v = fn(arg);
+		(void)!write(fd[1], &v, sizeof(v));
+		_exit(0);
+	}
+	close(fd[1]);
+	if (read(fd[0], &v, sizeof(v)) != sizeof(v))
+		v = -1;
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	return v;
+}
+
+static double
+kernel_conns64(uint64_t n)
+{
+	return kernel_conns((unsigned)n);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
+			"--log-level", "lib.eal:error", "--no-telemetry", NULL };
+	uint64_t bytes = 1ull << 30;
+	unsigned conns = 20000, done = 0;
+	double zb, zbo, zbc, kb, kb15, zc, kc;
+
+	for (int i = 1; i + 1 < argc; i++) {
+		if (!strcmp(argv[i], "--bytes"))
+			bytes = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--conns"))
+			conns = (unsigned)strtoul(argv[++i], NULL, 0);
+	}
+	snprintf(prefix, sizeof(prefix), "tcpbench%d", (int)getpid());
+	if (rte_eal_init(10, eal) < 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("bench", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (!pool)
+		return 1;
+	printf("tsc_hz %lu\n", (unsigned long)rte_get_tsc_hz());
+	zdp_bulk(bytes / 8, false);	/* warm-up: first touch of the pools */
+	kb = kernel_run(kernel_bulk, bytes, false);
+	kb15 = kernel_run(kernel_bulk, bytes, true);
+	zb = zdp_bulk(bytes, false);
+	zbo = zdp_bulk(bytes, true);
+	tx_copy = true;
+	zbc = zdp_bulk(bytes, true);
+	tx_copy = false;
+	printf("bulk %lu bytes, cycles/byte, both ends:\n"
+	       "  kernel loopback (64K MTU, TSO/GSO)      %.3f\n"
+	       "  kernel loopback MTU 1500, no TSO/GSO/GRO %.3f\n"
+	       "  zdp, software checksums                 %.3f  (kernel-1500/zdp %.2fx)\n"
+	       "  zdp, checksums offloaded                %.3f  (kernel-1500/zdp %.2fx)\n"
+	       "  zdp, checksums offloaded, TX copy       %.3f  (kernel-1500/zdp %.2fx)\n",
+	       (unsigned long)bytes, kb, kb15, zb, kb15 / zb, zbo, kb15 / zbo, zbc, kb15 / zbc);
+	kc = kernel_run(kernel_conns64, conns, false);
+	zc = zdp_conns(conns, &done);
+	printf("connections %u (open, close, both ends): kernel %.0f cycles/conn, zdp %.0f "
+	       "cycles/conn (%u done), ratio %.1fx\n", conns, kc, zc, done, kc / zc);
+	printf("memory per idle connection: zdp %zu bytes (pool slot + hash bucket; payload "
+	       "mbufs only while data is queued)\n", zdp_tcp_conn_state_size());
+	rte_eal_cleanup();
+	return 0;
+}
