@@ -494,7 +494,7 @@ def wait_quiet(max_wait, threshold=0.15):
                                                     for c, v in sorted(b.items())))
 
 
-FP_LINE_RE = re.compile(r"^(setup|zdp|parse|lookup|swap|housekeeping|state|end|drop) (.*)$")
+FP_LINE_RE = re.compile(r"^(setup|zdp|parse|lookup|route|neigh|swap|housekeeping|state|end|drop|warning) (.*)$")
 
 
 def run_fp_bench(args, flows, rules, logdir):
@@ -519,6 +519,8 @@ def run_fp_bench(args, flows, rules, logdir):
         kv = dict(x.split("=", 1) for x in m.group(2).split())
         if m.group(1) == "drop":
             res["drops"][kv["reason"]] = int(kv["n"])
+        elif m.group(1) == "warning":
+            res.setdefault("warnings", {}).update(kv)
         else:
             res[m.group(1)] = {k: float(v) for k, v in kv.items()}
     hz = res["end"]["tsc_hz"]
@@ -679,15 +681,17 @@ def print_table(results):
         print()
         print("In process (zdp_fp_bench, core 1, TX to net_null, median of 32-packet bursts):")
         print("| flows | rules | zdp cyc/pkt | 5tswap cyc/pkt | ratio (5tswap/zdp) | zdp Mpps at TSC"
-              " | 5tswap Mpps at TSC | parse | flow lookup | housekeeping | setup cyc/new flow"
-              " | drops |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              " | 5tswap Mpps at TSC | parse | flow lookup | route | neigh | housekeeping"
+              " | setup cyc/new flow | drops |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for c in fp:
-            print("| %d | %d | %.0f | %.0f | %.0f%% | %.2f | %.2f | %.0f | %.0f | %.1f | %.0f | %d |" % (
+            print("| %d | %d | %.0f | %.0f | %.0f%% | %.2f | %.2f | %.0f | %.0f | %s | %s | %.1f | %.0f | %d |" % (
                 c["flows"], c["rules"], c["zdp"]["cyc_per_pkt_median"],
                 c["swap"]["cyc_per_pkt_median"], 100 * c["ratio_cycles"],
                 c["zdp_mpps_at_tsc"], c["swap_mpps_at_tsc"],
                 c["parse"]["cyc_per_pkt_median"], c["lookup"]["cyc_per_pkt_median"],
+                fmt(c.get("route", {}).get("cyc_per_pkt_median"), ".0f"),
+                fmt(c.get("neigh", {}).get("cyc_per_pkt_median"), ".0f"),
                 c["housekeeping"]["cyc_per_pkt"], c["setup"]["cyc_per_pkt_median"],
                 sum(c["drops"].values())))
     if not [c for c in results["cases"] if c["kind"] != "zdp_fp_bench"]:

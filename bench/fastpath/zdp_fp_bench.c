@@ -21,6 +21,7 @@
  *   setup      first packet of every flow: LB + policy + NAT port + insert
  *   zdp        steady state, every flow known
  *   parse, lookup   the burst's parse and staged flow lookup alone
+ *   route, neigh    per-packet next hop: route lookup, neighbour resolution
  *   swap       5tswap of the same burst + tx_burst (testpmd's work)
  *   housekeeping    per packet, amortised at the worker's 10 kHz
  */
@@ -41,6 +42,8 @@
 #include "drop.h"
 #include "fastpath.h"
 #include "flow.h"
+#include "neigh.h"
+#include "route.h"
 #include "gen_pkt.h"
 #include "parse.h"
 #include "policy_compile.h"
@@ -65,7 +68,7 @@ struct bench {
 	uint32_t be_first, gw;
 	unsigned backends;
 	uint64_t next_refresh;
-	uint64_t lookup_misses;
+	uint64_t lookup_misses, neigh_misses;
 };
 
 static int
@@ -196,10 +199,17 @@ run_pass(struct bench *b, const char *what, uint32_t bursts, bool from_zero)
 		report(what, b->samples, n, B);
 }
 
-/* The parts on their own: parse, then key build + staged lookup. */
+/*
+ * The parts on their own: parse; key build + staged lookup; then, per hit,
+ * what fp_forward()/zdp_l3_output() do per packet to find the next hop:
+ * route lookup and neighbour resolution of the backend address.
+ */
 static void
-parts_chunk(struct bench *b, uint32_t bursts, uint64_t *parse_s, uint64_t *lookup_s)
+parts_chunk(struct bench *b, uint32_t bursts, uint64_t *parse_s, uint64_t *lookup_s,
+	    uint64_t *route_s, uint64_t *neigh_s)
 {
+	struct zdp_route_nh nh[B];
+	struct zdp_neigh_out no;
 	struct rte_mbuf *pkts[B];
 	struct zdp_pkt_info pi[B];
 	struct zdp_flow_key keys[B];
@@ -208,7 +218,7 @@ parts_chunk(struct bench *b, uint32_t bursts, uint64_t *parse_s, uint64_t *looku
 	uint8_t dirs[B];
 
 	for (uint32_t i = 0; i < bursts; i++) {
-		uint64_t t0, t1, t2;
+		uint64_t t0, t1, t2, t3, t4;
 
 		fill_burst(b, pkts);
 		t0 = rte_rdtsc();
@@ -222,8 +232,21 @@ parts_chunk(struct bench *b, uint32_t bursts, uint64_t *parse_s, uint64_t *looku
 		}
 		b->lookup_misses += B - zdp_flow_lookup_burst(b->w->flows, kp, B, hits, dirs);
 		t2 = rte_rdtsc();
+		for (unsigned j = 0; j < B; j++)
+			if (hits[j] == NULL ||
+			    zdp_route_lookup(b->s->routes, &hits[j]->backend_addr, &nh[j]) < 0)
+				nh[j].port = UINT16_MAX;
+		t3 = rte_rdtsc();
+		for (unsigned j = 0; j < B; j++)
+			if (nh[j].port != UINT16_MAX &&
+			    zdp_neigh_resolve(b->w->neigh, nh[j].port, &nh[j].addr, NULL,
+					      b->w->now, &no) != ZDP_NEIGH_SEND)
+				b->neigh_misses++;
+		t4 = rte_rdtsc();
 		parse_s[i] = t1 - t0;
 		lookup_s[i] = t2 - t1;
+		route_s[i] = t3 - t2;
+		neigh_s[i] = t4 - t3;
 		rte_pktmbuf_free_bulk(pkts, B);
 	}
 }
@@ -280,9 +303,11 @@ run_steady(struct bench *b, uint32_t bursts, bool only_zdp)
 	uint64_t *ps = malloc(sizeof(uint64_t) * bursts);
 	uint64_t *lk = malloc(sizeof(uint64_t) * bursts);
 	uint64_t *sw = malloc(sizeof(uint64_t) * bursts);
+	uint64_t *rt = malloc(sizeof(uint64_t) * bursts);
+	uint64_t *ng = malloc(sizeof(uint64_t) * bursts);
 	struct rte_mbuf *pkts[B];
 
-	if (z == NULL || ps == NULL || lk == NULL || sw == NULL) {
+	if (z == NULL || ps == NULL || lk == NULL || sw == NULL || rt == NULL || ng == NULL) {
 		fprintf(stderr, "zdp_fp_bench: out of memory\n");
 		exit(1);
 	}
@@ -296,7 +321,7 @@ run_steady(struct bench *b, uint32_t bursts, bool only_zdp)
 			neigh_refresh(b);
 		}
 		if (!only_zdp) {
-			parts_chunk(b, n, ps + done, lk + done);
+			parts_chunk(b, n, ps + done, lk + done, rt + done, ng + done);
 			swap_chunk(b, n, sw + done);
 		}
 		done += n;
@@ -307,14 +332,20 @@ run_steady(struct bench *b, uint32_t bursts, bool only_zdp)
 	if (!only_zdp) {
 		report("parse", ps, bursts, B);
 		report("lookup", lk, bursts, B);
+		report("route", rt, bursts, B);
+		report("neigh", ng, bursts, B);
 		report("swap", sw, bursts, B);
 	}
+	if (b->neigh_misses)
+		printf("warning neigh_not_sendable=%" PRIu64 "\n", b->neigh_misses);
 	if (b->lookup_misses)
 		printf("warning lookup_misses=%" PRIu64 "\n", b->lookup_misses);
 	free(z);
 	free(ps);
 	free(lk);
 	free(sw);
+	free(rt);
+	free(ng);
 }
 
 static struct zdp_runtime *
