@@ -19,9 +19,13 @@
  * taking its reference.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -62,6 +66,7 @@ struct zdp_tls_store {
 	int n_bind;
 	SSL_CTX *retired[STORE_MAX_RETIRED];
 	int n_retired;
+	int watch_fd;		/* inotify, -1 until asked for */
 };
 
 static int
@@ -114,6 +119,7 @@ zdp_tls_store_create(const char *bundle_path)
 		errno = ENOMEM;
 		return NULL;
 	}
+	st->watch_fd = -1;
 	st->bundle_path = strdup(bundle_path);
 	if (st->bundle_path == NULL) {
 		free(st);
@@ -147,6 +153,8 @@ zdp_tls_store_destroy(struct zdp_tls_store *st)
 		free(st->ident[i].key_path);
 	}
 	zdp_tls_store_reclaim(st);
+	if (st->watch_fd >= 0)
+		close(st->watch_fd);
 	X509_STORE_free(st->bundle);
 	free(st->bundle_path);
 	free(st);
@@ -200,6 +208,8 @@ fail:
 	return NULL;
 }
 
+static int watch_dir_of(int fd, const char *path);
+
 int
 zdp_tls_store_add(struct zdp_tls_store *st, const char *chain_path, const char *key_path)
 {
@@ -223,11 +233,83 @@ zdp_tls_store_add(struct zdp_tls_store *st, const char *chain_path, const char *
 		free(id->key_path);
 		return -EINVAL;
 	}
+	if (st->watch_fd >= 0 && (watch_dir_of(st->watch_fd, chain_path) < 0 ||
+				  watch_dir_of(st->watch_fd, key_path) < 0)) {
+		SSL_CTX_free(id->ctx);
+		free(id->chain_path);
+		free(id->key_path);
+		return -ENOSPC;
+	}
 	return st->n_ident++;
 nomem:
 	free(id->chain_path);
 	free(id->key_path);
 	return -ENOMEM;
+}
+
+/* Watch the directory holding @path: certificates are usually replaced by
+ * rename (Kubernetes secret volumes swap a symlinked directory), which a
+ * watch on the file itself would miss. Adding the same directory twice is
+ * harmless (inotify returns the existing watch). */
+static int
+watch_dir_of(int fd, const char *path)
+{
+	char *copy = strdup(path);
+	int rc;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	rc = inotify_add_watch(fd, dirname(copy),
+			       IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB);
+	free(copy);
+	return rc < 0 ? -errno : 0;
+}
+
+int
+zdp_tls_store_watch_fd(struct zdp_tls_store *st)
+{
+	int i, rc;
+
+	if (st == NULL)
+		return -EINVAL;
+	if (st->watch_fd >= 0)
+		return st->watch_fd;
+	st->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (st->watch_fd < 0)
+		return -errno;
+	rc = watch_dir_of(st->watch_fd, st->bundle_path);
+	for (i = 0; rc == 0 && i < st->n_ident; i++) {
+		rc = watch_dir_of(st->watch_fd, st->ident[i].chain_path);
+		if (rc == 0)
+			rc = watch_dir_of(st->watch_fd, st->ident[i].key_path);
+	}
+	if (rc < 0) {
+		close(st->watch_fd);
+		st->watch_fd = -1;
+		return rc;
+	}
+	return st->watch_fd;
+}
+
+int
+zdp_tls_store_watch_drain(struct zdp_tls_store *st)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int any = 0;
+
+	if (st == NULL || st->watch_fd < 0)
+		return -EINVAL;
+	for (;;) {
+		ssize_t n = read(st->watch_fd, buf, sizeof(buf));
+
+		if (n < 0)
+			return errno == EAGAIN ? any : -errno;
+		if (n == 0)
+			return any;
+		/* Any event in a watched directory may be ours; reload()
+		 * compares file stamps and rebuilds only what changed. */
+		any = 1;
+	}
 }
 
 int

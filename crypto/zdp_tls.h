@@ -101,6 +101,17 @@ int zdp_tls_store_lookup(const struct zdp_tls_store *st, const struct zdp_addr *
 int zdp_tls_store_reload(struct zdp_tls_store *st);
 void zdp_tls_store_reclaim(struct zdp_tls_store *st);
 
+/* Change notification for the mgmt loop: an inotify descriptor watching the
+ * directories of the bundle and every identity's files (created on first
+ * call; identities added later are watched too). When it polls readable,
+ * call zdp_tls_store_watch_drain() and, if it returns 1, reload. Returns the
+ * fd or -errno. Polling zdp_tls_store_reload() on a timer works as well:
+ * it only rebuilds what changed (device, inode, size, mtime). */
+int zdp_tls_store_watch_fd(struct zdp_tls_store *st);
+/* Consume pending events. Returns 1 if a watched file may have changed,
+ * 0 if not (or nothing pending), -errno. Never blocks. */
+int zdp_tls_store_watch_drain(struct zdp_tls_store *st);
+
 /* Leaf notAfter (seconds since the epoch) and the SPIFFE ID of @idx.
  * Return 0 or -ENOENT. */
 int zdp_tls_store_expiry(const struct zdp_tls_store *st, int idx, int64_t *not_after);

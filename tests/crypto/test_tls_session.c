@@ -15,6 +15,7 @@
  * sessions and serves the new certificate to new ones.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -711,6 +712,8 @@ test_store_reload_and_expiry(void)
 
 	ZDP_CASE("nothing changed: nothing reloaded");
 	ZDP_CHECK_EQ(zdp_tls_store_reload(st), 0);
+	ZDP_CHECK(zdp_tls_store_watch_fd(st) >= 0);
+	ZDP_CHECK_EQ(zdp_tls_store_watch_drain(st), 0);
 
 	ZDP_CASE("a session in flight survives the reload");
 	{
@@ -738,6 +741,12 @@ test_store_reload_and_expiry(void)
 		}
 		ZDP_REQUIRE(copy_file(path("other.pem"), chain) == 0);
 		ZDP_REQUIRE(copy_file(path("other.key"), key) == 0);
+		{
+			struct pollfd pfd = { .fd = zdp_tls_store_watch_fd(st), .events = POLLIN };
+
+			ZDP_CHECK_EQ(poll(&pfd, 1, 2000), 1);	/* the change is signalled */
+			ZDP_CHECK_EQ(zdp_tls_store_watch_drain(st), 1);
+		}
 		ZDP_CHECK_EQ(zdp_tls_store_reload(st), 1);
 		zdp_tls_store_reclaim(st);	/* grace period over */
 		ZDP_CHECK_EQ(zdp_tls_store_identity(st, idx, &id), 0);
