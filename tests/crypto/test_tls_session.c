@@ -225,13 +225,26 @@ data_roundtrip(enum zdp_aead_backend b, size_t chunk)
 	send_all(&pr, pr.s, big, 5000);
 	ZDP_CHECK_EQ(pr.sin.len, sizeof(big) + 5000);
 	ZDP_CHECK_EQ(pr.cin.len, 6000);
+	ZDP_CHECK(memcmp(pr.sin.buf + sizeof(big), big, 5000) == 0);
 	ZDP_CHECK(memcmp(pr.cin.buf + 1000, big, 5000) == 0);
+
+	/* zdp updates its own keys before AES-GCM's per-key limit (RFC 8446
+	 * §5.5): jump the sequence number to the threshold and write. */
+	zdp_tls_session_tx(pr.c)->seq = 1ull << 23;
+	zdp_tls_session_rx(pr.s)->seq = 1ull << 23;	/* the peer, in step */
+	send_all(&pr, pr.c, big, 100);
+	ZDP_REQUIRE(zdp_tls_session_state(pr.c) == ZDP_TLS_OPEN);
+	ZDP_CHECK_EQ(pr.cctr.c[ZDP_TLS_CTR_KEY_UPDATE_SENT], 2);
+	ZDP_CHECK_EQ(pr.sctr.c[ZDP_TLS_CTR_KEY_UPDATE_RECV], 2);
+	ZDP_CHECK_EQ(zdp_tls_session_tx(pr.c)->seq, 1);
+	ZDP_CHECK_EQ(pr.sin.len, sizeof(big) + 5100);
 
 	/* close_notify both ways */
 	ZDP_CHECK_EQ(zdp_tls_session_close(pr.c), 0);
 	pump(&pr, chunk);
 	ZDP_CHECK(zdp_tls_session_peer_closed(pr.s));
 	ZDP_CHECK_EQ(zdp_tls_session_write(pr.c, big, 10), -EPIPE);
+	ZDP_CHECK_EQ(zdp_tls_session_key_update(pr.c, false), -EPIPE);
 	/* half-close: the server can still send */
 	send_all(&pr, pr.s, big, 10);
 	ZDP_CHECK_EQ(pr.cin.len, 6010);
