@@ -11,6 +11,8 @@
  *         KeyUpdate / NewSessionTicket / alert parsing, fragmentation)
  *   op 2  raw bytes opened in place from an mbuf chain split by the input
  *         (zdp_tls_record_open_mbuf segment walking)
+ *   op 3  like op 1, but sealed for a second session that only receives
+ *         through zdp_tls_session_open_mbuf, over a chain split by the input
  *
  * Each op is [op:1][len:2][pad:1][bytes]. Invariants checked: no crash, no
  * plaintext delivered after a failure, output never exceeds its capacity.
@@ -27,13 +29,31 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static struct zdp_aead_engine *eng;
 static size_t delivered_after_fail;
-static struct zdp_tls_session *cur;
+static struct zdp_tls_session *cur, *cur2;
 
 static void
 on_data(void *arg, const uint8_t *p, size_t n)
 {
 	if (zdp_tls_session_state(cur) == ZDP_TLS_FAILED)
 		delivered_after_fail += n;
+}
+
+/* Seal @b (type, content) for @peer and make it one record in @rec. */
+static int
+seal_for(struct zdp_tls_traffic *peer, const uint8_t *b, size_t len, uint8_t pad, uint8_t *rec,
+	 size_t cap)
+{
+	int n;
+
+	if (len < 1)
+		return -EINVAL;
+	n = zdp_tls_record_seal(peer, b[0], b + 1, len - 1, pad, rec, cap);
+	/* keep the simulated peer in step when it sends a well-formed
+	 * KeyUpdate alone in its record */
+	if (n > 0 && b[0] == ZDP_TLS_CT_HANDSHAKE && len == 6 && b[1] == 24 && b[2] == 0 &&
+	    b[3] == 0 && b[4] == 1 && b[5] <= 1)
+		zdp_tls_traffic_update(peer);
+	return n;
 }
 
 int
@@ -49,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint8_t cs[48] = { 1, 2, 3 }, ss[48] = { 4, 5, 6 };
 	static uint8_t rec[ZDP_TLS_MAX_RECORD + 64];
 	struct zdp_tls_session_params p;
-	struct zdp_tls_traffic peer;
+	struct zdp_tls_traffic peer, peer2;
 	const uint8_t *q = data, *end = data + size;
 	uint16_t suite;
 
@@ -63,10 +83,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.aead = eng;
 	p.on_data = on_data;
 	cur = zdp_tls_session_create_open(&p, suite, cs, ss);
-	if (cur == NULL)
+	cur2 = zdp_tls_session_create_open(&p, suite, cs, ss);
+	if (cur == NULL || cur2 == NULL)
 		abort();
 	memset(&peer, 0, sizeof(peer));
-	if (zdp_tls_traffic_init(&peer, eng, suite, ss) < 0)
+	memset(&peer2, 0, sizeof(peer2));
+	if (zdp_tls_traffic_init(&peer, eng, suite, ss) < 0 ||
+	    zdp_tls_traffic_init(&peer2, eng, suite, ss) < 0)
 		abort();
 	delivered_after_fail = 0;
 
@@ -79,25 +102,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > (size_t)(end - q))
 			len = (size_t)(end - q);
 		q += len;
-		switch (op % 3) {
+		switch (op % 4) {
 		case 0:
 			zdp_tls_session_input(cur, b, len);
 			break;
 		case 1: {
-			int n;
+			int n = seal_for(&peer, b, len, pad, rec, sizeof(rec));
 
-			if (len < 1)
-				break;
-			/* b[0] is the inner content type */
-			n = zdp_tls_record_seal(&peer, b[0], b + 1, len - 1, pad, rec, sizeof(rec));
-			if (n > 0) {
-				/* keep the simulated peer in step when it sends
-				 * a well-formed KeyUpdate alone in its record */
-				if (b[0] == ZDP_TLS_CT_HANDSHAKE && len == 6 && b[1] == 24 &&
-				    b[2] == 0 && b[3] == 0 && b[4] == 1 && b[5] <= 1)
-					zdp_tls_traffic_update(&peer);
+			if (n > 0)
 				zdp_tls_session_input(cur, rec, (size_t)n);
-			}
 			break;
 		}
 		case 2: {
@@ -113,18 +126,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tu_chain_free(&c);
 			break;
 		}
+		case 3: {
+			struct tu_chain c;
+			uint32_t lens[TU_MAX_SEGS], rl, pl;
+			uint64_t st = (uint64_t)pad * 40503u + len + 7;
+			int n = seal_for(&peer2, b, len, pad, rec, sizeof(rec)), r;
+			struct rte_mbuf *m;
+			unsigned nseg;
+
+			if (n <= 0)
+				break;
+			nseg = tu_random_split(&st, (uint32_t)n, lens, 24);
+			m = tu_chain_build(&c, rec, lens, nseg);
+			r = zdp_tls_session_open_mbuf(cur2, m, 0, &rl, &pl);
+			if (r == 1 && (pl > ZDP_TLS_MAX_PLAIN || rl != (uint32_t)n))
+				abort();
+			if (r < 0 && zdp_tls_session_state(cur2) != ZDP_TLS_FAILED && r != -EPIPE)
+				abort();	/* every refusal fails the session */
+			tu_chain_free(&c);
+			break;
+		}
 		}
 		{
 			const uint8_t *o;
 			size_t n = zdp_tls_session_output_peek(cur, &o);
 
 			zdp_tls_session_output_consume(cur, n);
+			n = zdp_tls_session_output_peek(cur2, &o);
+			zdp_tls_session_output_consume(cur2, n);
 		}
 	}
 	if (delivered_after_fail)
 		abort();
 	zdp_tls_traffic_fini(&peer);
+	zdp_tls_traffic_fini(&peer2);
 	zdp_tls_session_destroy(cur);
-	cur = NULL;
+	zdp_tls_session_destroy(cur2);
+	cur = cur2 = NULL;
 	return 0;
 }
