@@ -305,6 +305,7 @@ enter_recovery(struct zdp_tcp_conn *c)
 		c->n_sack_rec++;
 		c->cwnd = c->ssthresh;
 		c->sb.high_rxt = c->snd_una;
+		c->sb.rxt_fence = c->snd_max;
 		if (zdp_tcp_retransmit_seg(c, c->snd_una, len) == 0)
 			c->sb.high_rxt = c->snd_una + len;
 	} else {
@@ -313,6 +314,29 @@ enter_recovery(struct zdp_tcp_conn *c)
 		zdp_tcp_retransmit_seg(c, c->snd_una, len);
 		c->cwnd = c->ssthresh + ZDP_TCP_DUPTHRESH * c->mss;
 	}
+}
+
+/* RFC 6675 cannot see a retransmission that is lost again; without help
+ * only the RTO recovers it. If the receiver SACKs data we first sent after
+ * this retransmission round began while a retransmitted hole is still
+ * missing, the retransmission was lost (barring reordering): start a new
+ * round so NextSeg() offers those holes again. (A narrow form of what
+ * RACK, RFC 8985, does with timestamps.) */
+static void
+lost_retransmission_check(struct zdp_tcp_conn *c)
+{
+	struct zdp_tcp_sb *sb = &c->sb;
+
+	if ((c->flags & (F_IN_RECOVERY | F_SACK)) != (F_IN_RECOVERY | F_SACK) || !sb->n)
+		return;
+	if (!SEQ_GT(sb->high_rxt, c->snd_una) || !SEQ_GT(c->snd_max, sb->rxt_fence))
+		return;
+	if (!SEQ_GT(sb->blk[sb->n - 1][1], sb->rxt_fence))
+		return;
+	sb->lost_rxt++;
+	sb->high_rxt = c->snd_una;
+	sb->rxt_fence = c->snd_max;
+	zdp_tcp_conn_pending(c);
 }
 
 /* Returns false when the connection is gone (LAST-ACK completed). */
@@ -609,9 +633,11 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 		bool is_dup = s->ack == c->snd_una && s->len == 0 && !(flags & TH_FIN) &&
 			wnd == c->snd_wnd && c->snd_max != c->snd_una;
 
-		if ((c->flags & F_SACK) && s->n_sack)
+		if ((c->flags & F_SACK) && s->n_sack) {
 			zdp_tcp_sb_update(&c->sb, c->snd_una, c->snd_max,
 					  (const uint32_t (*)[2])s->sack, s->n_sack);
+			lost_retransmission_check(c);
+		}
 		if (SEQ_GT(s->ack, c->snd_una)) {
 			if (!new_ack(c, s))
 				return 0;

@@ -646,6 +646,21 @@ output_data(struct zdp_tcp_conn *c)
 
 			if (c->flags & F_IN_RECOVERY)	/* NewReno: FlightSize vs inflated cwnd */
 				flight = c->snd_max - c->snd_una;
+			/* go-back-N after an RTO: do not resend what the
+			 * receiver has SACKed since (RFC 6675 §5.1) */
+			if ((c->flags & F_RTO_RECOVERY) && c->sb.n &&
+			    SEQ_LT(c->snd_nxt, c->snd_max)) {
+				uint32_t sk = c->snd_nxt;
+
+				for (unsigned i = 0; i < c->sb.n; i++)
+					if (SEQ_GEQ(sk, c->sb.blk[i][0]) && SEQ_LT(sk, c->sb.blk[i][1]))
+						sk = c->sb.blk[i][1];
+				if (sk != c->snd_nxt) {
+					c->snd_nxt = SEQ_MIN(sk, c->snd_max);
+					c->cur_seg = NULL;
+					continue;
+				}
+			}
 			if (unsent == 0) {
 				/* only the FIN is left; it is sent even into a
 				 * closed window (it carries no data) */

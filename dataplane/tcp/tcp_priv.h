@@ -104,6 +104,8 @@ struct zdp_tcp_sb {
 	uint32_t sacked;		/* bytes covered by blk[] */
 	uint32_t high_rxt;		/* RFC 6675 HighRxt */
 	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt */
+	uint32_t rxt_fence;		/* SND.MAX when this retransmission round began */
+	uint32_t lost_rxt;		/* retransmissions found lost (stats) */
 };
 
 /* Congestion control (chosen once per stack, never per packet). */
