@@ -646,9 +646,19 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 			/* RFC 5681 §3.2 / RFC 6675 §5 */
 			c->dupacks++;
 			if (!(c->flags & F_IN_RECOVERY)) {
+				uint32_t flight = tcp_flight(c);
+				uint32_t oseg = (flight + c->mss - 1) / c->mss;
+				bool unsent = SEQ_LT(c->snd_max, c->snd_una + c->snd_queued);
 				bool lost = c->dupacks >= ZDP_TCP_DUPTHRESH ||
 					((c->flags & F_SACK) &&
 					 zdp_tcp_sb_is_lost(&c->sb, c->snd_una, c->mss));
+
+				/* RFC 5827 early retransmit: fewer than four
+				 * segments out and nothing new to send — three
+				 * duplicate ACKs can never come. */
+				if (!lost && oseg < 4 && oseg > 1 && !unsent &&
+				    c->dupacks >= oseg - 1)
+					lost = true;
 
 				if (lost && SEQ_GEQ(s->ack, c->recover))
 					enter_recovery(c);

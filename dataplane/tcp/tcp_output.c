@@ -641,8 +641,13 @@ output_data(struct zdp_tcp_conn *c)
 		while (SEQ_LT(c->snd_nxt, end)) {
 			uint32_t unsent = SEQ_LT(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
 			uint32_t flight = c->snd_nxt - c->snd_una;
-			uint32_t wnd = RTE_MIN(c->cwnd, c->snd_wnd);
-			uint32_t len;
+			uint32_t wnd = c->cwnd, len;
+
+			/* RFC 3042 limited transmit: each of the first two
+			 * duplicate ACKs lets one new segment out */
+			if (!(c->flags & F_IN_RECOVERY) && c->dupacks && c->dupacks < ZDP_TCP_DUPTHRESH)
+				wnd += c->dupacks * c->mss;
+			wnd = RTE_MIN(wnd, c->snd_wnd);
 
 			if (c->flags & F_IN_RECOVERY)	/* NewReno: FlightSize vs inflated cwnd */
 				flight = c->snd_max - c->snd_una;

@@ -70,7 +70,9 @@ def test_active_open_to_linux_server(make_harness, fault):
     """zdp connects out (ephemeral port), sends, half-closes, reads the echo
     back from a Linux server."""
     args, size = FAULTS[fault]
-    size = min(size, 16 * MiB)
+    # zdp is the sender here: at 5 % loss its recovery is RTO-bound (no
+    # RACK-TLP yet, see docs/tcp.md), so keep that case small
+    size = {"clean": 16 * MiB, "loss1": 16 * MiB, "loss5": 2 * MiB}[fault]
     h = make_harness(*args)
     srv = h.nspopen(PEER + ["server", "echo", "5001", "0", "4"], stdout=subprocess.PIPE,
                     text=True)
