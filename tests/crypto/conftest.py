@@ -33,12 +33,16 @@ def _payload(d, name, size):
 
 @pytest.fixture(scope="session")
 def big_file(tmp_path_factory):
-    return _payload(str(tmp_path_factory.mktemp("data")), "big.bin", BIG)
+    path = _payload(str(tmp_path_factory.mktemp("data")), "big.bin", BIG)
+    yield path
+    os.unlink(path)	# pytest keeps old temp dirs: do not leave 100 MiB behind
 
 
 @pytest.fixture(scope="session")
 def small_file(tmp_path_factory):
-    return _payload(str(tmp_path_factory.mktemp("data_small")), "small.bin", 8 * MIB)
+    path = _payload(str(tmp_path_factory.mktemp("data_small")), "small.bin", 8 * MIB)
+    yield path
+    os.unlink(path)
 
 
 @pytest.fixture
