@@ -748,7 +748,7 @@ test_window_trim_and_backpressure(void)
 	struct zdp_tcp_conn *c;
 	struct t_peer p;
 	uint32_t iss;
-	static uint8_t d[8000];
+	static uint8_t d[16384];
 
 	ZDP_REQUIRE(stk);
 	t_peer_init(&p, false);
