@@ -823,7 +823,71 @@ test_store_reload_and_expiry(void)
 	zdp_tls_store_destroy(st);
 }
 
+static void
+test_session_params(void)
+{
+	struct zdp_tls_session_params p;
+	struct zdp_tls_store *st;
+	int idx;
+
+	st = store_for("server", &idx);
+	ZDP_REQUIRE(st != NULL && idx >= 0);
+	memset(&p, 0, sizeof(p));
+	p.role = ZDP_TLS_SERVER;
+	p.store = st;
+	p.identity = idx;
+	p.aead = engines[ZDP_AEAD_IPSECMB];
+	p.on_data = sink_data;
+
+	ZDP_CASE("server without expected identities is fine");
+	{
+		struct zdp_tls_session *s = zdp_tls_session_create(&p);
+
+		ZDP_CHECK(s != NULL);
+		ZDP_CHECK_EQ(zdp_tls_session_state(s), ZDP_TLS_HANDSHAKE);
+		ZDP_CHECK_EQ(zdp_tls_session_write(s, (const uint8_t *)"x", 1), -EAGAIN);
+		ZDP_CHECK_EQ(zdp_tls_session_key_update(s, false), -EAGAIN);
+		ZDP_CHECK(zdp_tls_session_tx(s) == NULL);
+		{
+			struct zdp_spiffe_id id;
+
+			ZDP_CHECK_EQ(zdp_tls_session_peer_id(s, &id), -EAGAIN);
+		}
+		zdp_tls_session_destroy(s);
+	}
+	ZDP_CASE("client needs an expected identity");
+	p.role = ZDP_TLS_CLIENT;
+	errno = 0;
+	ZDP_CHECK(zdp_tls_session_create(&p) == NULL);
+	ZDP_CHECK_EQ(errno, EINVAL);
+	ZDP_CASE("no engine / no callback / unknown identity");
+	p.role = ZDP_TLS_SERVER;
+	p.aead = NULL;
+	ZDP_CHECK(zdp_tls_session_create(&p) == NULL);
+	p.aead = engines[ZDP_AEAD_IPSECMB];
+	p.on_data = NULL;
+	ZDP_CHECK(zdp_tls_session_create(&p) == NULL);
+	p.on_data = sink_data;
+	p.identity = 7;
+	errno = 0;
+	ZDP_CHECK(zdp_tls_session_create(&p) == NULL);
+	ZDP_CHECK_EQ(errno, ENOENT);
+	ZDP_CHECK(zdp_tls_session_create(NULL) == NULL);
+	ZDP_CASE("destroy(NULL) is a no-op");
+	zdp_tls_session_destroy(NULL);
+	zdp_tls_store_destroy(NULL);
+	zdp_aead_engine_destroy(NULL);
+	ZDP_CASE("store: missing or broken bundle");
+	errno = 0;
+	ZDP_CHECK(zdp_tls_store_create(path("nope.pem")) == NULL);
+	ZDP_CHECK_EQ(errno, ENOENT);
+	ZDP_CHECK(zdp_tls_store_create(path("server.key")) == NULL);
+	ZDP_CHECK_EQ(errno, EINVAL);
+	zdp_tls_store_destroy(st);
+}
+
 static const struct zdp_test tests[] = {
+	ZDP_TEST_ENTRY(test_session_params),
 	ZDP_TEST_ENTRY(test_session_ipsecmb),
 	ZDP_TEST_ENTRY(test_session_evp),
 	ZDP_TEST_ENTRY(test_session_cryptodev),
