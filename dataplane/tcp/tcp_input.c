@@ -599,6 +599,11 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 			c->max_snd_wnd = RTE_MAX(c->max_snd_wnd, c->snd_wnd);
 			c->snd_wl1 = s->seq;
 			c->snd_wl2 = s->ack;
+			/* our SYN is acknowledged: it is not data for cwnd */
+			c->snd_una = s->ack;
+			if ((c->flags & F_TS) && s->has_ts && s->tsecr &&
+			    tcp_ts_now(c) - s->tsecr < 600000u && !(c->flags & F_SYN_RTX))
+				zdp_tcp_rtt_sample(c, (tcp_ts_now(c) - s->tsecr) * 1000u);
 			if (c->flags & F_PASSIVE) {
 				if (!accept_conn(c))
 					return 0;

@@ -979,6 +979,56 @@ test_fast_retransmit_newreno(void)
 }
 
 static void
+test_limited_transmit_early_retransmit(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(no_ts);
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss, una;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_for_sending(stk, &p, &HS_PLAIN, &iss);
+	ZDP_REQUIRE(c);
+	una = iss + 1;
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 12000));
+	zdp_tcp_poll(stk, 10);
+	ZDP_CHECK_EQ(t_nout, 10);	/* cwnd-limited at IW */
+	ZDP_CASE("RFC 3042: each of the first two dupACKs sends one new segment");
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, una, 65535, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, una + 10000);
+	t_send(stk, &p, TH_ACK, 1001, una, 65535, NULL, 0, NULL, 0, 30);
+	zdp_tcp_poll(stk, 30);
+	ZDP_REQUIRE(t_nout == 2);
+	ZDP_CHECK_EQ(t_outq[1].s.seq, una + 11000);
+	ZDP_CHECK_EQ(c->cwnd, 10000);	/* cwnd itself unchanged */
+	zdp_tcp_abort(c);
+	zdp_tcp_poll(stk, 40);
+
+	ZDP_CASE("RFC 5827: two segments out, nothing more to send: one dupACK suffices");
+	c = open_for_sending(stk, &p, &HS_PLAIN, &iss);
+	ZDP_REQUIRE(c);
+	una = iss + 1;
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 2000));
+	zdp_tcp_poll(stk, 50);
+	ZDP_CHECK_EQ(t_nout, 2);
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, una, 65535, NULL, 0, NULL, 0, 60);
+	zdp_tcp_poll(stk, 60);
+	ZDP_REQUIRE(t_nout >= 1);
+	ZDP_CHECK_EQ(t_outq[0].s.seq, una);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_FAST_RETRANS), 1);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
 test_sack_recovery(void)
 {
 	struct zdp_tcp_stack *stk = stack_with(NULL);
@@ -1225,6 +1275,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_zero_window_persist),
 	ZDP_TEST_ENTRY(test_rto_karn_backoff),
 	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
+	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
 	ZDP_TEST_ENTRY(test_syn_cookies),
 	ZDP_TEST_ENTRY(test_data_after_close_and_abort),
