@@ -54,7 +54,7 @@ class Harness:
                "--vdev", f"net_tap0,iface={self.iface}", "--",
                "--ip4", ZDP_IP4, "--ip6", ZDP_IP6] + self.args
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=open(os.environ.get("ZDP_HARNESS_STDERR", os.devnull), "w"))
         line = self.wait_line(lambda l: l.startswith("READY"), timeout=30)
         self.mac = line.split("mac=")[1].strip()
         run(["ip", "link", "set", self.iface, "netns", self.ns])

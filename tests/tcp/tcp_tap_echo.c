@@ -840,13 +840,14 @@ main(int argc, char **argv)
 	const char *cc = "cubic";
 	uint32_t max_conns = 32768, rcv_buf = 1024 * 1024;
 	uint16_t backlog = 256;
+	bool tx_copy = false;
 	uint64_t seed = 1, last_cmd = 0, hz;
 	int ret, opt;
 	static const struct option lopts[] = {
 		{ "ip4", 1, 0, '4' }, { "ip6", 1, 0, '6' }, { "loss", 1, 0, 'l' },
 		{ "dup", 1, 0, 'd' }, { "reorder", 1, 0, 'r' }, { "seed", 1, 0, 's' },
 		{ "cc", 1, 0, 'c' }, { "max-conns", 1, 0, 'm' }, { "rcv-buf", 1, 0, 'b' },
-		{ "backlog", 1, 0, 'k' }, { 0, 0, 0, 0 },
+		{ "backlog", 1, 0, 'k' }, { "tx-copy", 0, 0, 'y' }, { 0, 0, 0, 0 },
 	};
 
 	ret = rte_eal_init(argc, argv);
@@ -870,6 +871,7 @@ main(int argc, char **argv)
 		case 'm': max_conns = (uint32_t)atoi(optarg); break;
 		case 'b': rcv_buf = (uint32_t)atoi(optarg); break;
 		case 'k': backlog = (uint16_t)atoi(optarg); break;
+		case 'y': tx_copy = true; break;
 		default:
 			fprintf(stderr, "bad option\n");
 			return 1;
@@ -922,6 +924,7 @@ main(int argc, char **argv)
 	p.rcv_buf = rcv_buf;
 	p.snd_buf = 1024 * 1024;
 	p.syn_backlog = backlog;
+	p.tx_copy = tx_copy;
 	stk = zdp_tcp_stack_create(&p);
 	if (!stk) {
 		fprintf(stderr, "stack create failed\n");
