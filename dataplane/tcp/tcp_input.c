@@ -635,14 +635,24 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 	}
 	if (c->state != ZDP_TCP_TIME_WAIT) {
 		uint32_t wnd = s->wnd << c->snd_wscale;
-		bool is_dup = s->ack == c->snd_una && s->len == 0 && !(flags & TH_FIN) &&
-			wnd == c->snd_wnd && c->snd_max != c->snd_una;
+		uint32_t sacked_before = c->sb.sacked;
+		bool is_dup;
 
 		if ((c->flags & F_SACK) && s->n_sack) {
 			zdp_tcp_sb_update(&c->sb, c->snd_una, c->snd_max,
 					  (const uint32_t (*)[2])s->sack, s->n_sack);
 			lost_retransmission_check(c);
 		}
+		/* Duplicate ACK: RFC 5681 §2 (no data, no FIN, same window)
+		 * without SACK; with SACK, RFC 6675 §2: any ACK at SND.UNA
+		 * that SACKs new data — the receiver's window may move and the
+		 * ACK may carry data (a peer that talks back). */
+		if (c->flags & F_SACK)
+			is_dup = s->ack == c->snd_una && c->snd_max != c->snd_una &&
+				c->sb.sacked > sacked_before;
+		else
+			is_dup = s->ack == c->snd_una && s->len == 0 && !(flags & TH_FIN) &&
+				wnd == c->snd_wnd && c->snd_max != c->snd_una;
 		if (SEQ_GT(s->ack, c->snd_una)) {
 			if (!new_ack(c, s))
 				return 0;
