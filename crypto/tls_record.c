@@ -98,11 +98,10 @@ zdp_tls_record_peek(const uint8_t *p, size_t avail, uint8_t *outer_type)
 		*outer_type = p[0];
 	if (p[0] < ZDP_TLS_CT_CCS || p[0] > ZDP_TLS_CT_APPDATA)
 		return -EPROTO;
+	/* §5.1: legacy_record_version "MUST be ignored for all purposes".
+	 * Like OpenSSL, the major byte is still held to 3: anything else is
+	 * not a TLS stream at all, and failing early beats decrypting noise. */
 	if (avail >= 2 && p[1] != 0x03)
-		return -EPROTO;
-	/* §5.1: legacy_record_version is 0x0303 except that an initial
-	 * ClientHello may use 0x0301; the record layer ignores it otherwise. */
-	if (avail >= 3 && p[2] != 0x03 && p[2] != 0x01)
 		return -EPROTO;
 	if (avail < ZDP_TLS_REC_HDR)
 		return -EAGAIN;

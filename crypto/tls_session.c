@@ -764,6 +764,16 @@ handle_alert(struct zdp_tls_session *s, const uint8_t *p, size_t n)
 	return fail(s, ZDP_TLS_CTR_ERR_PEER_ALERT, -1);
 }
 
+/* A header zdp_tls_record_peek refused: an unknown content type is
+ * unexpected_message (RFC 8446 §5), a broken version byte decode_error. */
+static int
+bad_header(struct zdp_tls_session *s, uint8_t otype)
+{
+	if (otype < ZDP_TLS_CT_CCS || otype > ZDP_TLS_CT_APPDATA)
+		return fail(s, ZDP_TLS_CTR_ERR_UNEXPECTED, AL_UNEXPECTED_MESSAGE);
+	return fail(s, ZDP_TLS_CTR_ERR_BAD_RECORD, AL_DECODE_ERROR);
+}
+
 /* Open every complete record in s->in. */
 static int
 process_records(struct zdp_tls_session *s)
@@ -783,7 +793,7 @@ process_records(struct zdp_tls_session *s)
 			break;
 		}
 		if (len < 0) {
-			rc = fail(s, ZDP_TLS_CTR_ERR_BAD_RECORD, AL_DECODE_ERROR);
+			rc = bad_header(s, otype);
 			break;
 		}
 		off += (size_t)len;
@@ -974,7 +984,7 @@ zdp_tls_session_open_mbuf(struct zdp_tls_session *s, struct rte_mbuf *m, uint32_
 	if (len == -EMSGSIZE)
 		return fail(s, ZDP_TLS_CTR_ERR_RECORD_OVERFLOW, AL_RECORD_OVERFLOW);
 	if (len < 0)
-		return fail(s, ZDP_TLS_CTR_ERR_BAD_RECORD, AL_DECODE_ERROR);
+		return bad_header(s, otype);
 	*rec_len = (uint32_t)len;
 	if (s->close_recv)
 		return 0;

@@ -481,6 +481,9 @@ test_session_record_failures(void)
 		{ "oversized record", 2, ZDP_TLS_CTR_ERR_RECORD_OVERFLOW, 22 },
 		{ "plaintext handshake record after the handshake", 3, ZDP_TLS_CTR_ERR_UNEXPECTED, 10 },
 		{ "dropped record (bad sequence)", 4, ZDP_TLS_CTR_ERR_BAD_RECORD_MAC, 20 },
+		{ "unknown record content type", 5, ZDP_TLS_CTR_ERR_UNEXPECTED, 10 },
+		{ "not TLS at all (major version)", 6, ZDP_TLS_CTR_ERR_BAD_RECORD, 50 },
+		{ "change_cipher_spec after the handshake", 7, ZDP_TLS_CTR_ERR_UNEXPECTED, 10 },
 	};
 	unsigned i;
 
@@ -519,6 +522,24 @@ test_session_record_failures(void)
 			uint8_t h[9] = { 22, 3, 3, 0, 4, 24, 0, 0, 0 };
 
 			rc = zdp_tls_session_input(pr.s, h, 9);
+			break;
+		}
+		case 5: {
+			uint8_t h[9] = { 99, 3, 3, 0, 4, 1, 2, 3, 4 };
+
+			rc = zdp_tls_session_input(pr.s, h, 9);
+			break;
+		}
+		case 6: {
+			uint8_t h[9] = { 23, 'T', 'T', 'P', '/', 1, 2, 3, 4 };
+
+			rc = zdp_tls_session_input(pr.s, h, 9);
+			break;
+		}
+		case 7: {
+			uint8_t h[6] = { 20, 3, 3, 0, 1, 1 };
+
+			rc = zdp_tls_session_input(pr.s, h, 6);
 			break;
 		}
 		case 4:
