@@ -394,21 +394,35 @@ xmit_conn(struct zdp_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t plen)
 	unsigned optlen = 0;
 	struct tx_tuple t;
 	uint32_t wnd = 0;
+	bool sack_deferred = false;
+	int rc;
 
 	conn_tuple(c, &t);
 	if (c->flags & F_TS)
 		optlen += opts_ts(opts, tcp_ts_now(c), c->ts_recent);
 	if ((c->flags & F_SACK) && c->ooo && !(flags & TH_RST)) {
 		uint32_t blk[4][2];
-		unsigned n = zdp_tcp_reass_sack_blocks(c, blk, (c->flags & F_TS) ? 3 : 4);
+		/* RFC 9293 §3.7.1 / RFC 6691: options count against the
+		 * segment size. c->mss already leaves room for timestamps;
+		 * SACK blocks only ride where the payload leaves room. */
+		uint32_t room = c->mss + ((c->flags & F_TS) ? 12u : 0u) - optlen;
+		unsigned max = room > plen + 4 ? (room - plen - 4) / 8 : 0;
+		unsigned n;
 
+		max = RTE_MIN(max, (c->flags & F_TS) ? 3u : 4u);
+		n = max ? zdp_tcp_reass_sack_blocks(c, blk, max) : 0;
 		if (n)
 			optlen += opts_sack(opts + optlen, (const uint32_t (*)[2])blk, n);
+		else
+			sack_deferred = true;
 	}
 	if (flags & TH_ACK)
 		wnd = zdp_tcp_rcv_window(c) >> c->rcv_wscale;
-	return xmit(c->stk, c, &t, seq, (flags & TH_ACK) ? c->rcv_nxt : 0, flags,
-		    (uint16_t)wnd, opts, optlen, plen);
+	rc = xmit(c->stk, c, &t, seq, (flags & TH_ACK) ? c->rcv_nxt : 0, flags,
+		  (uint16_t)wnd, opts, optlen, plen);
+	if (sack_deferred)	/* a pure ACK carries the blocks (zdp_tcp_output) */
+		c->flags |= F_ACK_NOW;
+	return rc;
 }
 
 int
@@ -726,7 +740,7 @@ zdp_tcp_output(struct zdp_tcp_conn *c)
 	}
 	if (can_send_data(c))
 		sent = output_data(c);
-	if (sent)
+	if (sent && !(c->flags & F_ACK_NOW))
 		return;
 	if (c->flags & F_ACK_NOW) {
 		zdp_tcp_send_ack(c);

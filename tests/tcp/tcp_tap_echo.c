@@ -191,6 +191,7 @@ tx_flush(void)
 
 		for (unsigned i = sent; i < n; i++)
 			rte_pktmbuf_free(txbuf[off + i]);
+		tx_dropped += n - sent;	/* fault-injected drops included */
 		off += n;
 	}
 	ntx = 0;
@@ -748,6 +749,15 @@ print_stats(void)
 	printf("STAT fault_lost %" PRIu64 "\nSTAT fault_dup %" PRIu64 "\nSTAT fault_reordered %" PRIu64 "\n",
 	       f_lost, f_dup, f_reord);
 	printf("STAT tx_dropped %" PRIu64 "\n", tx_dropped);
+	{
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(port, &es) == 0)
+			printf("STAT port_opackets %" PRIu64 "\nSTAT port_oerrors %" PRIu64
+			       "\nSTAT port_ipackets %" PRIu64 "\nSTAT port_imissed %" PRIu64
+			       "\nSTAT port_ierrors %" PRIu64 "\n", es.opackets, es.oerrors,
+			       es.ipackets, es.imissed, es.ierrors);
+	}
 	printf("STAT mbufs_in_use %u\n", rte_mempool_in_use_count(pool));
 	printf("STATS END\n");
 	fflush(stdout);
