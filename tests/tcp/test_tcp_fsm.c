@@ -1029,6 +1029,43 @@ test_limited_transmit_early_retransmit(void)
 }
 
 static void
+test_sack_blocks_fit_the_mss(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	struct hs h = HS_FULL;
+	uint8_t d[1000];
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	h.mss = 1012;	/* 1000 payload bytes with timestamps */
+	c = open_for_sending(stk, &p, &h, &iss);
+	ZDP_REQUIRE(c);
+	t_fill(d, 0, sizeof(d));
+	/* out-of-order data from the peer: we owe it SACK blocks */
+	t_send(stk, &p, TH_ACK, 1001 + 1000, iss + 1, 65535, d, 1000, NULL, 0, 10);
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 3000));
+	zdp_tcp_poll(stk, 20);
+	ZDP_CASE("full-size data segments carry no SACK blocks (RFC 6691)");
+	ZDP_REQUIRE(t_nout >= 4);
+	for (int i = 0; i < t_nout; i++) {
+		ZDP_CHECK(t_outq[i].s.hlen - 20 + t_outq[i].s.len <= 1012);
+		if (t_outq[i].s.len == 1000)
+			ZDP_CHECK_EQ(t_outq[i].s.n_sack, 0);
+	}
+	ZDP_CASE("a pure ACK carries them");
+	ZDP_CHECK_EQ(t_outq[t_nout - 1].s.len, 0);
+	ZDP_CHECK_EQ(t_outq[t_nout - 1].s.n_sack, 1);
+	ZDP_CHECK_EQ(t_outq[t_nout - 1].s.sack[0][0], 2001);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
 test_sack_recovery(void)
 {
 	struct zdp_tcp_stack *stk = stack_with(NULL);
@@ -1058,13 +1095,15 @@ test_sack_recovery(void)
 		n += t_opt_sack(o + n, (const uint32_t (*)[2])b, 1);
 	}
 	t_out_reset();
-	t_send(stk, &p, TH_ACK, 1001, una, 65535, NULL, 0, o, n, 20);
+	t_send(stk, &p, TH_ACK, 1001, una, 60000, NULL, 0, o, n, 20);	/* window moved */
 	zdp_tcp_poll(stk, 20);
 	ZDP_CHECK(c->flags & F_IN_RECOVERY);
 	ZDP_REQUIRE(t_nout >= 1);
 	ZDP_CHECK_EQ(t_outq[0].s.seq, una);
 	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SACK_RECOVERIES), 1);
 	ZDP_CHECK_EQ(c->cwnd, c->ssthresh);
+	ZDP_CASE("SACK dupACKs count even when the peer's window moves (RFC 6675 §2)");
+	ZDP_CHECK(c->dupacks >= 1);
 	ZDP_CASE("second hole reported: retransmitted from the scoreboard, not go-back-N");
 	{
 		uint32_t b[2][2] = { { una + 5000, una + 8000 }, { una + 1000, una + 4000 } };
@@ -1277,6 +1316,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
+	ZDP_TEST_ENTRY(test_sack_blocks_fit_the_mss),
 	ZDP_TEST_ENTRY(test_syn_cookies),
 	ZDP_TEST_ENTRY(test_data_after_close_and_abort),
 	ZDP_TEST_ENTRY(test_keepalive),
