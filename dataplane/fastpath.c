@@ -127,6 +127,23 @@ fp_flow_expired(struct zdp_flow *f, void *arg)
 	w->ctr->flows_expired++;
 }
 
+/* Move the next-hop epoch (see fp_forward) when routes or neighbours may
+ * have changed, and at least once a second. */
+static void
+fp_nh_epoch_update(struct zdp_worker *w, const struct zdp_snapshot *s)
+{
+	const struct zdp_neigh_stats *ns = zdp_neigh_stats(w->neigh);
+	uint64_t nv = ns->resolved + ns->failed + ns->updated + ns->learned + ns->table_full;
+	uint64_t tick = w->now / w->rt->tsc_hz;
+
+	if (s->generation != w->nh_gen || nv != w->nh_neigh_version || tick != w->nh_tick) {
+		w->nh_gen = s->generation;
+		w->nh_neigh_version = nv;
+		w->nh_tick = tick;
+		w->nh_epoch++;
+	}
+}
+
 void
 zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s)
 {
@@ -134,10 +151,13 @@ zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s)
 
 	if (s->generation != w->ctr->snapshot_generation)
 		fp_apply_timeouts(w, s);
-	zdp_flow_expire(w->flows, w->now, 256, fp_flow_expired, w);
 	zdp_flow_get_stats(w->flows, &st);
 	w->ctr->flows_active = st.active;
+	/* Sweep the whole table about every 2 s (1 kHz calls): each slot
+	 * checked is a likely cache miss, so scan no faster than ageing needs. */
+	zdp_flow_expire(w->flows, w->now, 64 + (unsigned)(st.active / 2000), fp_flow_expired, w);
 	zdp_l3_timers(w, s);
+	fp_nh_epoch_update(w, s);
 }
 
 /* Remove an 802.1Q tag in place: forwarded packets leave untagged. */
@@ -155,14 +175,22 @@ fp_strip_vlan(struct rte_mbuf *m, struct zdp_pkt_info *pi)
 	pi->vlan_tci = 0;
 }
 
-/* Forward one packet of an existing flow in direction @dir. Consumes @m. */
+/* Forward one packet of an existing flow in direction @dir. Consumes @m.
+ *
+ * The flow caches, per direction, the egress port and next-hop MAC it was
+ * last sent with, tagged with the worker's next-hop epoch; a new snapshot
+ * (routes), any neighbour change, or the one-second tick (so stale
+ * neighbours get re-probed) moves the epoch and the next packet resolves
+ * afresh. A hit skips both the route and the neighbour lookup. */
 static void
 fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *m,
 	   struct zdp_pkt_info *pi, struct zdp_flow *f, uint8_t dir)
 {
-	uint8_t *frame;
 	struct zdp_route_nh nh;
 	struct zdp_addr peer;
+	uint8_t *frame;
+	uint16_t port;
+	bool cached;
 
 	if (pi->l4_proto == ZDP_IPPROTO_TCP)
 		zdp_flow_tcp_update(w->flows, f, dir, pi->tcp_flags, w->now);
@@ -177,23 +205,30 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - zdp_pkt_end(pi));
 	frame = rte_pktmbuf_mtod(m, uint8_t *);
 
-	if (dir == ZDP_FLOW_DIR_FWD) {
-		peer = f->backend_addr;
+	cached = f->nh_epoch == w->nh_epoch && f->nh_port[dir] != ZDP_FLOW_NH_NONE;
+	if (likely(cached)) {
+		port = f->nh_port[dir];
 	} else {
-		struct zdp_addr vip;
+		if (dir == ZDP_FLOW_DIR_FWD) {
+			peer = f->backend_addr;
+		} else {
+			struct zdp_addr vip;
 
-		zdp_flow_key_addrs(&f->fwd, &peer, &vip);
+			zdp_flow_key_addrs(&f->fwd, &peer, &vip);
+		}
+		/* Route per (uncached) packet rather than pinning the flow's
+		 * egress port: a route change in a reload applies to existing
+		 * flows too. */
+		if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
+			zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
+			return;
+		}
+		port = nh.port;
 	}
-	/* Route per packet rather than pinning the flow's egress port: a route
-	 * change in a reload then applies to existing flows too. */
-	if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
-		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
-		return;
-	}
-	if (unlikely(pi->l3_len > w->rt->ports[nh.port].mtu)) {
+	if (unlikely(pi->l3_len > w->rt->ports[port].mtu)) {
 		/* Checked before any rewrite: the error quotes the packet as
 		 * its sender sent it. */
-		zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[nh.port].mtu);
+		zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[port].mtu);
 		return;
 	}
 	if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
@@ -203,7 +238,18 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 	zdp_flow_rewrite(frame, pi, f, dir);
 	if (dir == ZDP_FLOW_DIR_FWD)
 		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
-	zdp_l3_output(w, s, nh.port, &nh.addr, m);
+	if (likely(cached)) {
+		zdp_l3_output_mac(w, port, pi->family, f->nh_mac[dir], m);
+		return;
+	}
+	if (zdp_l3_output(w, s, port, &nh.addr, m, f->nh_mac[dir])) {
+		if (f->nh_epoch != w->nh_epoch) {
+			/* The other direction's entry is from an older epoch. */
+			f->nh_epoch = w->nh_epoch;
+			f->nh_port[dir ^ 1] = ZDP_FLOW_NH_NONE;
+		}
+		f->nh_port[dir] = (uint8_t)port;
+	}
 }
 
 /*
@@ -334,9 +380,6 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 	tmpl.backend_addr = be->addr;
 	tmpl.backend_port = rte_cpu_to_be_16(be->port);
 	tmpl.backend_id = be->stat_id;
-	tmpl.route_id = (uint32_t)(vip - s->vips);
-	tmpl.in_port = pidx;
-	tmpl.out_port = nh.port;
 	rc = zdp_flow_insert(w->flows, &tmpl, w->now, &f);
 	if (rc == -EEXIST) {
 		uint8_t dir;
@@ -483,7 +526,7 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
 		return true;
 	}
-	zdp_l3_output(w, s, nh.port, &nh.addr, m);
+	zdp_l3_output(w, s, nh.port, &nh.addr, m, NULL);
 	return true;
 }
 
@@ -611,8 +654,15 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	if (n_ip == 0)
 		return;
 
-	/* Stage 2: staged lookup of the whole burst. */
+	/* Stage 2: staged lookup of the whole burst, then fetch the rest of
+	 * every hit record (the lookup touched only its key's line) so the
+	 * misses of the whole burst overlap. */
 	zdp_flow_lookup_burst(w->flows, kp, n_ip, hits, dirs);
+	for (unsigned j = 0; j < n_ip; j++)
+		if (hits[j] != NULL) {
+			rte_prefetch0((const uint8_t *)hits[j] + 64 * (dirs[j] ^ 1));
+			rte_prefetch0((const uint8_t *)hits[j] + 128);
+		}
 
 	/* Stage 3: act. */
 	for (unsigned j = 0; j < n_ip; j++) {

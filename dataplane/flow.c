@@ -28,7 +28,7 @@ _Static_assert(sizeof(struct flow_bucket) == 64, "bucket must be one cache line"
 _Static_assert(sizeof(struct zdp_flow_key) == 40, "key layout");
 _Static_assert(sizeof(struct zdp_flow) == 192, "flow record must stay 3 lines");
 _Static_assert(offsetof(struct zdp_flow, rev) == 64, "rev key starts line 1");
-_Static_assert(offsetof(struct zdp_flow, route_id) == 128, "line 2");
+_Static_assert(offsetof(struct zdp_flow, user32) == 128, "line 2");
 
 /* f->tflags bits (private). */
 #define TF_USED		0x80
@@ -536,7 +536,7 @@ zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
 	f = &t->rec[idx];
 	*f = *tmpl;
 	f->tflags = TF_USED;
-	f->created = now;
+	f->nh_port[0] = f->nh_port[1] = ZDP_FLOW_NH_NONE;
 	f->pkts[0] = f->pkts[1] = 0;
 	f->bytes[0] = f->bytes[1] = 0;
 	f->expires = now + state_timeout(t, f);

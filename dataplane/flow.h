@@ -95,6 +95,8 @@ enum zdp_flow_tcp_state {
 const char *zdp_flow_tcp_state_name(unsigned state);
 
 /* Directions: which key of the record a packet matched. */
+#define ZDP_FLOW_NH_NONE 0xff	/* nh_port[] value: nothing cached */
+
 #define ZDP_FLOW_DIR_FWD 0	/* client -> VIP, as first received */
 #define ZDP_FLOW_DIR_REV 1	/* backend -> SNAT address (reply) */
 
@@ -119,15 +121,18 @@ struct zdp_flow {
 					 * dst = client (fwd.a_src/sport) */
 	uint32_t backend_id;		/* opaque id from the snapshot compiler */
 	/* line 2 */
-	uint32_t route_id;		/* opaque id from the snapshot compiler */
-	uint16_t in_port, out_port;	/* DPDK port ids: client side, backend side */
+	uint32_t user32;		/* free for the caller */
 	uint8_t  tcp_state;		/* enum zdp_flow_tcp_state */
 	uint8_t  tflags;		/* internal: tracking bits, do not touch */
-	uint16_t user16;		/* free for the caller */
-	uint32_t user32;		/* free for the caller (e.g. NAT port slot) */
+	/* Next-hop cache, one per direction, owned by the caller (fastpath.c):
+	 * egress port index (ZDP_FLOW_NH_NONE = not cached) and destination
+	 * MAC, valid while nh_epoch equals the caller's current epoch. It saves
+	 * a route and a neighbour lookup per packet. */
+	uint8_t  nh_port[2];
+	uint32_t nh_epoch;
+	uint8_t  nh_mac[2][6];
 	uint64_t expires;		/* absolute, caller's time unit */
 	uint64_t pkts[2], bytes[2];	/* [ZDP_FLOW_DIR_FWD], [ZDP_FLOW_DIR_REV] */
-	uint64_t created;		/* `now` at insert */
 };	/* 192 B; records[] is 64-byte aligned, so each record is too */
 
 struct zdp_flow_timeouts {
@@ -204,7 +209,7 @@ unsigned zdp_flow_lookup_burst(struct zdp_flow_table *t,
 
 /*
  * Insert a connection: copies *tmpl (fwd, rev and NAT fields, ids, ports,
- * tcp_state, user fields), sets created = now, zeroes counters and sets
+ * tcp_state, user fields), empties the next-hop cache, zeroes counters and sets
  * expires = now + timeout for tmpl->tcp_state (TCP) or the UDP timeout.
  * Both keys go into the table.
  * Returns 0 and *out (may be NULL) = the record;

@@ -70,9 +70,9 @@ zdp_l3_neigh_release(void *ctx, void *pkt, uint16_t port, const uint8_t *mac)
 	zdp_worker_tx(w, port, m);
 }
 
-void
+bool
 zdp_l3_output(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-	      const struct zdp_addr *nh, struct rte_mbuf *m)
+	      const struct zdp_addr *nh, struct rte_mbuf *m, uint8_t *mac_out)
 {
 	struct rte_ether_hdr *eth = eth_of(m);
 	struct zdp_neigh_out out;
@@ -87,22 +87,24 @@ zdp_l3_output(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 	switch (rc) {
 	case ZDP_NEIGH_SEND:
 		memcpy(eth->dst_addr.addr_bytes, out.mac, 6);
+		if (mac_out)
+			memcpy(mac_out, out.mac, 6);
 		zdp_worker_tx(w, pidx, m);
-		return;
+		return true;
 	case ZDP_NEIGH_HELD:
-		return;
+		return false;
 	case -ENOBUFS:
 		zdp_worker_drop(w, m, ZDP_DROP_NEIGH_QUEUE_FULL);
-		return;
+		return false;
 	case -EHOSTUNREACH:
 		zdp_worker_drop(w, m, ZDP_DROP_NEIGH_FAILED);
-		return;
+		return false;
 	case -ENOSPC:
 		zdp_worker_drop(w, m, ZDP_DROP_NEIGH_TABLE_FULL);
-		return;
+		return false;
 	default:
 		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
-		return;
+		return false;
 	}
 }
 
@@ -468,5 +470,5 @@ zdp_l3_send_too_big(struct zdp_worker *w, const struct zdp_snapshot *s,
 	c = (uint16_t)~zdp_cksum_fold(acc);
 	memcpy(icmp + 2, &c, 2);
 	w->ctr->icmp_too_big_sent++;
-	zdp_l3_output(w, s, back.port, &back.addr, m);
+	zdp_l3_output(w, s, back.port, &back.addr, m, NULL);
 }

@@ -8,7 +8,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "parse.h"
@@ -44,9 +46,25 @@ void zdp_l3_send_too_big(struct zdp_worker *w, const struct zdp_snapshot *s,
 
 /* Send the IP packet in @m (Ethernet header present, L3 at offset 14) out of
  * port index @pidx towards next hop @nh: fill the MACs and transmit, or park
- * it on the neighbour entry while ARP/ND resolves. Consumes @m. */
-void zdp_l3_output(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-		   const struct zdp_addr *nh, struct rte_mbuf *m);
+ * it on the neighbour entry while ARP/ND resolves. Consumes @m. Returns true
+ * when it was sent at once to a known MAC, copied to @mac_out (may be NULL)
+ * so the caller can cache it. */
+bool zdp_l3_output(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
+		   const struct zdp_addr *nh, struct rte_mbuf *m, uint8_t *mac_out);
+
+/* Fill the Ethernet header of an IP packet for port @pidx and @mac, queue it. */
+static inline void
+zdp_l3_output_mac(struct zdp_worker *w, uint16_t pidx, uint8_t family, const uint8_t *mac,
+		  struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	memcpy(eth->dst_addr.addr_bytes, mac, 6);
+	rte_ether_addr_copy(&w->rt->ports[pidx].mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(family == ZDP_AF_INET ?
+					   RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	zdp_worker_tx(w, pidx, m);
+}
 
 /* Neighbour callbacks and timers. */
 void zdp_l3_neigh_release(void *ctx, void *pkt, uint16_t port, const uint8_t *mac);

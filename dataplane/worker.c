@@ -154,8 +154,9 @@ zdp_worker_main(void *arg)
 			work += worker_handoff_poll(w, s);
 		if (w->now >= w->next_housekeeping) {
 			zdp_fastpath_housekeeping(w, s);
-			/* ~10 kHz: expiry and neighbour timers need no more. */
-			w->next_housekeeping = w->now + rt->tsc_hz / 10000;
+			/* 1 kHz: expiry, neighbour timers and the next-hop
+			 * epoch need no more. */
+			w->next_housekeeping = w->now + rt->tsc_hz / 1000;
 		}
 		for (unsigned p = 0; p < rt->n_ports; p++)
 			zdp_worker_tx_flush(w, p);

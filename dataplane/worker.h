@@ -79,6 +79,8 @@ struct zdp_worker {
 	uint64_t next_housekeeping;
 	uint32_t rng;			/* xorshift state for NAT port probing */
 	int init_rc;			/* result of the worker's own init */
+	uint32_t nh_epoch;		/* next-hop cache epoch (fastpath.c) */
+	uint64_t nh_gen, nh_neigh_version, nh_tick;	/* what the epoch reflects */
 	uint64_t icmp_tokens_at;	/* TSC of the last ICMP error token refill */
 	uint32_t icmp_tokens;		/* ICMP errors we may still send */
 	struct zdp_txbuf tx[ZDP_MAX_PORTS];

@@ -74,7 +74,8 @@ test_insert_lookup_both_dirs(void)
 		mk_flow(&tmpl, 7 + v6, ZDP_IPPROTO_TCP, v6);
 		ZDP_CHECK_EQ(zdp_flow_insert(t, &tmpl, 100, &f), 0);
 		ZDP_REQUIRE(f);
-		ZDP_CHECK_EQ(f->created, 100);
+		ZDP_CHECK_EQ(f->nh_port[0], ZDP_FLOW_NH_NONE);
+		ZDP_CHECK_EQ(f->nh_port[1], ZDP_FLOW_NH_NONE);
 		ZDP_CHECK_EQ(f->expires, 100 + TO.syn);
 		ZDP_CHECK_EQ(f->backend_id, 7u + v6);
 		g = zdp_flow_lookup(t, &tmpl.fwd, &dir);
