@@ -13,7 +13,11 @@
  *
  * Segments are wrapped without copying: header-only mbufs (data room 0) from
  * the engine's pool have their buffer pointers aimed at each segment for the
- * duration of one operation and restored afterwards.
+ * duration of one operation and restored afterwards. Their IOVA is the
+ * virtual address: right for software PMDs and for hardware with
+ * --iova-mode=va (IOMMU); IOVA-as-PA hardware would need the mbufs' own
+ * buf_iova passed down (not done). IV, AAD and tag use the op's private
+ * area, whose IOVA DPDK knows.
  *
  * cryptodev sessions are direction- and AAD-length specific, so a key holds
  * an encrypt and a decrypt session and re-creates both when a caller uses a
@@ -40,6 +44,7 @@
 #define ZDP_CDEV_IV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
 #define ZDP_CDEV_AAD_OFFSET (ZDP_CDEV_IV_OFFSET + 16)
 #define ZDP_CDEV_AAD_MAX 64
+#define ZDP_CDEV_TAG_OFFSET (ZDP_CDEV_AAD_OFFSET + ZDP_CDEV_AAD_MAX)
 #define ZDP_CDEV_MAX_SEGS 256
 #define ZDP_CDEV_POLL_MAX 100000000u
 #define ZDP_CDEV_NB_SESS 1024
@@ -109,7 +114,7 @@ cdev_engine_init(struct zdp_aead_engine *e, const char *arg)
 		goto fail;
 	snprintf(pname, sizeof(pname), "%s_op", e->pool_tag);
 	e->op_pool = rte_crypto_op_pool_create(pname, RTE_CRYPTO_OP_TYPE_SYMMETRIC, 256, 0,
-					       16 + ZDP_CDEV_AAD_MAX, socket);
+					       16 + ZDP_CDEV_AAD_MAX + ZDP_AEAD_TAG_LEN, socket);
 	if (e->op_pool == NULL)
 		goto fail;
 	snprintf(pname, sizeof(pname), "%s_mb", e->pool_tag);
@@ -277,8 +282,13 @@ cdev_run(struct zdp_aead_key *k, int enc, const uint8_t *nonce,
 	op->sym->m_dst = NULL;
 	op->sym->aead.data.offset = 0;
 	op->sym->aead.data.length = total;
-	op->sym->aead.digest.data = tag;
-	op->sym->aead.digest.phys_addr = (rte_iova_t)(uintptr_t)tag;
+	/* IV, AAD and tag live in the op's private area: DMA-able memory with
+	 * a known IOVA, which a hardware PMD needs (the caller's tag may sit
+	 * on its stack). */
+	if (!enc)
+		memcpy(rte_crypto_op_ctod_offset(op, uint8_t *, ZDP_CDEV_TAG_OFFSET), tag, ZDP_AEAD_TAG_LEN);
+	op->sym->aead.digest.data = rte_crypto_op_ctod_offset(op, uint8_t *, ZDP_CDEV_TAG_OFFSET);
+	op->sym->aead.digest.phys_addr = rte_crypto_op_ctophys_offset(op, ZDP_CDEV_TAG_OFFSET);
 	memcpy(rte_crypto_op_ctod_offset(op, uint8_t *, ZDP_CDEV_IV_OFFSET), nonce, ZDP_AEAD_NONCE_LEN);
 	memcpy(rte_crypto_op_ctod_offset(op, uint8_t *, ZDP_CDEV_AAD_OFFSET), aad, aad_len);
 	op->sym->aead.aad.data = rte_crypto_op_ctod_offset(op, uint8_t *, ZDP_CDEV_AAD_OFFSET);
@@ -302,6 +312,8 @@ cdev_run(struct zdp_aead_key *k, int enc, const uint8_t *nonce,
 		rc = -EBADMSG;
 	else if (done->status != RTE_CRYPTO_OP_STATUS_SUCCESS)
 		rc = -EIO;
+	else if (enc)
+		memcpy(tag, rte_crypto_op_ctod_offset(op, uint8_t *, ZDP_CDEV_TAG_OFFSET), ZDP_AEAD_TAG_LEN);
 out:
 	for (i = 0; i < used; i++) {
 		mb[i]->buf_addr = saved_addr[i];
