@@ -38,7 +38,8 @@ def test_reload_keeps_flows_and_moves_new_ones(rgw, tmp_path):
         time.sleep(1.0)
         gen = rgw.metrics()["zdp_config_generation"]
         rgw.reload(weights=(50, 50))
-        assert wait_for(lambda: rgw.metrics()["zdp_config_generation"] == gen + 1), \
+        # The file watch and the SIGHUP may each reload (same content).
+        assert wait_for(lambda: rgw.metrics()["zdp_config_generation"] >= gen + 1), \
             rgw.log_text()
         # 3000 samples: at 50/50 one standard deviation is 0.9 points, so
         # the +-3 point bound is a 3-sigma check, not a coin toss.
@@ -56,7 +57,8 @@ def test_reload_keeps_flows_and_moves_new_ones(rgw, tmp_path):
     assert sum(r["counts"].values()) == 3000
     assert abs(v1 / 30 - 50) <= 3, r
     m = rgw.metrics()
-    assert m['zdp_config_reloads_total{result="ok"}'] == 1
+    assert m['zdp_config_reloads_total{result="ok"}'] >= 1
+    assert m['zdp_config_reloads_total{result="failed"}'] == 0
 
 
 def test_invalid_reload_is_refused(rgw):
