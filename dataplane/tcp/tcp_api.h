@@ -101,6 +101,7 @@ struct zdp_tcp_stack_params {
 	uint32_t fin_wait2_us;		/* orphaned FIN-WAIT-2 lifetime */
 	uint8_t syn_retries, synack_retries, data_retries;
 	uint16_t syn_backlog;		/* half-open per listener before cookies */
+	uint32_t challenge_ack_limit;	/* per second per core (RFC 5961 §7); 0 = no limit */
 	uint16_t max_ooo_segs;		/* out-of-order ranges (holes) held per conn */
 	enum zdp_tcp_cc_algo cc;
 	bool tx_csum_offload;		/* device fills TCP/IPv4 checksums */

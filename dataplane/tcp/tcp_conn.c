@@ -68,6 +68,7 @@ zdp_tcp_stack_params_default(struct zdp_tcp_stack_params *p)
 	p->synack_retries = 5;
 	p->data_retries = 15;
 	p->syn_backlog = 1024;
+	p->challenge_ack_limit = 1000;	/* Linux's historical default */
 	p->max_ooo_segs = 64;		/* holes per connection (see tcp_reass.c) */
 	p->cc = ZDP_TCP_CC_CUBIC;
 	p->eph_port_lo = 32768;
@@ -133,6 +134,7 @@ zdp_tcp_stack_create(const struct zdp_tcp_stack_params *p)
 		stk->free_ooo = &stk->ooo_pool[i];
 	}
 	stk->next_eph = p->eph_port_lo;
+	stk->chack_sec = UINT64_MAX;	/* first challenge ACK opens a budget */
 	zdp_tcp_wheel_init(&stk->wheel, 0);
 	return stk;
 nomem:

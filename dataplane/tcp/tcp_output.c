@@ -432,11 +432,27 @@ zdp_tcp_send_ack(struct zdp_tcp_conn *c)
 }
 
 /* RFC 5961 §3.2, §4.2, §5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, at most
- * a bounded number per second per core (§7). */
+ * params.challenge_ack_limit per second per core (§7). */
 void
 zdp_tcp_send_challenge_ack(struct zdp_tcp_conn *c)
 {
-	CTR_INC(c->stk, CHALLENGE_ACK);
+	struct zdp_tcp_stack *stk = c->stk;
+	uint64_t sec = stk->now_us / 1000000;
+
+	if (stk->p.challenge_ack_limit) {
+		/* §7: bound the ACKs an off-path attacker can make us send
+		 * (and count from) — a per-core budget per second */
+		if (sec != stk->chack_sec) {
+			stk->chack_sec = sec;
+			stk->chack_tokens = stk->p.challenge_ack_limit;
+		}
+		if (!stk->chack_tokens) {
+			CTR_INC(stk, CHALLENGE_ACK_LIMITED);
+			return;
+		}
+		stk->chack_tokens--;
+	}
+	CTR_INC(stk, CHALLENGE_ACK);
 	zdp_tcp_send_ack(c);
 }
 

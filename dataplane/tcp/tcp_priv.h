@@ -241,6 +241,8 @@ struct zdp_tcp_stack {
 	struct zdp_tcp_conn *pending;	/* conns with output to flush */
 	struct zdp_tcp_conn *release;	/* conns to return to the pool */
 	uint16_t next_eph;
+	uint32_t chack_tokens;		/* challenge ACKs left this second */
+	uint64_t chack_sec;
 	struct zdp_tcp_wheel wheel;
 	uint64_t ctr[ZDP_TCP_CTR_MAX];
 };

@@ -567,12 +567,25 @@ test_rfc5961_rst(void)
 	ZDP_CHECK_EQ(t_outq[0].s.seq, iss + 1);
 	ZDP_CHECK_EQ(t_outq[0].s.ack, 1001);
 	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_CHALLENGE_ACK), 1);
+	ZDP_CASE("challenge ACKs limited per second (RFC 5961 §7)");
+	stk->p.challenge_ack_limit = 3;
+	t_out_reset();
+	for (int i = 0; i < 10; i++)
+		t_send(stk, &p, TH_RST, 1001 + 200 + (uint32_t)i, 0, 0, NULL, 0, NULL, 0, 5 * S);
+	zdp_tcp_poll(stk, 5 * S);
+	ZDP_CHECK_EQ(t_nout, 3);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_CHALLENGE_ACK_LIMITED), 7);
+	t_out_reset();
+	t_send(stk, &p, TH_RST, 1001 + 300, 0, 0, NULL, 0, NULL, 0, 6 * S);
+	zdp_tcp_poll(stk, 6 * S);
+	ZDP_CHECK_EQ(t_nout, 1);	/* next second, new budget */
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_ESTABLISHED);
 	ZDP_CASE("RST at RCV.NXT: reset");
-	t_send(stk, &p, TH_RST, 1001, 0, 0, NULL, 0, NULL, 0, 30);
+	t_send(stk, &p, TH_RST, 1001, 0, 0, NULL, 0, NULL, 0, 7 * S);
 	ZDP_CHECK_EQ(zdp_tcp_conn_state(c), ZDP_TCP_CLOSED);
 	ZDP_CHECK_EQ(t_app.n_reset, 1);
 	zdp_tcp_close(c);
-	zdp_tcp_poll(stk, 40);
+	zdp_tcp_poll(stk, 8 * S);
 	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
 	zdp_tcp_stack_destroy(stk);
 	t_leak_check();
