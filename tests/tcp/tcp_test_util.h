@@ -45,6 +45,8 @@ struct t_out {
 	uint32_t dlen;
 	int family;
 	bool csum_ok;
+	bool offloaded;
+	uint8_t l3_len, l4_len;
 };
 #define T_MAXOUT 512
 static struct t_out t_outq[T_MAXOUT];
@@ -62,6 +64,24 @@ t_tx(void *ctx, struct rte_mbuf *m)
 	const uint8_t *th;
 
 	memset(o, 0, sizeof(*o));
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) {
+		/* play the NIC: the field holds the pseudo-header sum */
+		uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
+		uint16_t raw = 0, ck;
+
+		o->offloaded = true;
+		o->l3_len = m->l3_len;
+		o->l4_len = m->l4_len;
+		rte_raw_cksum_mbuf(m, m->l3_len, m->pkt_len - m->l3_len, &raw);
+		ck = (uint16_t)~raw;
+		memcpy(h + m->l3_len + 16, &ck, 2);
+		if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) {
+			struct rte_ipv4_hdr *ip4 = (struct rte_ipv4_hdr *)h;
+
+			ip4->hdr_checksum = 0;
+			ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+		}
+	}
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
 	if ((ip[0] >> 4) == 6) {

@@ -1390,6 +1390,63 @@ test_input_storm(void)
 	t_leak_check();
 }
 
+static void
+offload(struct zdp_tcp_stack_params *p)
+{
+	p->tx_csum_offload = true;
+}
+
+static void
+test_checksum_offload_and_unlisten(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(offload);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	uint8_t o[40];
+	unsigned n;
+
+	ZDP_REQUIRE(stk);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		t_peer_init(&p, v6);
+		l = NULL;
+		c = open_passive(stk, &l, &p, 1000, &HS_FULL, 0, &iss);
+		ZDP_REQUIRE(c);
+		t_out_reset();
+		zdp_tcp_send(c, t_mbuf_data(0, 3000));
+		zdp_tcp_poll(stk, 10);
+		ZDP_CASE(v6 ? "v6 offload: flags, lengths, pseudo-header sum completes" :
+			 "v4 offload: flags, lengths, pseudo-header sum completes");
+		ZDP_REQUIRE(t_nout == 3);
+		for (int i = 0; i < 3; i++) {
+			ZDP_CHECK(t_outq[i].offloaded);
+			ZDP_CHECK(t_outq[i].csum_ok);
+			ZDP_CHECK_EQ(t_outq[i].l3_len, v6 ? 40 : 20);
+			ZDP_CHECK_EQ(t_outq[i].l4_len, t_outq[i].s.hlen);
+		}
+		zdp_tcp_abort(c);
+		zdp_tcp_poll(stk, 15);	/* released at the end of poll */
+		ZDP_CASE("unlisten resets half-open connections and refuses new SYNs");
+		n = t_opt_syn(o, 1460, 0, true, true, 1, 0);
+		p.rport = 41000;
+		t_send(stk, &p, TH_SYN, 5000, 0, 65535, NULL, 0, o, n, 20);
+		ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 1);
+		t_out_reset();
+		zdp_tcp_unlisten(stk, l);
+		ZDP_REQUIRE(t_nout == 1);
+		ZDP_CHECK(t_outq[0].s.flags & TH_RST);
+		zdp_tcp_poll(stk, 30);
+		ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+		t_out_reset();
+		p.rport = 41001;
+		ZDP_CHECK_EQ(t_send(stk, &p, TH_SYN, 6000, 0, 65535, NULL, 0, o, n, 40), -ENOENT);
+		ZDP_CHECK(t_nout == 1 && (t_outq[0].s.flags & TH_RST));
+	}
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_passive_open_golden),
 	ZDP_TEST_ENTRY(test_active_open_golden),
@@ -1416,6 +1473,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_data_after_close_and_abort),
 	ZDP_TEST_ENTRY(test_keepalive),
 	ZDP_TEST_ENTRY(test_delayed_ack),
+	ZDP_TEST_ENTRY(test_checksum_offload_and_unlisten),
 	ZDP_TEST_ENTRY(test_input_storm),
 	{ 0 },
 };
