@@ -106,6 +106,10 @@ zdp_fastpath_worker_init(struct zdp_worker *w)
 	w->neigh = zdp_neigh_create(&np);
 	if (w->neigh == NULL)
 		return -ENOMEM;
+	/* Flows created in the very first loop must age with the configured
+	 * timeouts, not the table's zero defaults. */
+	if (rt->snap != NULL)
+		fp_apply_timeouts(w, rt->snap);
 	return 0;
 }
 
