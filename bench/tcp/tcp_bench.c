@@ -10,7 +10,7 @@
  * time (user + system, both processes) converted to cycles at the TSC rate.
  * Both sides use one core each at most; both include both endpoints.
  *
- *   tcp_bench [--bytes N] [--conns N] [--reps N]   (EAL: --no-huge, own prefix)
+ *   tcp_bench [--bytes N] [--conns N] [--reps N] [--idle N]  (EAL: --no-huge, own prefix)
  * Every figure is the best of --reps runs (default 3), interleaved, because
  * the machines this runs on are shared.
  */
@@ -107,13 +107,15 @@ a_writable(struct zdp_tcp_conn *c, void *u)
 {
 }
 
+static uint32_t max_conns = 65536;
+
 static struct zdp_tcp_stack *
 mk(struct wire *out, bool offload, bool server)
 {
 	struct zdp_tcp_stack_params p;
 
 	zdp_tcp_stack_params_default(&p);
-	p.max_conns = 65536;
+	p.max_conns = max_conns;
 	p.reass_nodes = 4096;
 	p.tsc_hz = rte_get_tsc_hz();
 	p.pool = pool;
@@ -235,6 +237,56 @@ zdp_conns(unsigned n, unsigned *done)
 	zdp_tcp_stack_destroy(a);
 	zdp_tcp_stack_destroy(b);
 	return (double)(t1 - t0) / (double)(closed_n ? closed_n : 1);
+}
+
+/* N established idle connections held at once: pool and hash at scale.
+ * Returns cycles per handshake at that occupancy. */
+static double
+zdp_idle(unsigned n, unsigned *est)
+{
+	struct zdp_tcp_stack *a, *b;
+	struct zdp_addr la, lb;
+	uint64_t t0, t1;
+	unsigned started = 0;
+	uint16_t port = 1;
+
+	ab.offload = ba.offload = false;
+	max_conns = n + 1024;
+	a = mk(&ab, false, false);
+	b = mk(&ba, false, true);
+	if (!a || !b) {
+		*est = 0;
+		return 0;
+	}
+	zdp_addr_parse("198.18.0.1", &la);
+	zdp_addr_parse("198.18.0.2", &lb);
+	/* several server ports so 4-tuples do not run out of client ports */
+	for (unsigned i = 1; i <= 8; i++)
+		zdp_tcp_listen(b, &lb, (uint16_t)(5000 + i), NULL, NULL);
+	connected = accepted = 0;
+	t0 = rte_rdtsc();
+	while (connected < n && rte_rdtsc() - t0 < 60 * rte_get_tsc_hz()) {
+		while (started < n && started - connected < 512) {
+			struct zdp_tcp_conn *c;
+
+			if (zdp_tcp_connect(a, &la, 0, &lb, (uint16_t)(5000 + port), (void *)1,
+					    rte_rdtsc(), &c) != 0) {
+				if (++port > 8)
+					break;
+				continue;
+			}
+			started++;
+		}
+		spin(a, b);
+	}
+	t1 = rte_rdtsc();
+	*est = (unsigned)RTE_MIN(connected, accepted);
+	printf("idle: %u established at once, client stack holds %u, server %u connections\n",
+	       *est, zdp_tcp_stack_conns_in_use(a), zdp_tcp_stack_conns_in_use(b));
+	zdp_tcp_stack_destroy(a);
+	zdp_tcp_stack_destroy(b);
+	max_conns = 65536;
+	return (double)(t1 - t0) / (double)(connected ? connected : 1);
 }
 
 /* ---- kernel baseline ---- */
@@ -390,6 +442,7 @@ main(int argc, char **argv)
 	uint64_t bytes = 1ull << 30;
 	unsigned conns = 20000, done = 0;
 	int reps = 3;
+	unsigned idle = 0, est = 0;
 	double zb, zbo, zbc, kb, kb15, zc, kc;
 
 	for (int i = 1; i + 1 < argc; i++) {
@@ -399,6 +452,8 @@ main(int argc, char **argv)
 			conns = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--reps"))
 			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--idle"))
+			idle = (unsigned)strtoul(argv[++i], NULL, 0);
 	}
 	snprintf(prefix, sizeof(prefix), "tcpbench%d", (int)getpid());
 	if (rte_eal_init(10, eal) < 0)
@@ -435,6 +490,13 @@ main(int argc, char **argv)
 	       "cycles/conn (%u done), ratio %.1fx\n", conns, kc, zc, done, kc / zc);
 	printf("memory per idle connection: zdp %zu bytes (pool slot + hash bucket; payload "
 	       "mbufs only while data is queued)\n", zdp_tcp_conn_state_size());
+	if (idle) {
+		double hc = zdp_idle(idle, &est);
+
+		printf("idle %u: %u held open together, %.0f cycles per handshake (both ends) "
+		       "while filling, %.1f MiB of connection state per stack\n", idle, est, hc,
+		       (double)est * zdp_tcp_conn_state_size() / (1 << 20));
+	}
 	rte_eal_cleanup();
 	return 0;
 }
