@@ -154,9 +154,7 @@ zdp_worker_main(void *arg)
 			work += worker_handoff_poll(w, s);
 		if (w->now >= w->next_housekeeping) {
 			zdp_fastpath_housekeeping(w, s);
-			/* 1 kHz: expiry, neighbour timers and the next-hop
-			 * epoch need no more. */
-			w->next_housekeeping = w->now + rt->tsc_hz / 1000;
+			w->next_housekeeping = w->now + rt->tsc_hz / ZDP_HOUSEKEEPING_HZ;
 		}
 		for (unsigned p = 0; p < rt->n_ports; p++)
 			zdp_worker_tx_flush(w, p);

@@ -23,6 +23,9 @@
 #define ZDP_BURST	32
 #define ZDP_RETA_SIZE	128	/* software default when no NIC RETA */
 #define ZDP_HANDOFF_RING_SIZE	1024
+/* Flow expiry, neighbour timers and the next-hop epoch run this often;
+ * they need no more (expiry sweeps the whole table about every 2 s). */
+#define ZDP_HOUSEKEEPING_HZ	1000
 
 struct rte_rcu_qsbr;
 struct rte_ring;

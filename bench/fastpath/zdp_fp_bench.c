@@ -23,7 +23,7 @@
  *   parse, lookup   the burst's parse and staged flow lookup alone
  *   route, neigh    per-packet next hop: route lookup, neighbour resolution
  *   swap       5tswap of the same burst + tx_burst (testpmd's work)
- *   housekeeping    per packet, amortised at the worker's 10 kHz
+ *   housekeeping    per packet, amortised at the worker's ZDP_HOUSEKEEPING_HZ
  */
 #include <errno.h>
 #include <getopt.h>
@@ -175,7 +175,7 @@ zdp_burst(struct bench *b, struct rte_mbuf **pkts)
 	if (w->now >= w->next_housekeeping) {
 		zdp_fastpath_housekeeping(w, b->s);
 		w->ctr->snapshot_generation = b->s->generation;
-		w->next_housekeeping = w->now + b->rt->tsc_hz / 10000;
+		w->next_housekeeping = w->now + b->rt->tsc_hz / ZDP_HOUSEKEEPING_HZ;
 		b->hk_cycles += rte_rdtsc() - t1;
 	}
 	b->hk_pkts += B;
