@@ -398,12 +398,17 @@ new_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
 		c->dupacks = 0;
 	}
 
-	/* RFC 6298 §5.2 / §5.3 */
+	/* RFC 8985 §7.4: the probe is answered once SND.UNA passes it */
+	if ((c->flags & F_TLP_OUT) && SEQ_GEQ(ack, c->tlp_high))
+		c->flags &= ~F_TLP_OUT;
+	/* RFC 6298 §5.2 / §5.3 (or a new PTO, RFC 8985 §7.2) */
 	if (c->snd_una == c->snd_max) {
-		if (!(c->flags & F_PERSIST))
+		if (!(c->flags & F_PERSIST)) {
 			zdp_tcp_timer_cancel(c, ZDP_TCP_T_RTX);
+			c->flags &= ~F_TLP;
+		}
 	} else if (!(c->flags & F_PERSIST)) {
-		zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+		zdp_tcp_arm_rtx(c);
 	}
 
 	if (fin_acked) {

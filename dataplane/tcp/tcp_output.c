@@ -722,7 +722,7 @@ output_data(struct zdp_tcp_conn *c)
 	if (n) {
 		if (!zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX) || (c->flags & F_PERSIST)) {
 			c->flags &= ~F_PERSIST;
-			zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+			zdp_tcp_arm_rtx(c);
 		}
 	} else if (c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, data_end) &&
 		   !zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX)) {

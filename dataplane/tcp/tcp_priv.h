@@ -152,6 +152,8 @@ enum {
 	F_RTO_RECOVERY	= 1u << 17,	/* go-back-N after an RTO */
 	F_COOKIE	= 1u << 18,	/* created from a SYN cookie */
 	F_PERSIST	= 1u << 19,	/* RTX timer is the persist timer */
+	F_TLP		= 1u << 20,	/* RTX timer is a tail loss probe timer */
+	F_TLP_OUT	= 1u << 21,	/* a probe is out, unanswered */
 };
 
 struct zdp_tcp_conn {
@@ -196,6 +198,7 @@ struct zdp_tcp_conn {
 	/* RTT / RTO (RFC 6298) */
 	uint32_t srtt_us, rttvar_us, rto_us;
 	uint32_t rtt_seq;		/* timed segment (no timestamps) */
+	uint32_t tlp_high;		/* SND.MAX when the probe went out */
 	uint64_t rtt_start_us;		/* 0 = nothing timed */
 
 	/* congestion control */
@@ -313,6 +316,9 @@ void zdp_tcp_timer_fire(struct zdp_tcp_conn *c, enum zdp_tcp_timer_kind k);
 /* RTT (tcp_timer.c) */
 void zdp_tcp_rtt_sample(struct zdp_tcp_conn *c, uint32_t rtt_us);
 uint32_t zdp_tcp_rto_current(const struct zdp_tcp_conn *c);
+/* Arm the RTX timer for outstanding data: a tail loss probe (RFC 8985 §7)
+ * when one is allowed, the RTO otherwise. */
+void zdp_tcp_arm_rtx(struct zdp_tcp_conn *c);
 
 /* SACK scoreboard (tcp_sack.c) */
 void zdp_tcp_sb_reset(struct zdp_tcp_sb *sb);

@@ -156,6 +156,73 @@ zdp_tcp_rto_current(const struct zdp_tcp_conn *c)
 	return (uint32_t)RTE_MIN(rto, (uint64_t)c->stk->p.rto_max_us);
 }
 
+/* RFC 8985 §7.2: PTO = 2*SRTT, plus the peer's worst-case delayed ACK
+ * when a single segment is out, never beyond the RTO. Only with SACK (the
+ * probe's ACK must be able to reveal the loss), outside loss recovery, with
+ * an RTT sample and no probe already out. */
+void
+zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
+{
+	struct zdp_tcp_stack *stk = c->stk;
+	uint32_t rto = zdp_tcp_rto_current(c);
+
+	if ((c->flags & F_SACK) && c->srtt_us && c->backoff == 0 &&
+	    !(c->flags & (F_IN_RECOVERY | F_RTO_RECOVERY | F_TLP_OUT | F_PERSIST)) &&
+	    (c->state == ZDP_TCP_ESTABLISHED || c->state == ZDP_TCP_CLOSE_WAIT)) {
+		uint64_t pto = 2ull * c->srtt_us;
+
+		if (tcp_flight(c) <= c->mss)
+			pto += stk->p.delack_us;
+		if (pto < 10000)
+			pto = 10000;	/* timer granularity and jitter */
+		if (pto < rto) {
+			c->flags |= F_TLP;
+			zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, pto);
+			return;
+		}
+	}
+	c->flags &= ~F_TLP;
+	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, rto);
+}
+
+/* RFC 8985 §7.3: send one new segment if the windows allow, else
+ * retransmit the last one; then the RTO guards what is left. */
+static void
+tlp_fire(struct zdp_tcp_conn *c)
+{
+	struct zdp_tcp_stack *stk = c->stk;
+	uint32_t data_end = c->snd_una + c->snd_queued;
+	uint32_t unsent = SEQ_LT(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	c->flags &= ~F_TLP;
+	c->flags |= F_TLP_OUT;
+	CTR_INC(stk, TLP);
+	if (unsent && c->snd_nxt == c->snd_max &&
+	    SEQ_LEQ(c->snd_nxt + u32_min(unsent, c->mss), wnd_end)) {
+		/* let the send loop push one segment past cwnd */
+		uint32_t cw = c->cwnd;
+
+		c->cwnd = c->snd_max - c->snd_una + u32_min(unsent, c->mss);
+		zdp_tcp_output(c);
+		c->cwnd = cw;
+	} else {
+		uint32_t end = c->snd_max, seq, len;
+
+		if (c->flags & F_FIN_SENT)
+			end--;	/* the FIN rides with the last data (retransmit_seg) */
+		len = u32_min(c->mss, end - c->snd_una);
+		seq = end - len;
+		if (len == 0) {	/* only a FIN is out */
+			seq = end;
+			len = 1;
+		}
+		zdp_tcp_retransmit_seg(c, seq, len);
+	}
+	c->tlp_high = c->snd_max;
+	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
+}
+
 /* ---- what timers do ---- */
 
 static void
@@ -216,8 +283,13 @@ rtx_fire(struct zdp_tcp_conn *c)
 
 	if (c->snd_una == c->snd_max)
 		return;		/* nothing outstanding (raced with an ACK) */
+	if (c->flags & F_TLP) {
+		tlp_fire(c);
+		return;
+	}
 
 	CTR_INC(stk, RTO_FIRES);
+	c->flags &= ~F_TLP_OUT;
 	c->n_rto++;
 	if (++c->retries > p->data_retries) {
 		CTR_INC(stk, TIMEOUT);

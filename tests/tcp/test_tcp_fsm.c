@@ -1085,6 +1085,50 @@ test_sack_blocks_fit_the_mss(void)
 }
 
 static void
+test_tail_loss_probe(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss, una;
+	uint64_t t;
+	int k = 0;
+	uint64_t at[4] = { 0 };
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_for_sending(stk, &p, &HS_FULL, &iss);
+	ZDP_REQUIRE(c);
+	ZDP_CHECK(c->srtt_us > 0);	/* sampled from TSecr on the third ACK */
+	una = iss + 1;
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 3000));
+	zdp_tcp_poll(stk, 1 * S);
+	ZDP_CHECK_EQ(t_nout, 3);
+	for (t = 1 * S; t < 2 * S && k < 4; t += MS) {
+		int before = t_nout;
+
+		zdp_tcp_poll(stk, t);
+		if (t_nout > before)
+			at[k++] = t - 1 * S;
+	}
+	ZDP_CASE("RFC 8985 §7: after PTO (>= 10 ms) the last segment is probed");
+	ZDP_REQUIRE(k >= 2);
+	ZDP_CHECK(at[0] >= 10 * MS && at[0] <= 12 * MS);
+	ZDP_CHECK_EQ(t_outq[3].s.seq, una + 3000 - 1448);
+	ZDP_CHECK_EQ(t_outq[3].dlen, 1448);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 1);
+	ZDP_CASE("one probe per episode: the RTO follows");
+	ZDP_CHECK(at[1] >= 200 * MS);
+	ZDP_CHECK(ctr(stk, ZDP_TCP_CTR_RTO_FIRES) >= 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 1);
+	ZDP_CHECK_EQ(t_outq[4].s.seq, una);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
 test_sack_recovery(void)
 {
 	struct zdp_tcp_stack *stk = stack_with(NULL);
@@ -1469,6 +1513,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
 	ZDP_TEST_ENTRY(test_sack_blocks_fit_the_mss),
+	ZDP_TEST_ENTRY(test_tail_loss_probe),
 	ZDP_TEST_ENTRY(test_syn_cookies),
 	ZDP_TEST_ENTRY(test_data_after_close_and_abort),
 	ZDP_TEST_ENTRY(test_keepalive),
