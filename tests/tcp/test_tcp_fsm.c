@@ -1491,6 +1491,60 @@ test_checksum_offload_and_unlisten(void)
 	t_leak_check();
 }
 
+static bool
+odd_ports_only(void *ctx, const struct zdp_addr *la, uint16_t lport,
+	       const struct zdp_addr *ra, uint16_t rport)
+{
+	(*(int *)ctx)++;
+	return lport & 1;
+}
+
+static int port_ok_calls;
+
+static void
+rss_hook(struct zdp_tcp_stack_params *p)
+{
+	p->port_ok = odd_ports_only;
+	p->port_ok_ctx = &port_ok_calls;
+	p->eph_port_lo = 40000;
+	p->eph_port_hi = 40009;
+}
+
+static void
+test_port_choice_and_pmtu(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(rss_hook);
+	struct zdp_tcp_conn *c[6] = { 0 };
+	struct t_peer p;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	ZDP_CASE("connect picks only ports the RSS hook accepts");
+	for (int i = 0; i < 5; i++) {
+		ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 443, &t_app, 1, &c[i]), 0);
+		ZDP_CHECK(c[i] && (c[i]->lport & 1));
+	}
+	ZDP_CHECK(port_ok_calls >= 5);
+	ZDP_CASE("range exhausted: -EADDRNOTAVAIL");
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 443, &t_app, 1, &c[5]), -EADDRNOTAVAIL);
+	ZDP_CASE("explicit port in use: -EADDRINUSE");
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, c[0]->lport, &p.ra, 443, &t_app, 1, &c[5]),
+		     -EADDRINUSE);
+	ZDP_CASE("set_pmtu clamps the MSS");
+	c[0]->mss = 1448;
+	c[0]->flags |= F_TS;
+	zdp_tcp_set_pmtu(c[0], 1280);
+	ZDP_CHECK_EQ(c[0]->mss, 1280 - 40 - 12);
+	zdp_tcp_set_pmtu(c[0], 1500);	/* never grows back on its own */
+	ZDP_CHECK_EQ(c[0]->mss, 1280 - 40 - 12);
+	for (int i = 0; i < 5; i++)
+		zdp_tcp_close(c[i]);
+	zdp_tcp_poll(stk, 2);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_passive_open_golden),
 	ZDP_TEST_ENTRY(test_active_open_golden),
@@ -1519,6 +1573,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_keepalive),
 	ZDP_TEST_ENTRY(test_delayed_ack),
 	ZDP_TEST_ENTRY(test_checksum_offload_and_unlisten),
+	ZDP_TEST_ENTRY(test_port_choice_and_pmtu),
 	ZDP_TEST_ENTRY(test_input_storm),
 	{ 0 },
 };
