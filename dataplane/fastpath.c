@@ -423,6 +423,50 @@ fp_is_icmp_error(const struct zdp_pkt_info *pi)
 	return false;
 }
 
+/* Parse the packet an ICMP error quotes (after the 8-byte ICMP header):
+ * IP header and the full TCP/UDP header, which translation rewrites.
+ * Fills @in as the parser would for that packet. False if it is not a
+ * TCP/UDP packet quoted in full. */
+static bool
+fp_icmp_inner(const uint8_t *frame, const struct zdp_pkt_info *pi, struct zdp_pkt_info *in)
+{
+	uint32_t end = zdp_pkt_end(pi), ioff = pi->l4_off + 8u, ihl, l4len;
+
+	memset(in, 0, sizeof(*in));
+	in->kind = ZDP_PKT_IP;
+	in->family = pi->family;
+	in->l3_off = (uint16_t)ioff;
+	if (pi->family == ZDP_AF_INET) {
+		if (end < ioff + 20 || (frame[ioff] >> 4) != 4)
+			return false;
+		ihl = (frame[ioff] & 0xfu) * 4u;
+		if (ihl < 20)
+			return false;
+		in->l4_proto = frame[ioff + 9];
+		in->src.family = in->dst.family = ZDP_AF_INET;
+		memcpy(in->src.a, frame + ioff + 12, 4);
+		memcpy(in->dst.a, frame + ioff + 16, 4);
+	} else {
+		ihl = 40;
+		if (end < ioff + 40 || (frame[ioff] >> 4) != 6)
+			return false;
+		in->l4_proto = frame[ioff + 6];	/* extension headers: not ours */
+		in->src.family = in->dst.family = ZDP_AF_INET6;
+		memcpy(in->src.a, frame + ioff + 8, 16);
+		memcpy(in->dst.a, frame + ioff + 24, 16);
+	}
+	l4len = in->l4_proto == ZDP_IPPROTO_TCP ? 20 : in->l4_proto == ZDP_IPPROTO_UDP ? 8 : 0;
+	/* The whole embedded L4 header must be there: we rewrite its ports and
+	 * checksum. (Linux quotes up to 576 / 1280 bytes, so it is.) */
+	if (l4len == 0 || end < ioff + ihl + l4len)
+		return false;
+	in->l4_off = (uint16_t)(ioff + ihl);
+	in->l3_len = (uint16_t)(end - ioff);
+	memcpy(&in->sport, frame + in->l4_off, 2);
+	memcpy(&in->dport, frame + in->l4_off + 2, 2);
+	return true;
+}
+
 /*
  * Translate an ICMP error about a NATed packet (RFC 5508 §4.2, RFC 5382
  * REQ-9), so path-MTU discovery and "unreachable" reach the endpoint that
@@ -440,7 +484,7 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	      struct zdp_pkt_info *pi)
 {
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t end = zdp_pkt_end(pi), ioff = pi->l4_off + 8u, ihl, l4len;
+	uint32_t end = zdp_pkt_end(pi);
 	struct zdp_pkt_info in;
 	struct zdp_flow_key k;
 	struct zdp_addr vip, client, peer;
@@ -451,38 +495,8 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	uint64_t acc;
 	uint16_t zero = 0;
 
-	memset(&in, 0, sizeof(in));
-	in.kind = ZDP_PKT_IP;
-	in.family = pi->family;
-	in.l3_off = (uint16_t)ioff;
-	if (pi->family == ZDP_AF_INET) {
-		if (end < ioff + 20 || (frame[ioff] >> 4) != 4)
-			return false;
-		ihl = (frame[ioff] & 0xfu) * 4u;
-		if (ihl < 20)
-			return false;
-		in.l4_proto = frame[ioff + 9];
-		in.src.family = in.dst.family = ZDP_AF_INET;
-		memcpy(in.src.a, frame + ioff + 12, 4);
-		memcpy(in.dst.a, frame + ioff + 16, 4);
-	} else {
-		ihl = 40;
-		if (end < ioff + 40 || (frame[ioff] >> 4) != 6)
-			return false;
-		in.l4_proto = frame[ioff + 6];	/* extension headers: not ours */
-		in.src.family = in.dst.family = ZDP_AF_INET6;
-		memcpy(in.src.a, frame + ioff + 8, 16);
-		memcpy(in.dst.a, frame + ioff + 24, 16);
-	}
-	l4len = in.l4_proto == ZDP_IPPROTO_TCP ? 20 : in.l4_proto == ZDP_IPPROTO_UDP ? 8 : 0;
-	/* The whole embedded L4 header must be there: we rewrite its ports and
-	 * checksum. (Linux quotes up to 576 / 1280 bytes, so it is.) */
-	if (l4len == 0 || end < ioff + ihl + l4len)
+	if (!fp_icmp_inner(frame, pi, &in))
 		return false;
-	in.l4_off = (uint16_t)(ioff + ihl);
-	in.l3_len = (uint16_t)(end - ioff);
-	memcpy(&in.sport, frame + in.l4_off, 2);
-	memcpy(&in.dport, frame + in.l4_off + 2, 2);
 
 	/* The quoted packet went out of zdp; its reply direction is a key. */
 	zdp_flow_key_make(&k, in.l4_proto, &in.dst, in.dport, &in.src, in.sport);
@@ -580,9 +594,18 @@ fp_handoff(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
 	   const struct zdp_pkt_info *pi)
 {
 	struct zdp_runtime *rt = w->rt;
-	unsigned owner = zdp_runtime_owner(rt, zdp_symhash(&pi->src, &pi->dst, pi->sport,
-							   pi->dport, pi->l4_proto));
+	struct zdp_pkt_info in;
+	unsigned owner;
 
+	/* An ICMP error belongs to the flow it quotes, which the symmetric
+	 * hash of the quoted header names. */
+	if (unlikely(fp_is_icmp_error(pi)) &&
+	    fp_icmp_inner(rte_pktmbuf_mtod(m, const uint8_t *), pi, &in))
+		owner = zdp_runtime_owner(rt, zdp_symhash(&in.src, &in.dst, in.sport, in.dport,
+							  in.l4_proto));
+	else
+		owner = zdp_runtime_owner(rt, zdp_symhash(&pi->src, &pi->dst, pi->sport,
+							  pi->dport, pi->l4_proto));
 	if (owner == w->idx)
 		return false;
 	m->hash.usr = ((uint32_t)pidx << 16) | ZDP_HANDOFF_OWNED;

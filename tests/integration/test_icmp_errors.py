@@ -16,6 +16,11 @@ PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "icmp_probe.py"
 
 
 def test_frag_needed_from_backend_reaches_client(gw, tmp_path):
+    check_frag_needed(gw, tmp_path)
+
+
+def check_frag_needed(gw, tmp_path):
+    """Shared with test_multiworker.py (errors must reach the flow's owner)."""
     stop = tmp_path / "stop"
     hold = subprocess.Popen(["ip", "netns", "exec", gw.ns_cli, zdptopo.PY, zdptopo.PEER,
                              "hold", "198.18.10.1", "9080", "1", str(stop)],

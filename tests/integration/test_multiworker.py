@@ -36,3 +36,15 @@ def test_two_workers_udp_and_ipv6(mgw):
     assert mgw.client("udp", "198.18.10.2", "5353", "50") == {"ok": 50, "bad": 0, "lost": 0}
     r = mgw.client("split", "2001:2:0:10::1", "9080", "100")
     assert sum(r["counts"].values()) == 100 and r["errors"] == {}, r
+
+
+def test_two_workers_icmp_error_reaches_flow_owner(mgw, tmp_path):
+    """The error's outer header hashes elsewhere; the quoted header names
+    the worker that owns the flow, and the translation happens there."""
+    from test_icmp_errors import check_frag_needed
+    # Each connection's outer and quoted headers hash independently, so
+    # several rounds make a wrong owner choice show up.
+    for i in range(4):
+        d = tmp_path / str(i)
+        d.mkdir()
+        check_frag_needed(mgw, d)
