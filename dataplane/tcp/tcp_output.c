@@ -59,15 +59,43 @@ fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
+/* One's-complement sum of @len bytes at @off of a chain, in the native
+ * byte order of rte_raw_cksum(). Not rte_raw_cksum_mbuf(): in DPDK 22.11 it
+ * truncates a segment's 32-bit partial sum to 16 bits before byte-swapping
+ * it after an odd-length segment, so chains with odd segment lengths (a
+ * relay forwarding received segments does that) got wrong checksums. */
+static uint16_t
+cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	uint32_t sum = 0, done = 0;
+
+	while (m && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (m && done < len) {
+		uint32_t n = RTE_MIN((uint32_t)m->data_len - off, len - done);
+		uint16_t part = __rte_raw_cksum_reduce(
+			__rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), n, 0));
+
+		if (done & 1)	/* this piece starts on an odd byte of the whole */
+			part = rte_bswap16(part);
+		sum += part;
+		done += n;
+		off = 0;
+		m = m->next;
+	}
+	return __rte_raw_cksum_reduce(sum);
+}
+
 /* Host-order checksum of TCP header+payload at @off in @m (pseudo-header
  * included); the value to store is htons(~result). */
 uint16_t
 zdp_tcp_l4_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len,
 	       const struct zdp_addr *src, const struct zdp_addr *dst)
 {
-	uint16_t raw = 0;
+	uint16_t raw = cksum_chain(m, off, len);
 
-	rte_raw_cksum_mbuf(m, off, len, &raw);
 	/* rte_raw_cksum_mbuf sums in host order of 16-bit loads; convert */
 	return fold(phdr_sum(src, dst, len) + rte_be_to_cpu_16(raw));
 }
