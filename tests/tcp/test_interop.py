@@ -186,7 +186,7 @@ def test_syn_flood_with_cookies(make_harness):
     assert st["conns_in_use"] <= 64 + 300
 
 
-@pytest.mark.parametrize("fault", ["clean", "loss1"])
+@pytest.mark.parametrize("fault", list(FAULTS))
 def test_relay_linux_to_linux(make_harness, fault):
     """A Linux client talks to a Linux server through the harness's relay
     (port 8080): two zdp connections passing chains to each other with
