@@ -637,7 +637,7 @@ test_checksum_odd_chains(void)
 		{ 1499, 1, 0 }, { 20, 733, 737, 9, 1, 0 },
 	};
 	struct zdp_addr a, b;
-	uint8_t flat[1500];
+	uint8_t flat[4096];
 
 	zdp_addr_parse("198.18.0.1", &a);
 	zdp_addr_parse("198.18.0.2", &b);
