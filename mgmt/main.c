@@ -381,13 +381,21 @@ out:
 		rt->stop = true;
 		RTE_LCORE_FOREACH_WORKER(lcore)
 			rte_eal_wait_lcore(lcore);
-		for (i = 0; i < (int)rt->n_ports; i++)
-			zdp_port_close(&rt->ports[i]);
+		/* Free every mbuf still in flight before the pools go: hand-off
+		 * rings, then packets parked on neighbours (worker destroy). */
+		for (unsigned d = 0; d < ZDP_MAX_WORKERS; d++)
+			for (unsigned s = 0; s < ZDP_MAX_WORKERS; s++) {
+				struct rte_ring *r = rt->handoff_ring[d][s];
+				void *obj;
+
+				while (r != NULL && rte_ring_dequeue(r, &obj) == 0)
+					rte_pktmbuf_free(obj);
+				rte_ring_free(r);
+			}
 		for (i = 0; i < (int)rt->n_workers; i++)
 			zdp_worker_destroy(rt->workers[i]);
-		for (unsigned d = 0; d < ZDP_MAX_WORKERS; d++)
-			for (unsigned s = 0; s < ZDP_MAX_WORKERS; s++)
-				rte_ring_free(rt->handoff_ring[d][s]);
+		for (i = 0; i < (int)rt->n_ports; i++)
+			zdp_port_close(&rt->ports[i]);
 		zdp_snapshot_free(rt->snap);
 		rte_free(rt->qsbr);
 		rte_free(rt);
