@@ -52,7 +52,7 @@ def main():
         m = g.metrics()
         print("zdp metrics (/stats/prometheus on 127.0.0.1:15020):")
         for k in sorted(m):
-            if (k.startswith("zdp_backend_picks_total") or
+            if (k.startswith("zdp_backend_picks_total") and m[k] or
                     k.startswith("zdp_policy_decisions_total") and m[k] or
                     k.startswith("zdp_flows_") or
                     k.startswith("zdp_drops_total") and m[k] or
