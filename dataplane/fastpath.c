@@ -330,7 +330,8 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 		return;
 	}
 
-	h = zdp_lb_hash_tuple(&pi->src, &pi->dst, pi->sport, pi->dport, pi->l4_proto);
+	h = zdp_lb_hash_tuple(&pi->src, &pi->dst, rte_be_to_cpu_16(pi->sport),
+			      rte_be_to_cpu_16(pi->dport), pi->l4_proto);
 	bidx = zdp_lb_table_lookup(vip->lb, h);
 	if (bidx == ZDP_LB_NONE || bidx >= vip->n_backends) {
 		fp_refuse(w, pidx, m, pi, ZDP_DROP_NO_BACKEND);
