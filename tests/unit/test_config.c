@@ -582,7 +582,7 @@ static const struct err_case err_cases[] = {
 	/* workloads */
 	{ "workload not a mapping", "workloads: [3]\n", "t.yaml:1: workloads[0]: expected a mapping, got \"3\"", 1 },
 	{ "workload missing namespace", "workloads:\n  - name: w\n", "t.yaml:2: workloads[0].namespace: required key is missing", 1 },
-	{ "workload unknown key", "workloads:\n  - namespace: n\n    workloadIP: 1.2.3.4\n", "t.yaml:3: workloads[0].workloadIP: unknown key (did you mean workloadIps?)", 1 },
+	{ "workload unknown key", "workloads:\n  - namespace: n\n    workloadIP: 198.19.2.4\n", "t.yaml:3: workloads[0].workloadIP: unknown key (did you mean workloadIps?)", 1 },
 	{ "workload duplicate key", "workloads:\n  - namespace: n\n    namespace: m\n", "t.yaml:3: workloads[0].namespace: duplicate key", 1 },
 	{ "workload bad ip", "workloads:\n  - namespace: n\n    workloadIps: [198.18.1.1, 198.18.1.300]\n", "t.yaml:3: workloads[0].workloadIps[1]: invalid IP address \"198.18.1.300\"", 1 },
 	{ "workload ips not a list", "workloads:\n  - namespace: n\n    workloadIps: 198.18.1.1\n", "t.yaml:3: workloads[0].workloadIps: expected a list, got \"198.18.1.1\"", 1 },
@@ -594,7 +594,7 @@ static const struct err_case err_cases[] = {
 	{ "workload string is a list", "workloads:\n  - namespace: [n]\n", "t.yaml:2: workloads[0].namespace: expected a string, got a list", 1 },
 	{ "workload nativeTunnel", "workloads:\n  - namespace: n\n    nativeTunnel: yes\n", "t.yaml:3: workloads[0].nativeTunnel: expected true or false, got \"yes\"", 1 },
 	{ "workload networkMode", "workloads:\n  - namespace: n\n    networkMode: Host\n", "t.yaml:3: workloads[0].networkMode: must be Standard or HostNetwork, got \"Host\"", 1 },
-	{ "workload waypoint key", "workloads:\n  - namespace: n\n    waypoint: { destination: /1.2.3.4, port: 15008 }\n", "t.yaml:3: workloads[0].waypoint.port: unknown key", 1 },
+	{ "workload waypoint key", "workloads:\n  - namespace: n\n    waypoint: { destination: /198.19.2.4, port: 15008 }\n", "t.yaml:3: workloads[0].waypoint.port: unknown key", 1 },
 	{ "workload waypoint destination", "workloads:\n  - namespace: n\n    waypoint: { destination: x }\n", "t.yaml:3: workloads[0].waypoint.destination: expected network/IP or namespace/hostname", 1 },
 	{ "workload applicationTunnel", "workloads:\n  - namespace: n\n    applicationTunnel: { port: 1 }\n", "t.yaml:3: workloads[0].applicationTunnel.protocol: required key is missing", 1 },
 	{ "workload locality", "workloads:\n  - namespace: n\n    locality: { city: x }\n", "t.yaml:3: workloads[0].locality.city: unknown key", 1 },
@@ -613,7 +613,7 @@ static const struct err_case err_cases[] = {
 	{ "service missing hostname", "services:\n  - { name: a, namespace: n }\n", "t.yaml:2: services[0].hostname: required key is missing", 1 },
 	{ "service empty namespace", "services:\n  - { namespace: '', hostname: a }\n", "t.yaml:2: services[0].namespace: must not be empty", 1 },
 	{ "service bad vip", "services:\n  - namespace: n\n    hostname: a\n    vips: [/198.18.10]\n", "t.yaml:4: services[0].vips[0]: expected network/IP, got \"/198.18.10\"", 1 },
-	{ "service vip list", "services:\n  - { namespace: n, hostname: a, vips: [[/1.2.3.4]] }\n", "t.yaml:2: services[0].vips[0]: expected network/IP, got a list", 1 },
+	{ "service vip list", "services:\n  - { namespace: n, hostname: a, vips: [[/198.19.2.4]] }\n", "t.yaml:2: services[0].vips[0]: expected network/IP, got a list", 1 },
 	{ "service port zero", "services:\n  - namespace: n\n    hostname: a\n    ports:\n      0: 80\n", "t.yaml:5: services[0].ports[0]: must be between 1 and 65535", 1 },
 	{ "service dup port", "services:\n  - namespace: n\n    hostname: a\n    ports: { 80: 80, 0x50: 81 }\n", "t.yaml:4: services[0].ports[0x50]: duplicate port 80", 1 },
 	{ "service port key list", "services:\n  - { namespace: n, hostname: a, ports: { [80]: 80 } }\n", "t.yaml:2: services[0].ports: keys must be port numbers, got a list", 1 },
@@ -776,9 +776,9 @@ test_multi_error(void)
 		"    - { name: p0, device: d0, mtu: 10 }\n"		/* 11 */
 		"    - { name: p0, device: d1 }\n"			/* 12 */
 		"  routes:\n"						/* 13 */
-		"    - { prefix: 10.0.0.0/8, port: nope }\n"		/* 14 */
+		"    - { prefix: 198.19.0.0/16, port: nope }\n"		/* 14 */
 		"  trafficRoutes:\n"					/* 15 */
-		"    - { vip: 1.1.1.1, port: 1, backends: [{service: x/y}] }\n"; /* 16 */
+		"    - { vip: 198.19.1.1, port: 1, backends: [{service: x/y}] }\n"; /* 16 */
 	static const char *const want[] = {
 		"old message",
 		"m.yaml:2: workloads[0].namespace: required key is missing",
@@ -1197,16 +1197,16 @@ test_alloc_failures(void)
 		"  - { name: w, workloadIps: [1.2.3], protocol: X }\n"
 		"  - { name: w, namespace: n, services: { a/b: {0: 1}, a/b: {} } }\n"
 		"services:\n"
-		"  - { namespace: n, hostname: h, vips: [/1.1.1.1, x], ports: {80: 80} }\n"
-		"  - { namespace: n, hostname: h, vips: [/1.1.1.1] }\n"
+		"  - { namespace: n, hostname: h, vips: [/198.19.1.1, x], ports: {80: 80} }\n"
+		"  - { namespace: n, hostname: h, vips: [/198.19.1.1] }\n"
 		"policies:\n"
 		"  - { name: p, namespace: n, scope: Global, action: Deny, rules: [[[{principals: [x]}]]] }\n"
 		"gateway:\n"
-		"  ports: [{ name: p0, device: d, addresses: [1.1.1.1/8] }, { name: p0, device: d }]\n"
-		"  routes: [{ prefix: 10.0.0.0/8, via: 1.2.3.4 }, { prefix: 10.0.0.0/8, port: q }]\n"
+		"  ports: [{ name: p0, device: d, addresses: [198.19.1.1/16] }, { name: p0, device: d }]\n"
+		"  routes: [{ prefix: 198.19.0.0/16, via: 198.19.2.4 }, { prefix: 198.19.0.0/16, port: q }]\n"
 		"  trafficRoutes:\n"
-		"    - { vip: 1.1.1.1, port: 80, backends: [{ service: n/h }, { service: n/z }] }\n"
-		"    - { vip: 1.1.1.1, port: 80, backends: [{ service: n/h, weight: 0 }] }\n";
+		"    - { vip: 198.19.1.1, port: 80, backends: [{ service: n/h }, { service: n/z }] }\n"
+		"    - { vip: 198.19.1.1, port: 80, backends: [{ service: n/h, weight: 0 }] }\n";
 
 	alloc_loop("demo.yaml", DEMO, NULL);
 	alloc_loop("ztunnel fixture", ZT_FIXTURE, NULL);
