@@ -47,6 +47,8 @@ struct zdp_core_counters {
 	uint64_t tcp_resets_sent;
 	uint64_t icmp_errors_translated;
 	uint64_t icmp_too_big_sent, icmp_rate_limited;
+	uint64_t proxy_accepted, proxy_connected, proxy_refused, proxy_closed;
+	uint64_t proxy_reset, proxy_failed, proxy_idle_timeouts;
 	/* Loop accounting: cycles spent in iterations that had work vs polls that found none. */
 	uint64_t busy_cycles, idle_cycles, loops, idle_polls;
 	uint64_t snapshot_generation;	/* generation this worker last used */

@@ -34,6 +34,7 @@
 #include "neigh.h"
 #include "parse.h"
 #include "policy.h"
+#include "proxy.h"
 #include "route.h"
 #include "symhash.h"
 #include "worker.h"
@@ -106,6 +107,8 @@ zdp_fastpath_worker_init(struct zdp_worker *w)
 	w->neigh = zdp_neigh_create(&np);
 	if (w->neigh == NULL)
 		return -ENOMEM;
+	if (zdp_proxy_worker_init(w) < 0)
+		return -ENOMEM;
 	/* Flows created in the very first loop must age with the configured
 	 * timeouts, not the table's zero defaults. */
 	if (rt->snap != NULL)
@@ -116,6 +119,7 @@ zdp_fastpath_worker_init(struct zdp_worker *w)
 void
 zdp_fastpath_worker_fini(struct zdp_worker *w)
 {
+	zdp_proxy_worker_fini(w);
 	zdp_neigh_destroy(w->neigh);
 	w->neigh = NULL;
 	zdp_flow_table_destroy(w->flows);
@@ -162,6 +166,8 @@ zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s)
 	zdp_flow_expire(w->flows, w->now, 64 + (unsigned)(st.active / 2000), fp_flow_expired, w);
 	zdp_l3_timers(w, s);
 	fp_nh_epoch_update(w, s);
+	if (w->proxy)
+		zdp_proxy_housekeeping(w);
 }
 
 /* Remove an 802.1Q tag in place: forwarded packets leave untagged. */
@@ -270,10 +276,17 @@ fp_pick_nat_port(struct zdp_worker *w, const struct zdp_snapshot *s,
 		 uint16_t be_bport, const struct zdp_addr *snat, uint8_t proto)
 {
 	const struct zdp_runtime *rt = w->rt;
-	uint32_t range = (uint32_t)s->nat_port_max - s->nat_port_min + 1;
-	uint32_t start, i, tries = 0;
+	/* Ports from ZDP_PROXY_EPH_LO up belong to the worker's TCP stack. The
+	 * random start must be uniform over the ports NAT may use: starting
+	 * in a skipped region would funnel all those picks onto the same few
+	 * ports after it (linear probing clusters) and exhaust them. */
+	uint32_t hi = RTE_MIN((uint32_t)s->nat_port_max, (uint32_t)ZDP_PROXY_EPH_LO - 1);
+	uint32_t range, start, i, tries = 0;
 	uint8_t dir;
 
+	if (hi < s->nat_port_min)
+		return -ENOSPC;
+	range = hi - s->nat_port_min + 1;
 	w->rng ^= w->rng << 13;
 	w->rng ^= w->rng >> 17;
 	w->rng ^= w->rng << 5;
@@ -281,7 +294,6 @@ fp_pick_nat_port(struct zdp_worker *w, const struct zdp_snapshot *s,
 	for (i = 0; i < range && tries < 64; i++) {
 		uint16_t port = (uint16_t)(s->nat_port_min + (start + i) % range);
 		uint16_t be_port = rte_cpu_to_be_16(port);
-
 		if (rt->n_workers > 1 &&
 		    zdp_runtime_owner(rt, zdp_symhash(backend, snat, be_bport, be_port,
 						      proto)) != w->idx)
@@ -704,6 +716,10 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		}
 		if (p->l4_proto == ZDP_IPPROTO_TCP || p->l4_proto == ZDP_IPPROTO_UDP) {
 			vip = zdp_snapshot_vip_lookup(s, &p->dst, p->dport, p->l4_proto);
+			if (vip != NULL && vip->mode == ZDP_VIP_TCP_PROXY) {
+				zdp_proxy_input(w, s, m, p);
+				continue;
+			}
 			if (vip != NULL) {
 				fp_new_flow(w, s, pidx, m, p, vip, &keys[j]);
 				continue;

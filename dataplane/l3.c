@@ -11,6 +11,7 @@
 #include "icmp.h"
 #include "l3.h"
 #include "neigh.h"
+#include "proxy.h"
 #include "route.h"
 
 static inline struct rte_ether_hdr *
@@ -270,8 +271,13 @@ zdp_l3_local_input(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t 
 		rc = zdp_icmp6_echo_reply(frame, len, pi->l3_off, pi->l4_off);
 		break;
 	case ZDP_IPPROTO_TCP:
-		/* No listener on a gateway address (the TCP stack will take
-		 * these): refuse like a closed port. */
+		/* The worker's TCP stack: replies to its connections towards
+		 * backends; anything else it refuses with a RST itself. */
+		if (w->tcp != NULL && zdp_route_local(s->routes, &pi->dst, &lport)) {
+			struct zdp_pkt_info copy = *pi;
+			zdp_proxy_input(w, s, m, &copy);
+			return;
+		}
 		if (pi->tcp_flags & ZDP_TCP_RST) {
 			rte_pktmbuf_free(m);
 			return;

@@ -49,10 +49,15 @@ struct zdp_vip_key {
 	uint8_t family;
 };
 
+#define ZDP_VIP_NAT		0	/* L4 fast path, full NAT */
+#define ZDP_VIP_TCP_PROXY	1	/* terminated by the worker's TCP stack */
+
 /* What a VIP:port/proto leads to: a weighted set of backends. */
 struct zdp_vip {
 	struct zdp_vip_key key;
 	const char *name;		/* route or service name (for dumps) */
+	uint8_t mode;			/* ZDP_VIP_* */
+	uint32_t idle_timeout_s;	/* tcp-proxy: close after this long idle */
 	struct zdp_lb_table *lb;	/* lookup returns an index into backends */
 	struct zdp_backend *backends;
 	uint32_t n_backends;

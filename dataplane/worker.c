@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 
 #include "fastpath.h"
+#include "proxy.h"
 #include "worker.h"
 
 struct zdp_worker *
@@ -152,6 +153,8 @@ zdp_worker_main(void *arg)
 		}
 		if (rt->handoff)
 			work += worker_handoff_poll(w, s);
+		if (w->tcp != NULL)
+			zdp_proxy_poll(w, s);
 		if (w->now >= w->next_housekeeping) {
 			zdp_fastpath_housekeeping(w, s);
 			w->next_housekeeping = w->now + rt->tsc_hz / ZDP_HOUSEKEEPING_HZ;

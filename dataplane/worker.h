@@ -31,6 +31,8 @@ struct rte_rcu_qsbr;
 struct rte_ring;
 struct zdp_flow_table;
 struct zdp_neigh_table;
+struct zdp_proxy;
+struct zdp_tcp_stack;
 
 /* Test-only fault injection on RX (see fault.c); all zero in production. */
 struct zdp_fault_params {
@@ -78,6 +80,8 @@ struct zdp_worker {
 	struct zdp_core_counters *ctr;
 	struct zdp_flow_table *flows;
 	struct zdp_neigh_table *neigh;
+	struct zdp_tcp_stack *tcp;	/* this worker's TCP stack (tcp-proxy) */
+	struct zdp_proxy *proxy;
 	uint64_t now;			/* TSC at the top of this loop iteration */
 	uint64_t next_housekeeping;
 	uint32_t rng;			/* xorshift state for NAT port probing */

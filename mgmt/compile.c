@@ -38,6 +38,8 @@
 struct vip_build {
 	struct zdp_vip_key key;
 	char *name;
+	uint8_t mode;
+	uint32_t idle_timeout_s;
 	struct zdp_backend *be;
 	struct zdp_lb_backend *lbb;
 	char **lbkeys;
@@ -51,6 +53,7 @@ struct build {
 	struct zdp_config_errors *errs;
 	struct vip_build *v;
 	size_t n, cap;
+	unsigned n_proxy;
 	int rc;
 };
 
@@ -252,6 +255,14 @@ build_routes(struct build *b)
 		v = vip_new(b, &k, tr->name ? tr->name : "route", tr->line);
 		if (v == NULL)
 			return -ENOMEM;
+		if (tr->mode == ZDP_ROUTE_TCP_PROXY) {
+			if (++b->n_proxy > 16) {
+				snprintf(key, sizeof(key), "gateway.trafficRoutes[%zu].mode", r);
+				build_error(b, tr->line, key, "at most 16 tcp-proxy routes");
+			}
+			v->mode = ZDP_VIP_TCP_PROXY;
+			v->idle_timeout_s = tr->idle_timeout;
+		}
 		for (size_t i = 0; i < tr->n_backends; i++)
 			wsum += tr->backends[i].weight;
 		for (size_t i = 0; i < tr->n_backends && wsum; i++) {
@@ -432,6 +443,8 @@ compile_vips(struct build *b, struct zdp_snapshot *s)
 		struct zdp_vip_key ak;
 
 		v->key = vb->key;
+		v->mode = vb->mode;
+		v->idle_timeout_s = vb->idle_timeout_s;
 		v->name = vb->name;
 		vb->name = NULL;
 		v->backends = vb->be;

@@ -254,6 +254,13 @@ cy_nat_ports(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node 
 		cy_err(c, n->line, "range %lu-%lu is inverted", lo, hi);
 		goto out;
 	}
+	/* 61000-65535 are the ephemeral ports of the workers' TCP stacks
+	 * (dataplane/proxy.h); source NAT uses the part of the range below. */
+	if (lo >= 61000) {
+		cy_err(c, n->line, "range %lu-%lu has no port below 61000 (61000-65535 belong "
+		       "to zdp's TCP stack)", lo, hi);
+		goto out;
+	}
 	gw->nat_port_min = (uint16_t)lo;
 	gw->nat_port_max = (uint16_t)hi;
 	goto out;
@@ -572,6 +579,11 @@ static const struct cy_enum cy_l4_protocols[] = {
 	{ NULL, 0 },
 };
 
+static const struct cy_enum cy_route_modes[] = {
+	{ "nat", ZDP_ROUTE_NAT }, { "tcp-proxy", ZDP_ROUTE_TCP_PROXY },
+	{ NULL, 0 },
+};
+
 static bool
 cy_service_has_port(const struct zdp_cfg_service *s, uint16_t port)
 {
@@ -635,7 +647,7 @@ static void
 cy_traffic_route(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_traffic_route *t)
 {
 	static const char *const known[] = {
-		"name", "vip", "port", "protocol", "backends", NULL,
+		"name", "vip", "port", "protocol", "mode", "idleTimeout", "backends", NULL,
 	};
 	const struct cy_node *v;
 	bool have_vip = false, have_port = false;
@@ -670,6 +682,15 @@ cy_traffic_route(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_traff
 	}
 	if (cy_enum(c, n, "protocol", cy_l4_protocols, "must be TCP or UDP", &e) > 0)
 		t->proto = (uint8_t)e;
+	t->idle_timeout = 3600;
+	if (cy_enum(c, n, "mode", cy_route_modes, "must be nat or tcp-proxy", &e) > 0)
+		t->mode = (enum zdp_route_mode)e;
+	cy_duration(c, n, "idleTimeout", 1, CY_MAX_TIMEOUT, &t->idle_timeout);
+	if (t->mode == ZDP_ROUTE_TCP_PROXY && t->proto != IPPROTO_TCP) {
+		old = cy_path_key(c, "mode");
+		cy_err(c, cy_map_get(n, "mode")->line, "tcp-proxy needs protocol TCP");
+		cy_path_pop(c, old);
+	}
 
 	v = cy_sub(c, n, "backends", &old);
 	len = cy_seq_len(c, v);

@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "policy_compile.h"
 #include "sbuf.h"
+#include "tcp_api.h"
 #include "worker.h"
 #include "zdp_mgmt.h"
 
@@ -224,6 +225,26 @@ zdp_metrics_render(struct zdp_mgmt *m, size_t *len)
 	     "ICMP errors about NATed packets forwarded to the flow's other side");
 	sbuf_printf(&b, "zdp_icmp_errors_translated_total %" PRIu64 "\n",
 		    SUM(icmp_errors_translated));
+
+	head(&b, "zdp_proxy_connections_total", "counter",
+	     "tcp-proxy relays by event (accepted, connected upstream, refused, closed, reset, failed, idle_timeout)");
+	sbuf_printf(&b, "zdp_proxy_connections_total{event=\"accepted\"} %" PRIu64 "\n", SUM(proxy_accepted));
+	sbuf_printf(&b, "zdp_proxy_connections_total{event=\"connected\"} %" PRIu64 "\n", SUM(proxy_connected));
+	sbuf_printf(&b, "zdp_proxy_connections_total{event=\"refused\"} %" PRIu64 "\n", SUM(proxy_refused));
+	sbuf_printf(&b, "zdp_proxy_connections_total{event=\"closed\"} %" PRIu64 "\n", SUM(proxy_closed));
+	sbuf_printf(&b, "zdp_proxy_connections_total{event=\"reset\"} %" PRIu64 "\n", SUM(proxy_reset));
+	sbuf_printf(&b, "zdp_proxy_connections_total{event=\"failed\"} %" PRIu64 "\n", SUM(proxy_failed));
+	sbuf_printf(&b, "zdp_proxy_connections_total{event=\"idle_timeout\"} %" PRIu64 "\n",
+		    SUM(proxy_idle_timeouts));
+	head(&b, "zdp_tcp_stack_total", "counter", "Per-core TCP stack counters (dataplane/tcp/tcp_counters.def)");
+	for (int i = 0; i < ZDP_TCP_CTR_MAX; i++) {
+		uint64_t v = 0;
+		for (unsigned w = 0; w < rt->n_workers; w++)
+			if (rt->workers[w]->tcp)
+				v += zdp_tcp_stack_counters(rt->workers[w]->tcp)[i];
+		sbuf_printf(&b, "zdp_tcp_stack_total{counter=\"%s\"} %" PRIu64 "\n",
+			    zdp_tcp_counter_name((enum zdp_tcp_counter)i), v);
+	}
 
 	head(&b, "zdp_worker_busy_cycles_total", "counter", "TSC cycles in loop iterations that found packets");
 	for (unsigned w = 0; w < rt->n_workers; w++)

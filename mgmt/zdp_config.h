@@ -182,12 +182,19 @@ struct zdp_cfg_backend_ref {
 	unsigned line;
 };
 
+enum zdp_route_mode {
+	ZDP_ROUTE_NAT = 0,	/* L4 fast path: full NAT per packet */
+	ZDP_ROUTE_TCP_PROXY,	/* zdp's TCP stack terminates and re-originates */
+};
+
 /* "VIP 198.18.10.1:9080/TCP -> 90% ns/reviews-v1, 10% ns/reviews-v2" */
 struct zdp_cfg_traffic_route {
 	char *name;
 	struct zdp_addr vip;
 	uint16_t port;
 	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	enum zdp_route_mode mode;	/* `mode: nat` (default) or `tcp-proxy` */
+	unsigned idle_timeout;	/* tcp-proxy: seconds without data; default 3600 */
 	struct zdp_cfg_backend_ref *backends;
 	size_t n_backends;
 	unsigned line;

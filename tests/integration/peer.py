@@ -122,6 +122,63 @@ def hold(host, port, n, stopfile):
         s.close()
 
 
+def bulk(host, port, nbytes):
+    """Send NBYTES of a known pattern while reading the echo; then half-close
+    and wait for the server's EOF. Reports SHA-256 of both directions."""
+    n = int(nbytes)
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect((host, int(port)))
+    version = read_line(s)
+    sent_h, recv_h = hashlib.sha256(), hashlib.sha256()
+    got = [0]
+    err = [None]
+
+    def reader():
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    return
+                recv_h.update(d)
+                got[0] += len(d)
+        except OSError as e:
+            err[0] = repr(e)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    off = 0
+    while off < n:
+        chunk = pattern(7, off, min(65536, n - off))
+        s.sendall(chunk)
+        sent_h.update(chunk)
+        off += len(chunk)
+    s.shutdown(socket.SHUT_WR)
+    t.join(60)
+    s.close()
+    print(json.dumps({"version": version, "sent": n, "received": got[0],
+                      "sent_sha": sent_h.hexdigest(), "recv_sha": recv_h.hexdigest(),
+                      "error": err[0]}))
+
+
+def reset_after_accept(host, port):
+    """Connect and read: report what the peer did (data, eof or reset)."""
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect((host, int(port)))
+        d = s.recv(100)
+        r = "data" if d else "eof"
+    except ConnectionResetError:
+        r = "reset"
+    except ConnectionRefusedError:
+        r = "refused"
+    except OSError as e:
+        r = type(e).__name__
+    s.close()
+    print(json.dumps({"result": r}))
+
+
 def udp(host, port, n):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     s.settimeout(1)
@@ -210,4 +267,5 @@ if __name__ == "__main__":
     {
         "serve-tcp": serve_tcp, "serve-udp": serve_udp, "split": split,
         "expect-reset": expect_reset, "udp": udp, "longlived": longlived, "hold": hold,
+        "bulk": bulk, "read-once": reset_after_accept,
     }[cmd](*args)

@@ -42,7 +42,7 @@ def sh(*cmd, check=True, **kw):
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
                 flows=65536, mbufs=8191, udp_timeout="30s", workers=1,
-                nat_ports="1024-65535", mtu_b=1500):
+                nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h"):
     """The demo topology's config with test-specific names and ports."""
     w1, w2 = weights
     return f"""
@@ -129,6 +129,22 @@ gateway:
       backends:
         - {{ service: default/reviews-v1.default.svc.cluster.local, weight: {w1} }}
         - {{ service: default/reviews-v2.default.svc.cluster.local, weight: {w2} }}
+    - name: reviews-proxy
+      vip: 198.18.10.5
+      port: 9080
+      protocol: TCP
+      mode: tcp-proxy
+      idleTimeout: {proxy_idle}
+      backends:
+        - {{ service: default/reviews-v1.default.svc.cluster.local, weight: {w1} }}
+        - {{ service: default/reviews-v2.default.svc.cluster.local, weight: {w2} }}
+    - name: reviews-proxy-deny
+      vip: 198.18.10.5
+      port: 9090
+      protocol: TCP
+      mode: tcp-proxy
+      backends:
+        - {{ service: default/reviews.default.svc.cluster.local, weight: 1 }}
     - name: reviews-canary-v6
       vip: "{VIP6}"
       port: 9080
@@ -144,7 +160,7 @@ class Gateway:
 
     def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
                  udp_timeout="30s", config=None, taps=None, http=None, workers=1,
-                 nat_ports="1024-65535", mtu_b=1500):
+                 nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h"):
         """config/taps/http: run a given config file (the demo) instead of
         generating one; taps = (client iface, backend iface) it names and
         http = (admin, metrics, readiness) ports it listens on."""
@@ -167,6 +183,7 @@ class Gateway:
         self.workers = workers
         self.nat_ports = nat_ports
         self.mtu_b = mtu_b
+        self.proxy_idle = proxy_idle
         self.procs = []
         self.zdp = None
         self.namespaces = []
@@ -180,7 +197,8 @@ class Gateway:
                                 weights or self.weights,
                                 self.extra_policies if extra_policies is None else extra_policies,
                                 udp_timeout=self.udp_timeout, workers=self.workers,
-                                nat_ports=self.nat_ports, mtu_b=self.mtu_b))
+                                nat_ports=self.nat_ports, mtu_b=self.mtu_b,
+                                proxy_idle=self.proxy_idle))
         os.replace(self.config + ".tmp", self.config)
 
     def __enter__(self):
