@@ -47,6 +47,24 @@ def serve_tcp(addr, port, version):
     S((addr, int(port)), H).serve_forever()
 
 
+def serve_reset(addr, port):
+    """Answer "hello\n", then reset the connection when data arrives."""
+    import struct
+    ls = socket.socket(family(addr), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(64)
+    while True:
+        c, _ = ls.accept()
+        try:
+            c.sendall(b"hello\n")
+            c.recv(100)
+        except OSError:
+            pass
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+
+
 def serve_udp(addr, port, version):
     s = socket.socket(family(addr), socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
@@ -161,6 +179,25 @@ def bulk(host, port, nbytes):
                       "error": err[0]}))
 
 
+def send_expect_reset(host, port):
+    """Read the greeting, send a line, report what the peer did then."""
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(5)
+    try:
+        s.connect((host, int(port)))
+        greeting = read_line(s)
+        s.sendall(b"boom\n")
+        d = s.recv(100)
+        r = "data" if d else "eof"
+    except ConnectionResetError:
+        r = "reset"
+    except OSError as e:
+        r = type(e).__name__
+        greeting = None
+    s.close()
+    print(json.dumps({"greeting": greeting, "result": r}))
+
+
 def reset_after_accept(host, port):
     """Connect and read: report what the peer did (data, eof or reset)."""
     s = socket.socket(family(host), socket.SOCK_STREAM)
@@ -267,5 +304,6 @@ if __name__ == "__main__":
     {
         "serve-tcp": serve_tcp, "serve-udp": serve_udp, "split": split,
         "expect-reset": expect_reset, "udp": udp, "longlived": longlived, "hold": hold,
-        "bulk": bulk, "read-once": reset_after_accept,
+        "bulk": bulk, "read-once": reset_after_accept, "serve-reset": serve_reset,
+        "send-expect-reset": send_expect_reset,
     }[cmd](*args)

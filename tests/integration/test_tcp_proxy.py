@@ -53,6 +53,13 @@ def test_proxy_policy_deny_resets_client(gw):
     assert gw.drops("policy_deny") == before + 1
 
 
+def test_proxy_backend_reset_reaches_client(gw):
+    before = gw.metrics()['zdp_proxy_connections_total{event="reset"}']
+    r = gw.client("send-expect-reset", PVIP, "9091")
+    assert r == {"greeting": "hello", "result": "reset"}, r
+    assert gw.metrics()['zdp_proxy_connections_total{event="reset"}'] == before + 1
+
+
 @pytest.fixture(scope="module")
 def igw(tmp_path_factory):
     with zdptopo.Gateway(tmp_path_factory.mktemp("idle"), proxy_idle="2s") as g:

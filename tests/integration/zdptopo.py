@@ -57,6 +57,7 @@ workloads:
       default/reviews.default.svc.cluster.local: {{ 9080: 9080, 9090: 9090 }}
       default/reviews-v1.default.svc.cluster.local: {{ 9080: 9080 }}
       default/echo-udp.default.svc.cluster.local: {{ 5353: 5353 }}
+      default/resetter.default.svc.cluster.local: {{ 9091: 9091 }}
   - uid: cluster1//v1/Pod/default/reviews-v2
     name: reviews-v2
     namespace: default
@@ -92,6 +93,10 @@ services:
     hostname: echo-udp.default.svc.cluster.local
     vips: [/{UDP_VIP}]
     ports: {{ 5353: 5353 }}
+  - name: resetter
+    namespace: default
+    hostname: resetter.default.svc.cluster.local
+    ports: {{ 9091: 9091 }}
   - name: ratings
     namespace: default
     hostname: ratings.default.svc.cluster.local
@@ -138,6 +143,13 @@ gateway:
       backends:
         - {{ service: default/reviews-v1.default.svc.cluster.local, weight: {w1} }}
         - {{ service: default/reviews-v2.default.svc.cluster.local, weight: {w2} }}
+    - name: resetter-proxy
+      vip: 198.18.10.5
+      port: 9091
+      protocol: TCP
+      mode: tcp-proxy
+      backends:
+        - {{ service: default/resetter.default.svc.cluster.local, weight: 1 }}
     - name: reviews-proxy-deny
       vip: 198.18.10.5
       port: 9090
@@ -256,6 +268,7 @@ class Gateway:
             for port in (9080, 9090):
                 self.spawn(self.ns_be, PY, PEER, "serve-tcp", addr, str(port), ver)
         self.spawn(self.ns_be, PY, PEER, "serve-udp", V1_4, "5353", "v1")
+        self.spawn(self.ns_be, PY, PEER, "serve-reset", V1_4, "9091")
         # Wait until the servers listen.
         self._wait(lambda: "9080" in self.ns(self.ns_be, "ss", "-ltn").stdout and
                    self.ns(self.ns_be, "ss", "-ltn").stdout.count(":9080") >= 4, 15,
