@@ -7,6 +7,7 @@
  * is per queue and needs no locking. Enabled only by --fault-* options.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -38,12 +39,14 @@ fault_rx_cb(uint16_t port_id, uint16_t queue, struct rte_mbuf *pkts[], uint16_t 
 	    uint16_t max, void *arg)
 {
 	struct fault_queue *fq = arg;
-	uint16_t i, out = 0;
+	struct rte_mbuf *out[ZDP_BURST * 2];
+	uint16_t i, n = 0, cap = RTE_MIN(max, (uint16_t)RTE_DIM(out));
 
 	(void)port_id;
 	(void)queue;
-	/* A packet held back last time goes out after this burst's first
-	 * packet (or alone if the burst is empty): reordered, not lost. */
+	/* Built in a separate array: duplicates and a released held packet
+	 * make the output longer than the input read so far, and writing them
+	 * in place would overwrite packets not yet looked at. */
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -54,25 +57,30 @@ fault_rx_cb(uint16_t port_id, uint16_t queue, struct rte_mbuf *pkts[], uint16_t 
 		}
 		if (fq->p.reorder_ppm && fq->held == NULL &&
 		    fault_rand_ppm(fq) < fq->p.reorder_ppm) {
-			fq->held = m;
+			fq->held = m;	/* goes out after the next packet */
 			continue;
 		}
-		pkts[out++] = m;
-		if (fq->held && out < max) {
-			pkts[out++] = fq->held;
+		out[n++] = m;
+		/* Extras only where they leave room for every packet still to
+		 * come in this burst (nb <= max, so real packets always fit). */
+		if (fq->held && n + (nb - i - 1) < cap) {
+			out[n++] = fq->held;
 			fq->held = NULL;
 		}
-		if (fq->p.dup_ppm && out < max && fault_rand_ppm(fq) < fq->p.dup_ppm) {
+		if (fq->p.dup_ppm && n + (nb - i - 1) < cap &&
+		    fault_rand_ppm(fq) < fq->p.dup_ppm) {
 			struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 			if (c != NULL)
-				pkts[out++] = c;
+				out[n++] = c;
 		}
 	}
-	if (fq->held && out < max && nb == 0) {
-		pkts[out++] = fq->held;
+	/* Nothing else arrived: let a held packet go rather than hold it forever. */
+	if (fq->held && nb == 0 && n < cap) {
+		out[n++] = fq->held;
 		fq->held = NULL;
 	}
-	return out;
+	memcpy(pkts, out, n * sizeof(out[0]));
+	return n;
 }
 
 int

@@ -84,3 +84,41 @@ def test_proxy_idle_timeout(igw, tmp_path):
     finally:
         stop.write_text("")
         p.wait(10)
+
+
+@pytest.fixture(scope="module")
+def lossy(tmp_path_factory):
+    # 1% loss, 1% reordering and 0.5% duplication on every RX queue of zdp:
+    # both TCP connections of each relay see them.
+    with zdptopo.Gateway(tmp_path_factory.mktemp("lossy"),
+                         zdp_args=["--fault-drop", "10000", "--fault-reorder", "10000",
+                                   "--fault-dup", "5000", "--fault-seed", "7"]) as g:
+        yield g
+
+
+def test_proxy_bulk_under_loss_reorder_dup(lossy):
+    r = lossy.client("bulk", PVIP, "9080", str(16 << 20), timeout=300)
+    assert r["error"] is None, r
+    assert r["received"] == r["sent"] == 16 << 20, r
+    assert r["recv_sha"] == r["sent_sha"], r
+    m = lossy.metrics()
+    assert m['zdp_drops_total{reason="fault_injected"}'] > 100
+    # The stack saw the damage and repaired it.
+    assert m['zdp_tcp_stack_total{counter="tcp_retransmits"}'] > 0
+    assert m['zdp_tcp_stack_total{counter="tcp_ooo_segments"}'] > 0
+    assert m['zdp_tcp_stack_total{counter="tcp_duplicate_segments"}'] > 0
+
+
+def test_nat_bulk_under_loss_reorder_dup(lossy):
+    """The same faults on the NAT fast path: Linux TCP on both ends repairs
+    them; zdp must only stay correct (and alive) while doing so."""
+    r = lossy.client("bulk", "198.18.10.1", "9080", str(8 << 20), timeout=300)
+    assert r["error"] is None and r["recv_sha"] == r["sent_sha"], r
+    assert lossy.alive()
+
+
+def test_proxy_ipv6_is_not_offered(gw):
+    """tcp-proxy routes are per VIP; the IPv6 VIP here is a NAT route, and
+    the proxy VIP is IPv4 only, so an IPv6 client still gets NAT service."""
+    r = gw.client("split", "2001:2:0:10::1", "9080", "20")
+    assert sum(r["counts"].values()) == 20
