@@ -440,6 +440,7 @@ zdp_proxy_input(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_m
 		struct zdp_pkt_info *pi)
 {
 	w->proxy->s = s;
+	w->tcp_input = true;
 	/* The stack takes the packet at its IP header, without padding. */
 	rte_pktmbuf_adj(m, pi->l3_off);
 	if (rte_pktmbuf_pkt_len(m) > pi->l3_len)

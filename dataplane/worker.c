@@ -153,8 +153,14 @@ zdp_worker_main(void *arg)
 		}
 		if (rt->handoff)
 			work += worker_handoff_poll(w, s);
-		if (w->tcp != NULL)
+		/* The TCP stack needs its poll after it got segments (to flush
+		 * what they triggered) and for its timers, whose granularity is
+		 * far coarser than a loop: skip it otherwise, it is not free. */
+		if (w->tcp != NULL && (w->tcp_input || w->now >= w->next_tcp_poll)) {
 			zdp_proxy_poll(w, s);
+			w->tcp_input = false;
+			w->next_tcp_poll = w->now + rt->tsc_hz / ZDP_TCP_POLL_HZ;
+		}
 		if (w->now >= w->next_housekeeping) {
 			zdp_fastpath_housekeeping(w, s);
 			w->next_housekeeping = w->now + rt->tsc_hz / ZDP_HOUSEKEEPING_HZ;

@@ -26,6 +26,8 @@
 /* Flow expiry, neighbour timers and the next-hop epoch run this often;
  * they need no more (expiry sweeps the whole table about every 2 s). */
 #define ZDP_HOUSEKEEPING_HZ	1000
+/* Timer-only polls of a worker's TCP stack (its timers are >= 1 ms). */
+#define ZDP_TCP_POLL_HZ		20000
 
 struct rte_rcu_qsbr;
 struct rte_ring;
@@ -82,6 +84,8 @@ struct zdp_worker {
 	struct zdp_neigh_table *neigh;
 	struct zdp_tcp_stack *tcp;	/* this worker's TCP stack (tcp-proxy) */
 	struct zdp_proxy *proxy;
+	bool tcp_input;			/* the stack got segments this loop */
+	uint64_t next_tcp_poll;		/* TSC of the next timer-only poll */
 	uint64_t now;			/* TSC at the top of this loop iteration */
 	uint64_t next_housekeeping;
 	uint32_t rng;			/* xorshift state for NAT port probing */
