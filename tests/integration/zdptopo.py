@@ -37,7 +37,23 @@ V1_6, V2_6 = "2001:2:0:1::10", "2001:2:0:1::11"
 
 
 def sh(*cmd, check=True, **kw):
-    return subprocess.run(cmd, check=check, capture_output=True, text=True, **kw)
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode,
+                                               (r.stderr or r.stdout).strip()))
+    return r
+
+
+def sh_retry(*cmd, tries=10):
+    """Interface set-up right after a TAP moved namespace can race with the
+    kernel (and with DPDK's own ioctls on it): retry briefly."""
+    for i in range(tries):
+        try:
+            return sh(*cmd)
+        except RuntimeError:
+            if i == tries - 1:
+                raise
+            time.sleep(0.2)
 
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
@@ -243,10 +259,10 @@ class Gateway:
         for ns in (self.ns_cli, self.ns_be):
             sh("ip", "netns", "add", ns)
             self.namespaces.append(ns)
-        sh("ip", "link", "set", self.tap_c, "netns", self.ns_cli)
-        sh("ip", "link", "set", self.tap_b, "netns", self.ns_be)
-        c = lambda *a: self.ns(self.ns_cli, *a)
-        b = lambda *a: self.ns(self.ns_be, *a)
+        sh_retry("ip", "link", "set", self.tap_c, "netns", self.ns_cli)
+        sh_retry("ip", "link", "set", self.tap_b, "netns", self.ns_be)
+        c = lambda *a: sh_retry("ip", "netns", "exec", self.ns_cli, *a)
+        b = lambda *a: sh_retry("ip", "netns", "exec", self.ns_be, *a)
         for run, dev in ((c, self.tap_c), (b, self.tap_b)):
             run("ip", "link", "set", "lo", "up")
             run("ip", "link", "set", dev, "up")
