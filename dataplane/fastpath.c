@@ -318,49 +318,27 @@ fp_refuse(struct zdp_worker *w, uint16_t pidx, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 }
 
-/* First packet to a VIP:port: decide and create the flow. Consumes @m. */
-static void
-fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
-	    struct rte_mbuf *m, struct zdp_pkt_info *pi, const struct zdp_vip *vip,
-	    const struct zdp_flow_key *fwd)
+enum zdp_drop_reason
+zdp_vip_pick(struct zdp_worker *w, const struct zdp_snapshot *s, const struct zdp_vip *vip,
+	     const struct zdp_addr *src, const struct zdp_addr *dst, uint16_t sport,
+	     uint16_t dport, uint8_t proto, const struct zdp_backend **out)
 {
 	const struct zdp_backend *be;
 	struct zdp_policy_conn conn;
 	struct zdp_policy_result pr;
-	struct zdp_route_nh nh;
-	struct zdp_flow tmpl, *f;
-	struct zdp_addr snat;
-	uint32_t h, bidx;
-	int port, rc;
+	uint32_t bidx;
 
-	if (pi->l4_proto == ZDP_IPPROTO_TCP &&
-	    (pi->tcp_flags & (ZDP_TCP_SYN | ZDP_TCP_ACK | ZDP_TCP_RST)) != ZDP_TCP_SYN) {
-		/* Not a connection opening: a flow we never saw or already
-		 * expired. Dropping (rather than resetting) lets a flow that
-		 * lives on after a restart of the peer time out quietly. */
-		zdp_worker_drop(w, m, ZDP_DROP_NO_FLOW);
-		return;
-	}
-
-	h = zdp_lb_hash_tuple(&pi->src, &pi->dst, rte_be_to_cpu_16(pi->sport),
-			      rte_be_to_cpu_16(pi->dport), pi->l4_proto);
-	bidx = zdp_lb_table_lookup(vip->lb, h);
-	if (bidx == ZDP_LB_NONE || bidx >= vip->n_backends) {
-		fp_refuse(w, pidx, m, pi, ZDP_DROP_NO_BACKEND);
-		return;
-	}
+	bidx = zdp_lb_table_lookup(vip->lb, zdp_lb_hash_tuple(src, dst, sport, dport, proto));
+	if (bidx == ZDP_LB_NONE || bidx >= vip->n_backends)
+		return ZDP_DROP_NO_BACKEND;
 	be = &vip->backends[bidx];
-	if (unlikely(be->flags & ZDP_BACKEND_F_HBONE)) {
-		fp_refuse(w, pidx, m, pi, ZDP_DROP_HBONE_REQUIRED);
-		return;
-	}
-	if (unlikely(be->flags & ZDP_BACKEND_F_LOOP)) {
-		fp_refuse(w, pidx, m, pi, ZDP_DROP_LOOP_PORT);
-		return;
-	}
+	if (unlikely(be->flags & ZDP_BACKEND_F_HBONE))
+		return ZDP_DROP_HBONE_REQUIRED;
+	if (unlikely(be->flags & ZDP_BACKEND_F_LOOP))
+		return ZDP_DROP_LOOP_PORT;
 
 	/* Istio L4 authorization for the chosen destination workload. */
-	conn.src = pi->src;
+	conn.src = *src;
 	conn.dst = be->addr;
 	conn.dst_port = be->port;
 	conn.src_id = NULL;	/* plaintext carries no identity */
@@ -374,8 +352,38 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 		else
 			w->ctr->policy[pr.policy_id].allow++;
 	}
-	if (pr.verdict == ZDP_POLICY_DENY) {
-		fp_refuse(w, pidx, m, pi, ZDP_DROP_POLICY_DENY);
+	if (pr.verdict == ZDP_POLICY_DENY)
+		return ZDP_DROP_POLICY_DENY;
+	*out = be;
+	return ZDP_DROP_NONE;
+}
+
+/* First packet to a VIP:port: decide and create the flow. Consumes @m. */
+static void
+fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
+	    struct rte_mbuf *m, struct zdp_pkt_info *pi, const struct zdp_vip *vip,
+	    const struct zdp_flow_key *fwd)
+{
+	const struct zdp_backend *be;
+	enum zdp_drop_reason r;
+	struct zdp_route_nh nh;
+	struct zdp_flow tmpl, *f;
+	struct zdp_addr snat;
+	int port, rc;
+
+	if (pi->l4_proto == ZDP_IPPROTO_TCP &&
+	    (pi->tcp_flags & (ZDP_TCP_SYN | ZDP_TCP_ACK | ZDP_TCP_RST)) != ZDP_TCP_SYN) {
+		/* Not a connection opening: a flow we never saw or already
+		 * expired. Dropping (rather than resetting) lets a flow that
+		 * lives on after a restart of the peer time out quietly. */
+		zdp_worker_drop(w, m, ZDP_DROP_NO_FLOW);
+		return;
+	}
+
+	r = zdp_vip_pick(w, s, vip, &pi->src, &pi->dst, rte_be_to_cpu_16(pi->sport),
+			 rte_be_to_cpu_16(pi->dport), pi->l4_proto, &be);
+	if (r != ZDP_DROP_NONE) {
+		fp_refuse(w, pidx, m, pi, r);
 		return;
 	}
 

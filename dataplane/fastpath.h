@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "drop.h"
+
 struct rte_mbuf;
 struct zdp_snapshot;
 struct zdp_worker;
@@ -26,6 +28,20 @@ void zdp_fastpath_worker_fini(struct zdp_worker *w);
  * ZDP_HANDOFF_* flags they came with from another worker's ring. */
 void zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s,
 		     uint16_t pidx, struct rte_mbuf **pkts, uint16_t n, unsigned handoff);
+
+struct zdp_addr;
+struct zdp_backend;
+struct zdp_vip;
+
+/* The first-packet decision shared by the NAT fast path and tcp-proxy:
+ * lb pick on the 5-tuple (ports in host order), HBONE and loop-guard
+ * refusals, Istio L4 authorization for the chosen workload (counted per
+ * policy). Returns ZDP_DROP_NONE and *@out, or the refusal's drop reason
+ * (the caller counts it and refuses). */
+enum zdp_drop_reason zdp_vip_pick(struct zdp_worker *w, const struct zdp_snapshot *s,
+				  const struct zdp_vip *vip, const struct zdp_addr *src,
+				  const struct zdp_addr *dst, uint16_t sport, uint16_t dport,
+				  uint8_t proto, const struct zdp_backend **out);
 
 /* Timers: flow ageing and neighbour retries, bounded work per call. */
 void zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s);

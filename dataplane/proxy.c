@@ -19,16 +19,14 @@
 #include <rte_ether.h>
 #include <rte_malloc.h>
 
+#include "fastpath.h"
 #include "flow.h"
 #include "l3.h"
-#include "policy.h"
 #include "proxy.h"
 #include "route.h"
 #include "symhash.h"
 #include "tcp_api.h"
 #include "worker.h"
-#include "zdp_lb.h"
-#include "zdp_lb_lookup.h"
 
 #define PROXY_MAX_LISTENERS	16
 #define PROXY_MAX_HALVES	16384	/* = the stack's connection pool */
@@ -169,9 +167,8 @@ proxy_refuse(struct zdp_worker *w, enum zdp_drop_reason r)
 
 /*
  * A client completed its handshake with a tcp-proxy VIP: choose the backend
- * exactly as the fast path does for a first packet (lb on the 5-tuple,
- * HBONE and loop-guard refusals, authorization for the chosen workload),
- * then open the upstream connection. NULL refuses (the stack resets).
+ * with the fast path's first-packet decision (zdp_vip_pick), then open the
+ * upstream connection. NULL refuses (the stack resets).
  */
 static void *
 on_accept(struct zdp_tcp_conn *c, void *lu)
@@ -181,44 +178,19 @@ on_accept(struct zdp_tcp_conn *c, void *lu)
 	const struct zdp_snapshot *s = p->s;
 	const struct zdp_backend *be;
 	const struct zdp_vip *vip;
-	struct zdp_policy_conn conn;
-	struct zdp_policy_result pr;
+	enum zdp_drop_reason r;
 	struct zdp_route_nh nh;
 	struct zdp_addr la, ra, snat;
 	struct proxy_half *a, *b;
 	uint16_t lp, rp;
-	uint32_t bidx;
 
 	zdp_tcp_conn_addrs(c, &la, &lp, &ra, &rp);
 	vip = zdp_snapshot_vip_lookup(s, &la, rte_cpu_to_be_16(lp), ZDP_IPPROTO_TCP);
 	if (vip == NULL || vip->mode != ZDP_VIP_TCP_PROXY)
 		return proxy_refuse(w, ZDP_DROP_NO_BACKEND);	/* route removed */
-	bidx = zdp_lb_table_lookup(vip->lb, zdp_lb_hash_tuple(&ra, &la, rp, lp,
-							       ZDP_IPPROTO_TCP));
-	if (bidx == ZDP_LB_NONE || bidx >= vip->n_backends)
-		return proxy_refuse(w, ZDP_DROP_NO_BACKEND);
-	be = &vip->backends[bidx];
-	if (be->flags & ZDP_BACKEND_F_HBONE)
-		return proxy_refuse(w, ZDP_DROP_HBONE_REQUIRED);
-	if (be->flags & ZDP_BACKEND_F_LOOP)
-		return proxy_refuse(w, ZDP_DROP_LOOP_PORT);
-
-	conn.src = ra;
-	conn.dst = be->addr;
-	conn.dst_port = be->port;
-	conn.src_id = NULL;
-	zdp_policy_eval(s->policies, be->workload_idx, &conn, &pr);
-	for (uint32_t i = 0; i < pr.n_dry_run; i++)
-		if (pr.dry_run_ids[i] < ZDP_POLICY_STAT_MAX)
-			w->ctr->policy[pr.dry_run_ids[i]].dry_run_match++;
-	if (pr.policy_id < ZDP_POLICY_STAT_MAX) {
-		if (pr.verdict == ZDP_POLICY_DENY)
-			w->ctr->policy[pr.policy_id].deny++;
-		else
-			w->ctr->policy[pr.policy_id].allow++;
-	}
-	if (pr.verdict == ZDP_POLICY_DENY)
-		return proxy_refuse(w, ZDP_DROP_POLICY_DENY);
+	r = zdp_vip_pick(w, s, vip, &ra, &la, rp, lp, ZDP_IPPROTO_TCP, &be);
+	if (r != ZDP_DROP_NONE)
+		return proxy_refuse(w, r);
 	if (zdp_route_lookup(s->routes, &be->addr, &nh) < 0 ||
 	    zdp_route_src_addr(s->routes, nh.port, &be->addr, &snat) < 0)
 		return proxy_refuse(w, ZDP_DROP_NO_ROUTE);
