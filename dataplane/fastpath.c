@@ -276,11 +276,11 @@ fp_pick_nat_port(struct zdp_worker *w, const struct zdp_snapshot *s,
 		 uint16_t be_bport, const struct zdp_addr *snat, uint8_t proto)
 {
 	const struct zdp_runtime *rt = w->rt;
-	/* Ports from ZDP_PROXY_EPH_LO up belong to the worker's TCP stack. The
-	 * random start must be uniform over the ports NAT may use: starting
-	 * in a skipped region would funnel all those picks onto the same few
-	 * ports after it (linear probing clusters) and exhaust them. */
-	uint32_t hi = RTE_MIN((uint32_t)s->nat_port_max, (uint32_t)ZDP_PROXY_EPH_LO - 1);
+	/* The snapshot's range excludes the TCP stack's ephemeral ports
+	 * (gateway.proxyPorts). The random start is uniform over it: starting
+	 * in a skipped region would funnel picks onto the few ports after it
+	 * (linear probing clusters) and exhaust them. */
+	uint32_t hi = s->nat_port_max;
 	uint32_t range, start, i, tries = 0;
 	uint8_t dir;
 

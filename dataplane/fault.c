@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * fault.c — loss, duplication and reordering injected on RX, for tests.
+ * fault.c — loss, duplication and reordering injected on RX, and loss on
+ * TX, for tests.
  *
  * This machine has no qdisc modules (no netem), so tests that must prove
  * behaviour under loss ask zdp itself to misbehave: an ethdev RX callback on
@@ -83,9 +84,39 @@ fault_rx_cb(uint16_t port_id, uint16_t queue, struct rte_mbuf *pkts[], uint16_t 
 	return n;
 }
 
+uint16_t
+zdp_fault_tx(struct zdp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fault_queue *fq = w->fault_tx;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (fault_rand_ppm(fq) < fq->p.tx_drop_ppm) {
+			w->ctr->drops[ZDP_DROP_FAULT_INJECT]++;
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		pkts[k++] = pkts[i];
+	}
+	return k;
+}
+
 int
 zdp_fault_install(struct zdp_runtime *rt)
 {
+	if (rt->fault.tx_drop_ppm)
+		for (unsigned q = 0; q < rt->n_workers; q++) {
+			struct fault_queue *fq = rte_zmalloc("zdp_fault_tx", sizeof(*fq),
+							     RTE_CACHE_LINE_SIZE);
+			if (fq == NULL)
+				return -ENOMEM;
+			fq->p = rt->fault;
+			fq->state = rt->fault.seed * 0xD1B54A32D192ED03ULL + q + 1;
+			fq->w = rt->workers[q];
+			rt->workers[q]->fault_tx = fq;
+		}
+	if (!rt->fault.drop_ppm && !rt->fault.dup_ppm && !rt->fault.reorder_ppm)
+		goto done;
 	for (unsigned p = 0; p < rt->n_ports; p++)
 		for (unsigned q = 0; q < rt->n_workers; q++) {
 			struct fault_queue *fq = rte_zmalloc("zdp_fault", sizeof(*fq),
@@ -99,8 +130,10 @@ zdp_fault_install(struct zdp_runtime *rt)
 						    fault_rx_cb, fq) == NULL)
 				return -rte_errno;
 		}
-	RTE_LOG(WARNING, USER1, "fault injection ON: drop %u ppm, dup %u ppm, reorder %u ppm "
-		"(test option; never use in production)\n", rt->fault.drop_ppm,
-		rt->fault.dup_ppm, rt->fault.reorder_ppm);
+done:
+	RTE_LOG(WARNING, USER1, "fault injection ON: RX drop %u ppm, dup %u ppm, reorder %u "
+		"ppm; TX drop %u ppm (test option; never use in production)\n",
+		rt->fault.drop_ppm, rt->fault.dup_ppm, rt->fault.reorder_ppm,
+		rt->fault.tx_drop_ppm);
 	return 0;
 }

@@ -28,9 +28,12 @@
 #include "tcp_api.h"
 #include "worker.h"
 
+#include <time.h>
+
 #define PROXY_MAX_LISTENERS	16
-#define PROXY_MAX_HALVES	16384	/* = the stack's connection pool */
+#define PROXY_DEFAULT_CONNS	16384	/* when the runtime sets no pool size */
 #define PROXY_IDLE_SCAN		256	/* halves checked per housekeeping call */
+#define PROXY_DUMP_SLOTS	8192	/* pool slots a dump step looks at */
 
 struct zdp_proxy;
 
@@ -59,8 +62,17 @@ struct zdp_proxy {
 	unsigned n_lst;
 	struct proxy_half *free;
 	uint32_t scan;
-	struct proxy_half halves[PROXY_MAX_HALVES];
+	uint32_t n_halves;		/* = the stack's connection pool */
+	struct proxy_half *halves;
+	/* /tcp/connections: asked by mgmt, served a step per housekeeping. */
+	struct {
+		uint32_t state;		/* DUMP_*, atomic */
+		uint32_t cursor, n, cap, in_use;
+		struct zdp_proxy_conn_dump *out;
+	} dump;
 };
+
+enum { DUMP_IDLE, DUMP_ASKED, DUMP_BUSY, DUMP_DONE };
 
 static struct proxy_half *
 half_new(struct zdp_proxy *p)
@@ -359,13 +371,20 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	if (p == NULL)
 		return -ENOMEM;
 	p->w = w;
-	for (unsigned i = 0; i < PROXY_MAX_HALVES; i++) {
+	p->n_halves = w->rt->wp.tcp_conns ? w->rt->wp.tcp_conns : PROXY_DEFAULT_CONNS;
+	p->halves = rte_zmalloc_socket("zdp_proxy_halves", sizeof(*p->halves) * p->n_halves,
+				       RTE_CACHE_LINE_SIZE, w->socket);
+	if (p->halves == NULL) {
+		rte_free(p);
+		return -ENOMEM;
+	}
+	for (uint32_t i = p->n_halves; i-- > 0;) {
 		p->halves[i].next_free = p->free;
 		p->free = &p->halves[i];
 	}
 	zdp_tcp_stack_params_default(&tp);
 	tp.socket_id = w->socket;
-	tp.max_conns = PROXY_MAX_HALVES;
+	tp.max_conns = p->n_halves;
 	tp.max_listeners = PROXY_MAX_LISTENERS;
 	tp.tsc_hz = w->rt->tsc_hz;
 	tp.pool = w->rt->ports[0].pool;
@@ -373,8 +392,8 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	tp.tx_ctx = w;
 	tp.port_ok = proxy_port_ok;
 	tp.port_ok_ctx = w;
-	tp.eph_port_lo = ZDP_PROXY_EPH_LO;
-	tp.eph_port_hi = ZDP_PROXY_EPH_HI;
+	tp.eph_port_lo = w->rt->wp.eph_port_min ? w->rt->wp.eph_port_min : 61000;
+	tp.eph_port_hi = w->rt->wp.eph_port_max ? w->rt->wp.eph_port_max : 65535;
 	tp.mtu = w->rt->ports[0].mtu;
 	tp.cb = (struct zdp_tcp_callbacks){
 		.on_accept = on_accept,
@@ -387,6 +406,7 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	};
 	w->tcp = zdp_tcp_stack_create(&tp);
 	if (w->tcp == NULL) {
+		rte_free(p->halves);
 		rte_free(p);
 		return -ENOMEM;
 	}
@@ -399,10 +419,11 @@ zdp_proxy_worker_fini(struct zdp_worker *w)
 {
 	if (w->proxy == NULL)
 		return;
-	for (unsigned i = 0; i < PROXY_MAX_HALVES; i++)
+	for (uint32_t i = 0; i < w->proxy->n_halves; i++)
 		rte_pktmbuf_free(w->proxy->halves[i].pend);
 	zdp_tcp_stack_destroy(w->tcp);
 	w->tcp = NULL;
+	rte_free(w->proxy->halves);
 	rte_free(w->proxy);
 	w->proxy = NULL;
 }
@@ -476,15 +497,106 @@ zdp_proxy_poll(struct zdp_worker *w, const struct zdp_snapshot *s)
 	zdp_tcp_poll(w->tcp, w->now);
 }
 
+/* ---- /tcp/connections ---------------------------------------------------- */
+
+/* Worker: copy the next bounded part of the pool into mgmt's buffer. */
+static void
+proxy_dump_step(struct zdp_proxy *p)
+{
+	uint32_t expect = DUMP_ASKED, slots = PROXY_DUMP_SLOTS;
+	struct zdp_tcp_conn_info tmp[32];
+
+	if (!__atomic_compare_exchange_n(&p->dump.state, &expect, DUMP_BUSY, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;		/* mgmt gave up in between */
+	while (slots > 0 && p->dump.n < p->dump.cap && p->dump.cursor != ZDP_TCP_WALK_DONE) {
+		uint32_t before = p->dump.cursor, k;
+		uint32_t want = RTE_MIN((uint32_t)RTE_DIM(tmp), p->dump.cap - p->dump.n);
+
+		k = zdp_tcp_conn_walk(p->w->tcp, &p->dump.cursor, slots, tmp, want);
+		for (uint32_t i = 0; i < k; i++) {
+			struct zdp_proxy_conn_dump *d = &p->dump.out[p->dump.n++];
+			const struct proxy_half *h = tmp[i].user;
+
+			d->tcp = tmp[i];
+			d->tcp.user = NULL;
+			d->role = ZDP_PROXY_ROLE_NONE;
+			d->relay_idle_ms = 0;
+			d->pending_bytes = 0;
+			/* The walk gives user only while the relay holds
+			 * the connection (until close/abort). */
+			if (h != NULL && h >= p->halves && h < p->halves + p->n_halves &&
+			    h->in_use) {
+				d->role = h->back ? ZDP_PROXY_ROLE_UPSTREAM : ZDP_PROXY_ROLE_CLIENT;
+				d->relay_idle_ms = (p->w->now - h->last_active) * 1000 /
+						   p->w->rt->tsc_hz;
+				d->pending_bytes = h->pend ? h->pend->pkt_len : 0;
+			}
+		}
+		if (p->dump.cursor == ZDP_TCP_WALK_DONE)
+			break;
+		slots -= RTE_MIN(slots, p->dump.cursor - before);
+	}
+	if (p->dump.n == p->dump.cap || p->dump.cursor == ZDP_TCP_WALK_DONE) {
+		p->dump.in_use = zdp_tcp_stack_conns_in_use(p->w->tcp);
+		__atomic_store_n(&p->dump.state, DUMP_DONE, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&p->dump.state, DUMP_ASKED, __ATOMIC_RELEASE);
+	}
+}
+
+int
+zdp_proxy_dump(struct zdp_worker *w, struct zdp_proxy_conn_dump *out, uint32_t cap,
+	       unsigned timeout_ms, uint32_t *in_use)
+{
+	struct zdp_proxy *p = w->proxy;
+	const struct timespec tick = { .tv_sec = 0, .tv_nsec = 1000000 };
+	uint32_t st;
+
+	*in_use = 0;
+	if (p == NULL || w->tcp == NULL)
+		return 0;	/* no stack on this worker: nothing to list */
+	if (__atomic_load_n(&p->dump.state, __ATOMIC_ACQUIRE) != DUMP_IDLE)
+		return -EBUSY;	/* mgmt is one thread: a leftover, see below */
+	p->dump.out = out;
+	p->dump.cap = cap;
+	p->dump.n = 0;
+	p->dump.cursor = 0;
+	__atomic_store_n(&p->dump.state, DUMP_ASKED, __ATOMIC_RELEASE);
+	for (unsigned t = 0; t < timeout_ms; t++) {
+		if (__atomic_load_n(&p->dump.state, __ATOMIC_ACQUIRE) == DUMP_DONE)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	/* Take the request back unless the worker holds it mid-step: it
+	 * never touches @out once the state is IDLE. */
+	for (;;) {
+		st = __atomic_load_n(&p->dump.state, __ATOMIC_ACQUIRE);
+		if (st == DUMP_DONE || st == DUMP_ASKED) {
+			if (__atomic_compare_exchange_n(&p->dump.state, &st, DUMP_IDLE, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (st != DUMP_DONE)
+		return -ETIMEDOUT;
+	*in_use = p->dump.in_use;
+	return (int)p->dump.n;
+}
+
 void
 zdp_proxy_housekeeping(struct zdp_worker *w)
 {
 	struct zdp_proxy *p = w->proxy;
 
+	if (unlikely(__atomic_load_n(&p->dump.state, __ATOMIC_RELAXED) == DUMP_ASKED))
+		proxy_dump_step(p);
+
 	for (unsigned n = 0; n < PROXY_IDLE_SCAN; n++) {
 		struct proxy_half *h = &p->halves[p->scan];
 
-		p->scan = (p->scan + 1) % PROXY_MAX_HALVES;
+		p->scan = p->scan + 1 == p->n_halves ? 0 : p->scan + 1;
 		/* Each relay is checked through its front half. */
 		if (!h->in_use || h->back || h->peer == NULL || h->idle == 0)
 			continue;

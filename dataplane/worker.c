@@ -70,6 +70,11 @@ zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx)
 
 	if (tb->n == 0)
 		return;
+	if (unlikely(w->fault_tx != NULL)) {
+		tb->n = zdp_fault_tx(w, tb->pkts, tb->n);
+		if (tb->n == 0)
+			return;
+	}
 	for (i = 0; i < tb->n; i++)
 		bytes += tb->pkts[i]->pkt_len;
 	sent = rte_eth_tx_burst(port->port_id, (uint16_t)w->idx, tb->pkts, tb->n);

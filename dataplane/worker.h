@@ -38,7 +38,8 @@ struct zdp_tcp_stack;
 
 /* Test-only fault injection on RX (see fault.c); all zero in production. */
 struct zdp_fault_params {
-	unsigned drop_ppm;	/* drop this many packets per million */
+	unsigned drop_ppm;	/* drop this many packets per million (RX) */
+	unsigned tx_drop_ppm;	/* drop this many per million before TX */
 	unsigned dup_ppm;	/* duplicate */
 	unsigned reorder_ppm;	/* hold back one packet behind its successor */
 	uint64_t seed;
@@ -47,6 +48,8 @@ struct zdp_fault_params {
 struct zdp_worker_params {
 	unsigned flows;		/* flow table capacity */
 	unsigned neigh_entries;
+	unsigned tcp_conns;		/* TCP stack pool per worker (tcp-proxy) */
+	uint16_t eph_port_min, eph_port_max;	/* the stack's ephemeral ports */
 };
 
 struct zdp_txbuf {
@@ -74,6 +77,8 @@ struct zdp_runtime {
 	volatile bool workers_ready;	/* every worker finished its init */
 };
 
+struct fault_queue;
+
 struct zdp_worker {
 	unsigned idx;			/* 0..n_workers-1; also its queue id */
 	unsigned lcore;
@@ -95,6 +100,7 @@ struct zdp_worker {
 	uint64_t icmp_tokens_at;	/* TSC of the last ICMP error token refill */
 	uint32_t icmp_tokens;		/* ICMP errors we may still send */
 	struct zdp_txbuf tx[ZDP_MAX_PORTS];
+	struct fault_queue *fault_tx;	/* --fault-tx-drop (tests), else NULL */
 } __rte_cache_aligned;
 
 /* Allocate worker @idx's private state on @socket. Returns NULL on ENOMEM. */
@@ -133,7 +139,11 @@ zdp_runtime_owner(const struct zdp_runtime *rt, uint32_t symhash)
 	return (symhash & rt->reta_mask) % rt->n_workers;
 }
 
-/* Installs the RX fault-injection callbacks on every port queue (tests). */
+/* Installs the RX fault-injection callbacks on every port queue and the
+ * workers' TX loss (tests). */
 int zdp_fault_install(struct zdp_runtime *rt);
+/* TX loss: drops (frees, counts) some of @pkts; returns how many are left,
+ * compacted at the front. Worker lcore only. */
+uint16_t zdp_fault_tx(struct zdp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 #endif /* ZDP_WORKER_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * admin.c — /config_dump (JSON) and readiness.
+ * admin.c — /config_dump and /tcp/connections (JSON), and readiness.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "policy.h"
+#include "proxy.h"
 #include "sbuf.h"
 #include "snapshot.h"
 #include "worker.h"
@@ -254,5 +256,141 @@ zdp_admin_config_dump(struct zdp_mgmt *m, size_t *len)
 		sbuf_put(&b, "\"vips\":[],\"policies\":[]", 23);
 	}
 	sbuf_put(&b, "}\n", 2);
+	return sbuf_finish(&b, len);
+}
+
+/* ---- /tcp/connections ---------------------------------------------------- */
+
+#define TCP_DUMP_DEFAULT	1000
+#define TCP_DUMP_MAX		(1u << 20)
+#define TCP_DUMP_TIMEOUT_MS	2000
+
+/* "name=value" in a query string; -1 absent, -2 not a number <= max. */
+static long
+query_uint(const char *q, const char *name, unsigned long max)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = q; p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL) {
+		char *end;
+		unsigned long v;
+
+		if (strncmp(p, name, nl) != 0 || p[nl] != '=')
+			continue;
+		if (p[nl + 1] < '0' || p[nl + 1] > '9')
+			return -2;
+		v = strtoul(p + nl + 1, &end, 10);
+		if ((*end != '\0' && *end != '&') || v > max)
+			return -2;
+		return (long)v;
+	}
+	return -1;
+}
+
+static const char *
+role_name(uint8_t role)
+{
+	switch (role) {
+	case ZDP_PROXY_ROLE_CLIENT:
+		return "client";
+	case ZDP_PROXY_ROLE_UPSTREAM:
+		return "upstream";
+	default:
+		return NULL;
+	}
+}
+
+static void
+json_tcp_conn(struct sbuf *b, const struct zdp_proxy_conn_dump *d)
+{
+	static const struct { uint32_t bit; const char *name; } fl[] = {
+		{ ZDP_TCP_INFO_PASSIVE, "passive" }, { ZDP_TCP_INFO_TS, "timestamps" },
+		{ ZDP_TCP_INFO_SACK, "sack" }, { ZDP_TCP_INFO_WS, "windowScaling" },
+		{ ZDP_TCP_INFO_RECOVERY, "recovery" }, { ZDP_TCP_INFO_COOKIE, "synCookie" },
+		{ ZDP_TCP_INFO_FIN_SENT, "finSent" }, { ZDP_TCP_INFO_FIN_RCVD, "finReceived" },
+		{ ZDP_TCP_INFO_PERSIST, "persist" },
+	};
+	const struct zdp_tcp_conn_info *t = &d->tcp;
+	const struct zdp_tcp_conn_stats *st = &t->st;
+	unsigned nf = 0;
+
+	sbuf_put(b, "{\"local\":", 9);
+	json_addr(b, &t->laddr);
+	sbuf_printf(b, ",\"localPort\":%u,\"remote\":", t->lport);
+	json_addr(b, &t->raddr);
+	sbuf_printf(b, ",\"remotePort\":%u,\"state\":", t->rport);
+	sbuf_json_str(b, zdp_tcp_state_name((enum zdp_tcp_state)t->state));
+	sbuf_put(b, ",\"role\":", 8);
+	sbuf_json_str(b, role_name(d->role));
+	sbuf_put(b, ",\"flags\":[", 10);
+	for (unsigned i = 0; i < RTE_DIM(fl); i++)
+		if (t->flags & fl[i].bit) {
+			sbuf_printf(b, "%s", nf++ ? "," : "");
+			sbuf_json_str(b, fl[i].name);
+		}
+	sbuf_printf(b, "],\"mss\":%u,\"sndWscale\":%u,\"rcvWscale\":%u,"
+		    "\"srttUs\":%u,\"rttvarUs\":%u,\"rtoUs\":%u,\"cwnd\":%u,\"ssthresh\":%u,"
+		    "\"sndWnd\":%u,\"rcvWnd\":%u,\"sndQueued\":%u,\"inFlight\":%u,"
+		    "\"rcvHeld\":%u,\"oooBlocks\":%u,\"relayPending\":%u,"
+		    "\"segsIn\":%" PRIu64 ",\"segsOut\":%" PRIu64 ",\"bytesIn\":%" PRIu64
+		    ",\"bytesOut\":%" PRIu64 ",\"retransmits\":%u,\"rtoFires\":%u,"
+		    "\"oooSegments\":%u,\"sackRecoveries\":%u,\"rxIdleMs\":%" PRIu64
+		    ",\"relayIdleMs\":%" PRIu64 "}",
+		    st->mss, t->snd_wscale, t->rcv_wscale, st->srtt_us, st->rttvar_us,
+		    st->rto_us, st->cwnd, st->ssthresh, st->snd_wnd, st->rcv_wnd, t->snd_queued,
+		    t->snd_inflight, t->rcv_held, t->ooo_blocks, d->pending_bytes, st->segs_in,
+		    st->segs_out, st->bytes_in, st->bytes_out, st->retransmits, st->rto_fires,
+		    st->ooo_segs, st->sack_recoveries, t->rx_idle_us / 1000, d->relay_idle_ms);
+}
+
+char *
+zdp_admin_tcp_connections(struct zdp_mgmt *m, const char *query, size_t *len, int *status)
+{
+	struct zdp_runtime *rt = m->rt;
+	long limit = query_uint(query, "limit", TCP_DUMP_MAX);
+	long only = query_uint(query, "worker", rt->n_workers ? rt->n_workers - 1 : 0);
+	struct zdp_proxy_conn_dump *buf;
+	struct sbuf b = { 0 };
+	unsigned first = 0;
+
+	*status = 200;
+	if (limit == -2 || only == -2) {
+		*status = 400;
+		sbuf_printf(&b, "{\"error\":\"query: limit=0..%u, worker=0..%u\"}\n",
+			    TCP_DUMP_MAX, rt->n_workers ? rt->n_workers - 1 : 0);
+		return sbuf_finish(&b, len);
+	}
+	if (limit < 0)
+		limit = TCP_DUMP_DEFAULT;
+	buf = limit ? malloc((size_t)limit * sizeof(*buf)) : NULL;
+	if (limit && buf == NULL)
+		return NULL;
+	sbuf_printf(&b, "{\"limitPerWorker\":%ld,\"workers\":[", limit);
+	for (unsigned w = 0; w < rt->n_workers; w++) {
+		uint32_t in_use = 0;
+		int n;
+
+		if (only >= 0 && (unsigned)only != w)
+			continue;
+		n = rt->workers[w]->init_rc < 0 ? 0 :
+		    zdp_proxy_dump(rt->workers[w], buf, (uint32_t)limit, TCP_DUMP_TIMEOUT_MS,
+				   &in_use);
+		sbuf_printf(&b, "%s{\"worker\":%u,", first++ ? "," : "", w);
+		if (n < 0) {
+			sbuf_printf(&b, "\"error\":\"%s\",\"connections\":[]}",
+				    n == -ETIMEDOUT ? "worker did not answer" : strerror(-n));
+			continue;
+		}
+		sbuf_printf(&b, "\"inUse\":%u,\"listed\":%d,\"truncated\":%s,"
+			    "\"connections\":[", in_use, n, (uint32_t)n < in_use ? "true" : "false");
+		for (int i = 0; i < n; i++) {
+			if (i)
+				sbuf_put(&b, ",", 1);
+			json_tcp_conn(&b, &buf[i]);
+		}
+		sbuf_put(&b, "]}", 2);
+	}
+	sbuf_put(&b, "]}\n", 3);
+	free(buf);
 	return sbuf_finish(&b, len);
 }

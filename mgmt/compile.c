@@ -488,8 +488,7 @@ zdp_compile(struct zdp_mgmt *m, const struct zdp_config *cfg, struct zdp_snapsho
 	s->to_tcp_est = g->tcp_established_timeout * hz;
 	s->to_tcp_closing = g->tcp_closing_timeout * hz;
 	s->to_udp = g->udp_timeout * hz;
-	s->nat_port_min = g->nat_port_min;
-	s->nat_port_max = g->nat_port_max;
+	zdp_cfg_nat_range(g, &s->nat_port_min, &s->nat_port_max);
 
 	rc = zdp_policy_compile(cfg, m->policy_reg, &s->policies, err, sizeof(err));
 	if (rc < 0) {

@@ -38,6 +38,9 @@ cy_gateway_defaults(struct zdp_cfg_gateway *gw)
 	gw->udp_timeout = 30;
 	gw->nat_port_min = 1024;
 	gw->nat_port_max = 65535;
+	gw->proxy_port_min = 61000;
+	gw->proxy_port_max = 65535;
+	gw->tcp_conns_per_core = 65536;
 	zdp_addr_parse("127.0.0.1", &gw->admin.addr);
 	gw->admin.port = 15000;
 	zdp_addr_parse("127.0.0.1", &gw->metrics.addr);
@@ -175,7 +178,8 @@ static void
 cy_pools(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node *map)
 {
 	static const char *const known[] = {
-		"mbufsPerPort", "mbufCache", "flowsPerCore", "neighEntries", NULL,
+		"mbufsPerPort", "mbufCache", "flowsPerCore", "neighEntries",
+		"tcpConnectionsPerCore", NULL,
 	};
 	size_t old;
 	const struct cy_node *n = cy_sub(c, map, "pools", &old);
@@ -190,6 +194,8 @@ cy_pools(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node *map
 			gw->flows_per_core = (unsigned)v;
 		if (cy_uint(c, n, "neighEntries", 16, 1u << 20, &v) > 0)
 			gw->neigh_entries = (unsigned)v;
+		if (cy_uint(c, n, "tcpConnectionsPerCore", 64, 1u << 24, &v) > 0)
+			gw->tcp_conns_per_core = (unsigned)v;
 		/* rte_mempool_create() refuses cache_size * 1.5 > n. */
 		if ((uint64_t)gw->mbuf_cache * 3 > (uint64_t)gw->mbufs_per_port * 2) {
 			const struct cy_node *k = cy_map_get(n, "mbufCache");
@@ -223,23 +229,25 @@ cy_timeouts(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node *
 	cy_path_pop(c, old);
 }
 
-/* "MIN-MAX", both 1..65535. */
-static void
-cy_nat_ports(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node *map)
+/* @key: "MIN-MAX", both 1..65535. 1 when set, 0 when absent, -1 on error. */
+static int
+cy_port_range(struct cy_ctx *c, const struct cy_node *map, const char *key,
+	      uint16_t *min, uint16_t *max)
 {
 	size_t old;
-	const struct cy_node *n = cy_sub(c, map, "natPorts", &old);
+	const struct cy_node *n = cy_sub(c, map, key, &old);
 	unsigned long lo, hi;
 	char *end;
 	const char *dash;
+	int rc = -1;
 
-	if (cy_is_null(n))
-		goto out;
-	if (n->type != CY_SCALAR || n->has_nul || n->str[0] < '0' || n->str[0] > '9' ||
-	    (dash = strchr(n->str, '-')) == NULL || dash[1] < '0' || dash[1] > '9') {
-		cy_err(c, n->line, "expected a port range MIN-MAX, got %s", cy_type_name(n));
+	if (cy_is_null(n)) {
+		rc = 0;
 		goto out;
 	}
+	if (n->type != CY_SCALAR || n->has_nul || n->str[0] < '0' || n->str[0] > '9' ||
+	    (dash = strchr(n->str, '-')) == NULL || dash[1] < '0' || dash[1] > '9')
+		goto bad;
 	lo = strtoul(n->str, &end, 10);
 	if (end != dash)
 		goto bad;
@@ -254,20 +262,61 @@ cy_nat_ports(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node 
 		cy_err(c, n->line, "range %lu-%lu is inverted", lo, hi);
 		goto out;
 	}
-	/* 61000-65535 are the ephemeral ports of the workers' TCP stacks
-	 * (dataplane/proxy.h); source NAT uses the part of the range below. */
-	if (lo >= 61000) {
-		cy_err(c, n->line, "range %lu-%lu has no port below 61000 (61000-65535 belong "
-		       "to zdp's TCP stack)", lo, hi);
-		goto out;
-	}
-	gw->nat_port_min = (uint16_t)lo;
-	gw->nat_port_max = (uint16_t)hi;
+	*min = (uint16_t)lo;
+	*max = (uint16_t)hi;
+	rc = 1;
 	goto out;
 bad:
 	cy_err(c, n->line, "expected a port range MIN-MAX, got %s", cy_type_name(n));
 out:
 	cy_path_pop(c, old);
+	return rc;
+}
+
+/*
+ * natPorts (source NAT) and proxyPorts (the ephemeral ports of the workers'
+ * TCP stacks, for tcp-proxy upstream connections) share the gateway
+ * addresses, so they must never hand out the same port. Source NAT uses
+ * natPorts minus proxyPorts, which must leave one non-empty interval.
+ */
+static void
+cy_nat_ports(struct cy_ctx *c, struct zdp_cfg_gateway *gw, const struct cy_node *map)
+{
+	const struct cy_node *nn = cy_map_get(map, "natPorts");
+	const struct cy_node *pn = cy_map_get(map, "proxyPorts");
+	int nat = cy_port_range(c, map, "natPorts", &gw->nat_port_min, &gw->nat_port_max);
+	int proxy = cy_port_range(c, map, "proxyPorts", &gw->proxy_port_min,
+				  &gw->proxy_port_max);
+	const struct cy_node *at = nn ? nn : pn;
+	const char *key = nn ? "natPorts" : "proxyPorts";
+	uint16_t lo = gw->nat_port_min, hi = gw->nat_port_max;
+	size_t old;
+
+	if (nat < 0 || proxy < 0 || (nat == 0 && proxy == 0))
+		return;
+	old = cy_path_key(c, key);
+	if (gw->proxy_port_min > lo && gw->proxy_port_max < hi)
+		cy_err(c, at->line, "proxyPorts %u-%u would split natPorts %u-%u in two; "
+		       "put them at one end", gw->proxy_port_min, gw->proxy_port_max, lo, hi);
+	else if (gw->proxy_port_min <= lo && gw->proxy_port_max >= hi)
+		cy_err(c, at->line, "natPorts %u-%u lie inside proxyPorts %u-%u (the TCP "
+		       "stack's ephemeral ports): no port is left for source NAT", lo, hi,
+		       gw->proxy_port_min, gw->proxy_port_max);
+	cy_path_pop(c, old);
+}
+
+/* Source NAT's share of natPorts: without proxyPorts (see cy_nat_ports). */
+void
+zdp_cfg_nat_range(const struct zdp_cfg_gateway *gw, uint16_t *min, uint16_t *max)
+{
+	*min = gw->nat_port_min;
+	*max = gw->nat_port_max;
+	if (gw->proxy_port_max < *min || gw->proxy_port_min > *max)
+		return;		/* disjoint */
+	if (gw->proxy_port_min <= *min)
+		*min = (uint16_t)(gw->proxy_port_max + 1);
+	else
+		*max = (uint16_t)(gw->proxy_port_min - 1);
 }
 
 static unsigned
@@ -790,7 +839,7 @@ void
 cy_decode_gateway(struct cy_ctx *c, const struct cy_node *n)
 {
 	static const char *const known[] = {
-		"workers", "pools", "timeouts", "natPorts", "admin", "metrics",
+		"workers", "pools", "timeouts", "natPorts", "proxyPorts", "admin", "metrics",
 		"readiness", "ports", "routes", "trafficRoutes", NULL,
 	};
 	struct zdp_cfg_gateway *gw = &c->cfg->gateway;
@@ -856,8 +905,11 @@ zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *
 	if (a->workers != b->workers)
 		return cy_restart(why, len, "gateway.workers", 0);
 	if (a->mbufs_per_port != b->mbufs_per_port || a->mbuf_cache != b->mbuf_cache ||
-	    a->flows_per_core != b->flows_per_core || a->neigh_entries != b->neigh_entries)
+	    a->flows_per_core != b->flows_per_core || a->neigh_entries != b->neigh_entries ||
+	    a->tcp_conns_per_core != b->tcp_conns_per_core)
 		return cy_restart(why, len, "gateway.pools", 0);
+	if (a->proxy_port_min != b->proxy_port_min || a->proxy_port_max != b->proxy_port_max)
+		return cy_restart(why, len, "gateway.proxyPorts", 0);
 	/* timeouts and natPorts live in the snapshot: reloadable (existing
 	 * flows keep their NAT port; workers adopt new timeouts at once). */
 	if (!cy_sa_eq(&a->admin, &b->admin))

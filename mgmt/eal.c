@@ -36,6 +36,9 @@ zdp_eal_memory_mb(const struct zdp_config *cfg)
 	/* rte_fib route tables: up to 32 MiB (IPv4) + 32 MiB (IPv6), two
 	 * snapshots alive during a reload. */
 	bytes += 128ull << 20;
+	/* TCP stack (tcp-proxy) per worker: connection state, its hash slot,
+	 * the relay half and slack (docs/tcp.md: 576 B per connection). */
+	bytes += (uint64_t)g->workers * g->tcp_conns_per_core * 768;
 	return (unsigned)(bytes >> 20) + 256;
 }
 

@@ -7,7 +7,8 @@
  * worker, so a scraper can never delay packets.
  *
  *   metrics   (default 127.0.0.1:15020)  /stats/prometheus, /metrics
- *   admin     (default 127.0.0.1:15000)  /config_dump, /stats/prometheus
+ *   admin     (default 127.0.0.1:15000)  /config_dump, /tcp/connections,
+ *                                        /stats/prometheus
  *   readiness (default 127.0.0.1:15021)  /healthz/ready
  * Listeners that share an address are bound once and serve every path.
  */
@@ -204,6 +205,15 @@ http_serve(struct zdp_http *h, int fd, char *req)
 	} else if (strcmp(path, "/config_dump") == 0) {
 		body = zdp_admin_config_dump(h->m, &len);
 		http_respond_body(fd, "application/json", body, len);
+	} else if (strcmp(path, "/tcp/connections") == 0) {
+		int status;
+
+		body = zdp_admin_tcp_connections(h->m, q ? q + 1 : "", &len, &status);
+		if (body && status != 200) {
+			http_respond(fd, status, "Bad Request", "application/json", body, len);
+			free(body);
+		} else
+			http_respond_body(fd, "application/json", body, len);
 	} else if (strcmp(path, "/healthz/ready") == 0) {
 		char why[256] = "";
 		if (zdp_mgmt_ready(h->m, why, sizeof(why))) {

@@ -58,6 +58,7 @@ usage(FILE *out)
 		"\n"
 		"test-only options (fault injection on every RX queue):\n"
 		"  --fault-drop PPM     drop PPM packets per million\n"
+		"  --fault-tx-drop PPM  drop PPM per million of the packets zdp sends\n"
 		"  --fault-dup PPM      duplicate PPM packets per million\n"
 		"  --fault-reorder PPM  swap PPM packets per million with their successor\n"
 		"  --fault-seed N       seed for the fault PRNG (default 1)\n"
@@ -122,6 +123,7 @@ parse_app_opts(int argc, char **argv, struct app_opts *o)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "fault-drop", required_argument, NULL, 'd' },
+		{ "fault-tx-drop", required_argument, NULL, 'x' },
 		{ "fault-dup", required_argument, NULL, 'u' },
 		{ "fault-reorder", required_argument, NULL, 'r' },
 		{ "fault-seed", required_argument, NULL, 's' },
@@ -137,6 +139,7 @@ parse_app_opts(int argc, char **argv, struct app_opts *o)
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'd': o->fault.drop_ppm = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'x': o->fault.tx_drop_ppm = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'u': o->fault.dup_ppm = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'r': o->fault.reorder_ppm = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 's': o->fault.seed = strtoull(optarg, NULL, 0); break;
@@ -154,6 +157,7 @@ parse_app_opts(int argc, char **argv, struct app_opts *o)
 		return -EINVAL;
 	}
 	if (o->fault.drop_ppm > 1000000 || o->fault.dup_ppm > 1000000 ||
+	    o->fault.tx_drop_ppm > 1000000 ||
 	    o->fault.reorder_ppm > 1000000) {
 		fprintf(stderr, "zdp: fault rates are parts per million (0..1000000)\n");
 		return -EINVAL;
@@ -312,6 +316,9 @@ run(int argc, char **argv)
 	rt->fault = opts.fault;
 	rt->wp.flows = cfg->gateway.flows_per_core;
 	rt->wp.neigh_entries = cfg->gateway.neigh_entries;
+	rt->wp.tcp_conns = cfg->gateway.tcp_conns_per_core;
+	rt->wp.eph_port_min = cfg->gateway.proxy_port_min;
+	rt->wp.eph_port_max = cfg->gateway.proxy_port_max;
 
 	m.policy_reg = zdp_policy_registry_create(ZDP_POLICY_ID_MAX);
 	m.backend_reg = zdp_registry_create(ZDP_BACKEND_STAT_MAX);
@@ -326,7 +333,8 @@ run(int argc, char **argv)
 	rc = setup_workers(rt, cfg);
 	if (rc < 0)
 		goto out;
-	if (rt->fault.drop_ppm || rt->fault.dup_ppm || rt->fault.reorder_ppm) {
+	if (rt->fault.drop_ppm || rt->fault.dup_ppm || rt->fault.reorder_ppm ||
+	    rt->fault.tx_drop_ppm) {
 		rc = zdp_fault_install(rt);
 		if (rc < 0)
 			goto out;

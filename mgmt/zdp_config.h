@@ -211,6 +211,7 @@ struct zdp_cfg_gateway {
 	unsigned mbuf_cache;		/* default 256 */
 	unsigned flows_per_core;	/* default 1048576 (1M) */
 	unsigned neigh_entries;		/* default 4096 */
+	unsigned tcp_conns_per_core;	/* TCP stack pool (tcp-proxy); default 65536 */
 	/* Flow ageing, seconds. */
 	unsigned tcp_syn_timeout;	/* default 10 */
 	unsigned tcp_established_timeout;	/* default 3600 */
@@ -218,6 +219,9 @@ struct zdp_cfg_gateway {
 	unsigned udp_timeout;		/* default 30 */
 	/* Source-NAT port range on gateway addresses. */
 	uint16_t nat_port_min, nat_port_max;	/* default 1024..65535 */
+	/* Ephemeral ports of the workers' TCP stacks (tcp-proxy upstream);
+	 * source NAT never uses them (zdp_cfg_nat_range). */
+	uint16_t proxy_port_min, proxy_port_max;	/* default 61000..65535 */
 	struct zdp_cfg_sockaddr admin;		/* default 127.0.0.1:15000 */
 	struct zdp_cfg_sockaddr metrics;	/* default 127.0.0.1:15020 */
 	struct zdp_cfg_sockaddr readiness;	/* default 127.0.0.1:15021 */
@@ -283,6 +287,9 @@ const struct zdp_cfg_port *zdp_config_find_port(const struct zdp_config *cfg,
  * writes the first such key ("gateway.ports[0].mtu") into @why (if
  * non-NULL, truncated to @len).
  */
+/* The part of natPorts source NAT may use: natPorts without proxyPorts. */
+void zdp_cfg_nat_range(const struct zdp_cfg_gateway *gw, uint16_t *min, uint16_t *max);
+
 bool zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *next,
 			      char *why, size_t len);
 

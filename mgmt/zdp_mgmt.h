@@ -70,6 +70,10 @@ void zdp_http_poll(struct zdp_http *h, int timeout_ms, int extra_fd, bool *extra
 /* Response bodies; each returns a malloc'd string (caller frees) or NULL. */
 char *zdp_metrics_render(struct zdp_mgmt *m, size_t *len);
 char *zdp_admin_config_dump(struct zdp_mgmt *m, size_t *len);
+/* /tcp/connections[?worker=N&limit=N]: the live connections of the workers'
+ * TCP stacks (tcp-proxy), JSON. *status: 200, or 400 for a bad query. */
+char *zdp_admin_tcp_connections(struct zdp_mgmt *m, const char *query, size_t *len,
+				int *status);
 bool zdp_mgmt_ready(struct zdp_mgmt *m, char *why, size_t whylen);
 
 /* The /zdp/... commands on DPDK's telemetry socket (telemetry.c). */

@@ -233,7 +233,44 @@ struct zdp_tcp_conn_stats {
 };
 void zdp_tcp_conn_get_stats(const struct zdp_tcp_conn *c, struct zdp_tcp_conn_stats *st);
 
-/* Debug dump of live connections (admin endpoint): one line each. */
+/* Debug dump of live connections: one line each (test harnesses). */
 void zdp_tcp_dump(const struct zdp_tcp_stack *stk, FILE *f);
+
+/* One live connection as the admin address's /tcp/connections shows it. */
+enum {
+	ZDP_TCP_INFO_PASSIVE	= 1u << 0,	/* accepted, not connected out */
+	ZDP_TCP_INFO_TS		= 1u << 1,	/* timestamps negotiated */
+	ZDP_TCP_INFO_SACK	= 1u << 2,
+	ZDP_TCP_INFO_WS		= 1u << 3,	/* window scaling negotiated */
+	ZDP_TCP_INFO_RECOVERY	= 1u << 4,	/* in fast or RTO recovery */
+	ZDP_TCP_INFO_COOKIE	= 1u << 5,	/* established from a SYN cookie */
+	ZDP_TCP_INFO_FIN_SENT	= 1u << 6,
+	ZDP_TCP_INFO_FIN_RCVD	= 1u << 7,
+	ZDP_TCP_INFO_PERSIST	= 1u << 8,	/* probing a zero window */
+};
+
+struct zdp_tcp_conn_info {
+	struct zdp_addr laddr, raddr;
+	uint16_t lport, rport;		/* host order */
+	uint8_t state;			/* enum zdp_tcp_state */
+	uint8_t snd_wscale, rcv_wscale;
+	uint32_t flags;			/* ZDP_TCP_INFO_* */
+	uint32_t snd_queued;		/* bytes queued from SND.UNA, unsent incl. */
+	uint32_t snd_inflight;		/* SND.MAX - SND.UNA */
+	uint32_t rcv_held;		/* delivered, not yet consumed */
+	uint32_t ooo_blocks;		/* out-of-order blocks held */
+	uint64_t rx_idle_us;		/* since the last segment received */
+	struct zdp_tcp_conn_stats st;
+	void *user;
+};
+
+#define ZDP_TCP_WALK_DONE UINT32_MAX
+
+/* Copy up to @max live connections into @out, looking at no more than
+ * @slots pool slots from *@cursor (start at 0). Advances *@cursor, which is
+ * ZDP_TCP_WALK_DONE once the whole pool was seen. Returns the number copied.
+ * Only on the stack's own lcore. */
+uint32_t zdp_tcp_conn_walk(const struct zdp_tcp_stack *stk, uint32_t *cursor,
+			   uint32_t slots, struct zdp_tcp_conn_info *out, uint32_t max);
 
 #endif /* ZDP_TCP_API_H */

@@ -117,6 +117,9 @@ test_empty_and_defaults(void)
 	ZDP_CHECK_EQ(gw->mbufs_per_port, 16383);
 	ZDP_CHECK_EQ(gw->mbuf_cache, 256);
 	ZDP_CHECK_EQ(gw->flows_per_core, 1048576);
+	ZDP_CHECK_EQ(gw->tcp_conns_per_core, 65536);
+	ZDP_CHECK_EQ(gw->proxy_port_min, 61000);
+	ZDP_CHECK_EQ(gw->proxy_port_max, 65535);
 	ZDP_CHECK_EQ(gw->neigh_entries, 4096);
 	ZDP_CHECK_EQ(gw->tcp_syn_timeout, 10);
 	ZDP_CHECK_EQ(gw->tcp_established_timeout, 3600);
@@ -453,9 +456,11 @@ test_full_gateway(void)
 		"  - { name: b, namespace: ns, hostname: b.ns, vips: [], ports: {80: 80, 8080: 80} }\n"
 		"gateway:\n"
 		"  workers: 4\n"
-		"  pools: { mbufsPerPort: 65535, mbufCache: 512, flowsPerCore: 67108864, neighEntries: 16 }\n"
+		"  pools: { mbufsPerPort: 65535, mbufCache: 512, flowsPerCore: 67108864, neighEntries: 16,\n"
+		"           tcpConnectionsPerCore: 1000000 }\n"
 		"  timeouts: { tcpSyn: 500ms, tcpEstablished: 1h30m, tcpClosing: 2, udp: 5m }\n"
-		"  natPorts: \"20000-29999\"\n"
+		"  natPorts: \"20000-65535\"\n"
+		"  proxyPorts: 30000-65535\n"
 		"  admin: \"[::1]:15000\"\n"
 		"  metrics: 0.0.0.0:15020\n"
 		"  readiness: 0.0.0.0:0\n"
@@ -507,7 +512,16 @@ test_full_gateway(void)
 	ZDP_CHECK_EQ(gw->tcp_closing_timeout, 2);
 	ZDP_CHECK_EQ(gw->udp_timeout, 300);
 	ZDP_CHECK_EQ(gw->nat_port_min, 20000);
-	ZDP_CHECK_EQ(gw->nat_port_max, 29999);
+	ZDP_CHECK_EQ(gw->nat_port_max, 65535);
+	ZDP_CHECK_EQ(gw->proxy_port_min, 30000);
+	ZDP_CHECK_EQ(gw->proxy_port_max, 65535);
+	ZDP_CHECK_EQ(gw->tcp_conns_per_core, 1000000);
+	{
+		uint16_t lo, hi;	/* source NAT gets natPorts minus proxyPorts */
+		zdp_cfg_nat_range(gw, &lo, &hi);
+		ZDP_CHECK_EQ(lo, 20000);
+		ZDP_CHECK_EQ(hi, 29999);
+	}
 	ZDP_CHECK(addr_is(&gw->admin.addr, "::1"));
 	ZDP_CHECK_EQ(gw->admin.port, 15000);
 	ZDP_CHECK(addr_is(&gw->metrics.addr, "0.0.0.0"));
@@ -517,7 +531,7 @@ test_full_gateway(void)
 	ZDP_CHECK_EQ(gw->ports[0].mtu, 9000);
 	ZDP_CHECK_EQ(gw->ports[0].rx_desc, 4096);
 	ZDP_CHECK_EQ(gw->ports[0].tx_desc, 2048);
-	ZDP_CHECK_EQ(gw->ports[0].line, 13);
+	ZDP_CHECK_EQ(gw->ports[0].line, 15);
 	ZDP_CHECK_EQ(gw->ports[1].mtu, 1500);
 	ZDP_CHECK_EQ(gw->ports[1].n_addresses, 0);
 	ZDP_REQUIRE(gw->n_routes == 3);
@@ -527,7 +541,7 @@ test_full_gateway(void)
 	ZDP_CHECK_STR(gw->routes[1].port, "up");
 	ZDP_CHECK_EQ(gw->routes[2].via.family, 0);	/* directly connected */
 	ZDP_CHECK_STR(gw->routes[2].port, "down");
-	ZDP_CHECK_EQ(gw->routes[2].line, 24);
+	ZDP_CHECK_EQ(gw->routes[2].line, 26);
 	ZDP_REQUIRE(gw->n_traffic_routes == 3);
 	t = &gw->traffic_routes[0];
 	ZDP_CHECK_STR(t->name, "198.18.10.1:80/TCP");
@@ -536,7 +550,7 @@ test_full_gateway(void)
 	ZDP_CHECK_EQ(t->backends[0].weight, 1);	/* default */
 	ZDP_CHECK_EQ(t->backends[1].weight, 0);
 	ZDP_CHECK_EQ(t->backends[2].port, 8080);
-	ZDP_CHECK_EQ(t->backends[2].line, 31);
+	ZDP_CHECK_EQ(t->backends[2].line, 33);
 	t = &gw->traffic_routes[1];
 	ZDP_CHECK_STR(t->name, "[2001:2:0:10::1]:53/UDP");
 	ZDP_CHECK_EQ(t->proto, IPPROTO_UDP);
@@ -663,7 +677,12 @@ static const struct err_case err_cases[] = {
 	{ "timeout too long", "gateway:\n  timeouts: { tcpEstablished: 200h }\n", "t.yaml:2: gateway.timeouts.tcpEstablished: must be between 1s and 604800s", 1 },
 	{ "timeout huge", "gateway:\n  timeouts: { tcpEstablished: 99999999999999999999999999s }\n", "t.yaml:2: gateway.timeouts.tcpEstablished: must be between 1s and 604800s", 1 },
 	{ "timeout unknown", "gateway:\n  timeouts: { tcp: 1 }\n", "t.yaml:2: gateway.timeouts.tcp: unknown key", 1 },
-	{ "natPorts only stack ports", "gateway:\n  natPorts: 61000-65535\n", "t.yaml:2: gateway.natPorts: range 61000-65535 has no port below 61000 (61000-65535 belong to zdp's TCP stack)", 1 },
+	{ "natPorts only stack ports", "gateway:\n  natPorts: 61000-65535\n", "t.yaml:2: gateway.natPorts: natPorts 61000-65535 lie inside proxyPorts 61000-65535 (the TCP stack's ephemeral ports): no port is left for source NAT", 1 },
+	{ "proxyPorts split natPorts", "gateway:\n  proxyPorts: 30000-40000\n", "t.yaml:2: gateway.proxyPorts: proxyPorts 30000-40000 would split natPorts 1024-65535 in two; put them at one end", 1 },
+	{ "proxyPorts cover natPorts", "gateway:\n  natPorts: 2000-3000\n  proxyPorts: 1024-65535\n", "t.yaml:2: gateway.natPorts: natPorts 2000-3000 lie inside proxyPorts 1024-65535 (the TCP stack's ephemeral ports): no port is left for source NAT", 1 },
+	{ "proxyPorts inverted", "gateway:\n  proxyPorts: 65535-1024\n", "t.yaml:2: gateway.proxyPorts: range 65535-1024 is inverted", 1 },
+	{ "proxyPorts text", "gateway:\n  proxyPorts: high\n", "t.yaml:2: gateway.proxyPorts: expected a port range MIN-MAX, got \"high\"", 1 },
+	{ "tcpConnectionsPerCore small", "gateway:\n  pools: { tcpConnectionsPerCore: 63 }\n", "t.yaml:2: gateway.pools.tcpConnectionsPerCore: must be between 64 and 16777216", 1 },
 	{ "route mode unknown", "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 80, mode: l7, backends: [{service: a/b}] }\n", "t.yaml:3: gateway.trafficRoutes[0].mode: must be nat or tcp-proxy, got \"l7\"", 2 },
 	{ "route tcp-proxy udp", "gateway:\n  trafficRoutes:\n    - { vip: 198.18.10.1, port: 80, protocol: UDP, mode: tcp-proxy, backends: [{service: a/b}] }\n", "t.yaml:3: gateway.trafficRoutes[0].mode: tcp-proxy needs protocol TCP", 2 },
 	{ "natPorts inverted", "gateway:\n  natPorts: 65535-1024\n", "t.yaml:2: gateway.natPorts: range 65535-1024 is inverted", 1 },
