@@ -8,11 +8,23 @@
   udp HOST PORT N               N request/response exchanges over UDP
   longlived HOST PORT N STOPFILE  N connections streaming verified echo data
                                 until STOPFILE exists
+  serve-echo ADDR PORT          echo (no greeting), one thread, any number of
+                                connections (selectors)
+  serve-close-first ADDR PORT NBYTES OUT  send NBYTES, half-close, read to EOF;
+                                append a JSON line per connection to OUT
+  bulk HOST PORT NBYTES         random bytes up, the echo back; SHA-256 both
+  close-first-client HOST PORT NBYTES  send NBYTES while the server sends
+                                its data and half-closes first
+  many HOST PORT N SIZE [GO]    N connections open at once (all connected
+                                before any sends; with GO, print ALLCONNECTED
+                                and wait for the file GO), each echoes SIZE bytes
 Clients print one JSON object on stdout.
 """
 import hashlib
 import json
 import os
+import resource
+import selectors
 import socket
 import socketserver
 import sys
@@ -167,7 +179,7 @@ def bulk(host, port, nbytes):
     t.start()
     off = 0
     while off < n:
-        chunk = pattern(7, off, min(65536, n - off))
+        chunk = os.urandom(min(1 << 18, n - off))   # fast enough for 1 GiB
         s.sendall(chunk)
         sent_h.update(chunk)
         off += len(chunk)
@@ -299,11 +311,196 @@ def longlived(host, port, n, stopfile):
     }))
 
 
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY:
+        n = min(n, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, n), hard))
+
+
+def serve_echo(addr, port):
+    raise_nofile(65536)
+    ls = socket.socket(family(addr), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(4096)
+    ls.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ, None)
+    while True:
+        for key, _ in sel.select():
+            if key.data is None:
+                while True:
+                    try:
+                        c, _ = ls.accept()
+                    except BlockingIOError:
+                        break
+                    c.setblocking(False)
+                    sel.register(c, selectors.EVENT_READ, "c")
+                continue
+            c = key.fileobj
+            try:
+                d = c.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                d = b""
+            if d:
+                try:
+                    c.setblocking(True)     # small echoes: never blocks long
+                    c.sendall(d)
+                    c.setblocking(False)
+                    continue
+                except OSError:
+                    pass
+            sel.unregister(c)
+            c.close()
+
+
+def close_first_data(n):
+    """What serve-close-first sends: deterministic, so the test knows its hash."""
+    return pattern(11, 0, n)
+
+
+def serve_close_first(addr, port, nbytes, outfile):
+    n = int(nbytes)
+    data = close_first_data(n)
+    ls = socket.socket(family(addr), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, int(port)))
+    ls.listen(16)
+    while True:
+        c, _ = ls.accept()
+        c.settimeout(60)
+        err = None
+        got, h = 0, hashlib.sha256()
+        try:
+            c.sendall(data)
+            c.shutdown(socket.SHUT_WR)      # we are done first
+            while True:
+                d = c.recv(1 << 20)
+                if not d:
+                    break
+                h.update(d)
+                got += len(d)
+        except OSError as e:
+            err = repr(e)
+        c.close()
+        with open(outfile, "a") as f:
+            f.write(json.dumps({"sent": n, "rcvd": got, "rcvd_sha": h.hexdigest(),
+                                "error": err}) + "\n")
+
+
+def close_first_client(host, port, nbytes):
+    """Keep sending NBYTES after the server's FIN arrived; then half-close."""
+    n = int(nbytes)
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect((host, int(port)))
+    recv_h, got, eof_at = hashlib.sha256(), [0], [None]
+    err = [None]
+    sent_h, off = hashlib.sha256(), 0
+
+    def reader():
+        try:
+            while True:
+                d = s.recv(1 << 20)
+                if not d:
+                    eof_at[0] = off
+                    return
+                recv_h.update(d)
+                got[0] += len(d)
+        except OSError as e:
+            err[0] = repr(e)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        while off < n:
+            chunk = os.urandom(min(1 << 16, n - off))
+            s.sendall(chunk)
+            sent_h.update(chunk)
+            off += len(chunk)
+            if off == 1 << 20:
+                t.join(30)      # the server's data and FIN first, then the rest
+        s.shutdown(socket.SHUT_WR)
+    except OSError as e:
+        err[0] = repr(e)
+    t.join(60)
+    s.close()
+    print(json.dumps({"sent": off, "sent_sha": sent_h.hexdigest(), "received": got[0],
+                      "recv_sha": recv_h.hexdigest(), "eof_after_sent": eof_at[0],
+                      "error": err[0]}))
+
+
+def many(host, port, n, size, gofile=None):
+    """N connections open at the same time: all are connected before any
+    sends (with GOFILE: then print ALLCONNECTED and wait for that file);
+    each then sends SIZE bytes, reads the echo and closes."""
+    n, size, port = int(n), int(size), int(port)
+    raise_nofile(n + 1000)
+    sel = selectors.DefaultSelector()
+    t0 = time.time()
+    socks = []
+    for i in range(n):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        socks.append(s)
+        sel.register(s, selectors.EVENT_WRITE, i)
+    payload = [(b"%08d" % i) * (size // 8) for i in range(n)]
+    state = [0] * n           # 0 connecting, 1 reading, 2 done
+    rx = [b""] * n
+    done = ok = connected = failed = peak = 0
+    deadline = time.time() + 240
+    while done < n and time.time() < deadline:
+        for key, _ in sel.select(timeout=1):
+            i = key.data
+            s = socks[i]
+            if state[i] == 0:
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    state[i] = 2
+                    done += 1
+                    failed += 1
+                    sel.unregister(s)
+                else:
+                    connected += 1
+                    state[i] = 1
+                    sel.modify(s, selectors.EVENT_READ, i)
+                if connected + failed == n:
+                    peak = connected
+                    if gofile:
+                        print("ALLCONNECTED %d" % connected, flush=True)
+                        while not os.path.exists(gofile) and time.time() < deadline:
+                            time.sleep(0.05)
+                    for j in range(n):
+                        if state[j] == 1:
+                            socks[j].send(payload[j])
+                continue
+            try:
+                d = s.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                d = b""
+            rx[i] += d
+            if not d or len(rx[i]) >= size:
+                state[i] = 2
+                done += 1
+                ok += rx[i] == payload[i]
+                sel.unregister(s)
+                s.close()
+    print(json.dumps({"n": n, "ok": ok, "connected": connected, "failed": failed,
+                      "concurrent": peak, "secs": time.time() - t0}))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {
         "serve-tcp": serve_tcp, "serve-udp": serve_udp, "split": split,
         "expect-reset": expect_reset, "udp": udp, "longlived": longlived, "hold": hold,
         "bulk": bulk, "read-once": reset_after_accept, "serve-reset": serve_reset,
-        "send-expect-reset": send_expect_reset,
+        "send-expect-reset": send_expect_reset, "serve-echo": serve_echo,
+        "serve-close-first": serve_close_first, "close-first-client": close_first_client,
+        "many": many,
     }[cmd](*args)

@@ -3,7 +3,6 @@
 verified data through the 90/10 route, SIGHUP switches it to 50/50. None of
 them breaks or sees a wrong byte, and new connections follow 50/50. An
 invalid file is then refused and the running config stays."""
-import os
 import subprocess
 import time
 

@@ -18,7 +18,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 
@@ -31,6 +30,8 @@ PY = "/usr/bin/python3"
 
 VIP4 = "198.18.10.1"
 VIP6 = "2001:2:0:10::1"
+PVIP4, PVIP6 = "198.18.10.5", "2001:2:0:10::5"     # tcp-proxy VIPs
+CLOSE_FIRST_BYTES = 2 << 20     # what the closer backend sends before its FIN
 UDP_VIP = "198.18.10.2"
 V1_4, V2_4 = "198.18.1.10", "198.18.1.11"
 V1_6, V2_6 = "2001:2:0:1::10", "2001:2:0:1::11"
@@ -58,7 +59,7 @@ def sh_retry(*cmd, tries=10):
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
                 flows=65536, mbufs=8191, udp_timeout="30s", workers=1,
-                nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h"):
+                nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h", tcp_conns=65536):
     """The demo topology's config with test-specific names and ports."""
     w1, w2 = weights
     return f"""
@@ -74,6 +75,8 @@ workloads:
       default/reviews-v1.default.svc.cluster.local: {{ 9080: 9080 }}
       default/echo-udp.default.svc.cluster.local: {{ 5353: 5353 }}
       default/resetter.default.svc.cluster.local: {{ 9091: 9091 }}
+      default/echo.default.svc.cluster.local: {{ 9100: 9100 }}
+      default/closer.default.svc.cluster.local: {{ 9092: 9092 }}
   - uid: cluster1//v1/Pod/default/reviews-v2
     name: reviews-v2
     namespace: default
@@ -83,6 +86,7 @@ workloads:
     services:
       default/reviews.default.svc.cluster.local: {{ 9080: 9080, 9090: 9090 }}
       default/reviews-v2.default.svc.cluster.local: {{ 9080: 9080 }}
+      default/echo.default.svc.cluster.local: {{ 9100: 9100 }}
   - uid: cluster1//v1/Pod/default/ratings-mtls
     name: ratings
     namespace: default
@@ -113,6 +117,14 @@ services:
     namespace: default
     hostname: resetter.default.svc.cluster.local
     ports: {{ 9091: 9091 }}
+  - name: echo
+    namespace: default
+    hostname: echo.default.svc.cluster.local
+    ports: {{ 9100: 9100 }}
+  - name: closer
+    namespace: default
+    hostname: closer.default.svc.cluster.local
+    ports: {{ 9092: 9092 }}
   - name: ratings
     namespace: default
     hostname: ratings.default.svc.cluster.local
@@ -128,9 +140,11 @@ policies:
 {extra_policies}
 gateway:
   workers: {workers}
-  pools: {{ mbufsPerPort: {mbufs}, mbufCache: 128, flowsPerCore: {flows}, neighEntries: 1024 }}
+  pools: {{ mbufsPerPort: {mbufs}, mbufCache: 128, flowsPerCore: {flows}, neighEntries: 1024,
+           tcpConnectionsPerCore: {tcp_conns} }}
   timeouts: {{ tcpSyn: 10s, tcpEstablished: 1h, tcpClosing: 5s, udp: {udp_timeout} }}
   natPorts: {nat_ports}
+  proxyPorts: 40000-65535
   admin: 127.0.0.1:{http_base}
   metrics: 127.0.0.1:{http_base + 1}
   readiness: 127.0.0.1:{http_base + 2}
@@ -173,6 +187,28 @@ gateway:
       mode: tcp-proxy
       backends:
         - {{ service: default/reviews.default.svc.cluster.local, weight: 1 }}
+    - name: echo-proxy
+      vip: 198.18.10.5
+      port: 9100
+      protocol: TCP
+      mode: tcp-proxy
+      backends:
+        - {{ service: default/echo.default.svc.cluster.local, weight: 1 }}
+    - name: closer-proxy
+      vip: 198.18.10.5
+      port: 9092
+      protocol: TCP
+      mode: tcp-proxy
+      backends:
+        - {{ service: default/closer.default.svc.cluster.local, weight: 1 }}
+    - name: reviews-proxy-v6
+      vip: "{PVIP6}"
+      port: 9080
+      protocol: TCP
+      mode: tcp-proxy
+      backends:
+        - {{ service: default/reviews-v1.default.svc.cluster.local, weight: {w1} }}
+        - {{ service: default/reviews-v2.default.svc.cluster.local, weight: {w2} }}
     - name: reviews-canary-v6
       vip: "{VIP6}"
       port: 9080
@@ -188,7 +224,8 @@ class Gateway:
 
     def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
                  udp_timeout="30s", config=None, taps=None, http=None, workers=1,
-                 nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h"):
+                 nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h", mbufs=8191,
+                 tcp_conns=65536):
         """config/taps/http: run a given config file (the demo) instead of
         generating one; taps = (client iface, backend iface) it names and
         http = (admin, metrics, readiness) ports it listens on."""
@@ -212,6 +249,9 @@ class Gateway:
         self.nat_ports = nat_ports
         self.mtu_b = mtu_b
         self.proxy_idle = proxy_idle
+        self.mbufs = mbufs
+        self.tcp_conns = tcp_conns
+        self.closer_out = os.path.join(self.workdir, "closer.jsonl")
         self.procs = []
         self.zdp = None
         self.namespaces = []
@@ -226,7 +266,8 @@ class Gateway:
                                 self.extra_policies if extra_policies is None else extra_policies,
                                 udp_timeout=self.udp_timeout, workers=self.workers,
                                 nat_ports=self.nat_ports, mtu_b=self.mtu_b,
-                                proxy_idle=self.proxy_idle))
+                                proxy_idle=self.proxy_idle, mbufs=self.mbufs,
+                                tcp_conns=self.tcp_conns))
         os.replace(self.config + ".tmp", self.config)
 
     def __enter__(self):
@@ -285,10 +326,15 @@ class Gateway:
                 self.spawn(self.ns_be, PY, PEER, "serve-tcp", addr, str(port), ver)
         self.spawn(self.ns_be, PY, PEER, "serve-udp", V1_4, "5353", "v1")
         self.spawn(self.ns_be, PY, PEER, "serve-reset", V1_4, "9091")
+        for addr in (V1_4, V2_4):
+            self.spawn(self.ns_be, PY, PEER, "serve-echo", addr, "9100")
+        self.spawn(self.ns_be, PY, PEER, "serve-close-first", V1_4, "9092",
+                   str(CLOSE_FIRST_BYTES), self.closer_out)
         # Wait until the servers listen.
-        self._wait(lambda: "9080" in self.ns(self.ns_be, "ss", "-ltn").stdout and
-                   self.ns(self.ns_be, "ss", "-ltn").stdout.count(":9080") >= 4, 15,
-                   "backends did not start")
+        def listening():
+            out = self.ns(self.ns_be, "ss", "-ltn").stdout
+            return out.count(":9080") >= 4 and out.count(":9100") >= 2 and ":9092" in out
+        self._wait(listening, 15, "backends did not start")
 
     def ns(self, ns, *cmd, check=True, timeout=120):
         return sh("ip", "netns", "exec", ns, *cmd, check=check, timeout=timeout)
@@ -341,6 +387,9 @@ class Gateway:
 
     def config_dump(self):
         return json.loads(self.get(0, "/config_dump")[1])
+
+    def tcp_connections(self, query=""):
+        return json.loads(self.get(0, "/tcp/connections" + query)[1])
 
     def drops(self, reason):
         return self.metrics().get('zdp_drops_total{reason="%s"}' % reason, 0)

@@ -4,8 +4,6 @@ namespace (ip netns exec). Each mode prints one JSON line with what it saw."""
 import hashlib
 import json
 import os
-import resource
-import selectors
 import socket
 import struct
 import sys
@@ -148,63 +146,6 @@ def server(mode, port, n, fam):
         out(mode=mode)
 
 
-def many(host, port, n, size):
-    """n concurrent connections: all opened first, then each sends size
-    bytes, reads the echo and closes."""
-    resource.setrlimit(resource.RLIMIT_NOFILE, (n + 1000, n + 1000))
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sel = selectors.DefaultSelector()
-    t0 = time.time()
-    socks = []
-    for i in range(n):
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.setblocking(False)
-        s.connect_ex((host, port))
-        socks.append(s)
-        sel.register(s, selectors.EVENT_WRITE, i)
-    payload = [(b"%08d" % i) * (size // 8) for i in range(n)]
-    state = [0] * n           # 0 connecting, 1 reading, 2 done
-    rx = [b""] * n
-    done = ok = 0
-    connected = failed = 0
-    peak = 0
-    deadline = time.time() + 240
-    while done < n and time.time() < deadline:
-        for key, ev in sel.select(timeout=1):
-            i = key.data
-            s = socks[i]
-            if state[i] == 0:
-                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
-                    state[i] = 2
-                    done += 1
-                    failed += 1
-                    sel.unregister(s)
-                else:
-                    connected += 1
-                    state[i] = 1
-                    sel.modify(s, selectors.EVENT_READ, i)
-                if connected + failed == n:
-                    peak = connected
-                    for j in range(n):
-                        if state[j] == 1:
-                            socks[j].send(payload[j])
-                continue
-            try:
-                d = s.recv(65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                d = b""
-            rx[i] += d
-            if not d or len(rx[i]) >= size:
-                state[i] = 2
-                done += 1
-                ok += rx[i] == payload[i]
-                sel.unregister(s)
-                s.close()
-    out(n=n, ok=ok, connected=connected, concurrent=peak, secs=time.time() - t0)
-
-
 if __name__ == "__main__":
     m = sys.argv[1]
     a = sys.argv[2:]
@@ -218,5 +159,3 @@ if __name__ == "__main__":
         rst_client(a[0], int(a[1]))
     elif m == "server":
         server(a[0], int(a[1]), int(a[2]), a[3])
-    elif m == "many":
-        many(a[0], int(a[1]), int(a[2]), int(a[3]))

@@ -15,9 +15,8 @@
  *   19  source: reads "N\n", sends N pattern bytes, shuts down its write
  *       side (half-close) and keeps reading; prints what arrived after
  *   13  reset: aborts (RST) on the first data
- *   8080 relay: connects to --backend ADDR:PORT (default 198.18.200.2:5005)
- *       and relays both ways — zero copy, backpressure, half-close and
- *       reset propagation (the plumbing the tcp-proxy listener will use)
+ * (The relay that proved the tcp-proxy plumbing here now lives in zdp
+ * itself, dataplane/proxy.c; tests/integration/test_tcp_proxy.py drives it.)
  * Commands on stdin (one per line):
  *   connect ADDR PORT NBYTES ID   active open; sends NBYTES pattern bytes,
  *                                 shuts down, reads to EOF, prints
@@ -369,7 +368,7 @@ rx_one(struct rte_mbuf *m, uint64_t now)
 
 /* ---------- applications ---------- */
 
-enum app_kind { APP_ECHO, APP_SINK, APP_SOURCE, APP_RESET, APP_CLIENT, APP_RELAY };
+enum app_kind { APP_ECHO, APP_SINK, APP_SOURCE, APP_RESET, APP_CLIENT };
 
 struct app {
 	enum app_kind kind;
@@ -385,9 +384,6 @@ struct app {
 	int id;
 	char after[64];
 	unsigned after_len;
-	struct app *peer;		/* relay: the other connection */
-	bool connected;			/* relay back side: handshake done */
-	bool fin_fwd;			/* relay: our peer's FIN passed on */
 };
 
 #define MAX_APPS 65536
@@ -569,84 +565,6 @@ echo_flush(struct app *a)
 		app_close(a);
 }
 
-/* ---- relay (the plumbing a TCP proxy needs) ----
- * Front (accepted) and back (connected to --backend) connections pass mbuf
- * chains to each other without copying. A chain is reported consumed on
- * its source only once the other side's send queue took it, so a slow
- * receiver on either side closes the window on the other (backpressure).
- * A FIN is passed on as shutdown() once everything before it went out; a
- * reset or error on one side aborts the other. */
-static struct zdp_addr backend_addr;
-static uint16_t backend_port;
-
-static void relay_release(struct app *a);
-
-static bool
-relay_flush(struct app *src)
-{
-	struct app *dst = src->peer;
-
-	while (src->pend && dst && (dst->kind != APP_RELAY || dst->connected)) {
-		struct rte_mbuf *m = src->pend;
-		uint32_t len = m->pkt_len;
-		int rc = zdp_tcp_send(dst->c, m);
-
-		if (rc == -EAGAIN)
-			return false;	/* dst's on_writable resumes */
-		src->pend = NULL;
-		if (rc != 0)
-			rte_pktmbuf_free(m);
-		zdp_tcp_recv_consumed(src->c, len);
-	}
-	if (!src->pend && src->peer_fin && !src->fin_fwd && dst &&
-	    (dst->kind != APP_RELAY || dst->connected)) {
-		src->fin_fwd = true;
-		zdp_tcp_shutdown(dst->c);	/* half-close travels on */
-	}
-	return !src->pend;
-}
-
-/* Both directions carried their FIN through: release both handles. */
-static void
-relay_maybe_done(struct app *a)
-{
-	struct app *b = a->peer;
-
-	if (b && a->fin_fwd && b->fin_fwd) {
-		relay_release(b);
-		relay_release(a);
-	}
-}
-
-static void
-relay_release(struct app *a)
-{
-	if (a->peer)
-		a->peer->peer = NULL;
-	a->peer = NULL;
-	a->closed = true;
-	zdp_tcp_close(a->c);
-	app_free(a);
-}
-
-/* One side failed: reset the other, release both. */
-static void
-relay_fail(struct app *a)
-{
-	struct app *b = a->peer;
-
-	if (b) {
-		b->peer = NULL;
-		b->closed = true;
-		zdp_tcp_abort(b->c);
-		app_free(b);
-	}
-	a->peer = NULL;
-	a->closed = true;
-	zdp_tcp_close(a->c);
-	app_free(a);
-}
-
 static void *
 on_accept(struct zdp_tcp_conn *c, void *lu)
 {
@@ -655,26 +573,6 @@ on_accept(struct zdp_tcp_conn *c, void *lu)
 	if (!a)
 		return NULL;
 	a->c = c;
-	if (a->kind == APP_RELAY) {
-		struct app *b = app_new(APP_RELAY);
-		struct zdp_addr la;
-
-		if (!b) {
-			free_apps[n_free_apps++] = a;
-			return NULL;
-		}
-		zdp_tcp_conn_addrs(c, &la, NULL, NULL, NULL);
-		if (la.family != backend_addr.family ||
-		    zdp_tcp_connect(stk, la.family == ZDP_AF_INET6 ? &my6 : &my4, 0, &backend_addr,
-				    backend_port, b, rte_rdtsc(), &b->c) != 0) {
-			free_apps[n_free_apps++] = b;
-			free_apps[n_free_apps++] = a;
-			return NULL;
-		}
-		a->connected = true;
-		a->peer = b;
-		b->peer = a;
-	}
 	return a;
 }
 
@@ -693,14 +591,7 @@ print_client(struct app *a, const char *end)
 static void
 on_connected(struct zdp_tcp_conn *c, void *u)
 {
-	struct app *a = u;
-
-	if (a->kind == APP_RELAY) {
-		a->connected = true;
-		if (a->peer)
-			relay_flush(a->peer);	/* what arrived before we were up */
-		return;
-	}
+	(void)c;
 	pump(u);
 }
 
@@ -763,16 +654,6 @@ on_readable(struct zdp_tcp_conn *c, void *u, struct rte_mbuf *m, uint32_t len)
 	case APP_CLIENT:
 		md_update_chain(&a->rx_md, m);
 		break;
-	case APP_RELAY:
-		if (!a->pend) {
-			a->pend = m;
-		} else if (rte_pktmbuf_chain(a->pend, m) != 0) {
-			rte_pktmbuf_free(m);
-			relay_fail(a);
-			return;
-		}
-		relay_flush(a);
-		return;
 	}
 	rte_pktmbuf_free(m);
 	zdp_tcp_recv_consumed(c, len);
@@ -783,11 +664,6 @@ on_writable(struct zdp_tcp_conn *c, void *u)
 {
 	struct app *a = u;
 
-	if (a->kind == APP_RELAY) {
-		if (a->peer && relay_flush(a->peer))
-			relay_maybe_done(a);
-		return;
-	}
 	if (a->kind == APP_ECHO)
 		echo_flush(a);
 	else if (a->kind == APP_SOURCE || a->kind == APP_CLIENT)
@@ -802,14 +678,6 @@ on_peer_closed(struct zdp_tcp_conn *c, void *u)
 
 	a->peer_fin = true;
 	switch (a->kind) {
-	case APP_RELAY:
-		if (!a->peer) {		/* the other side is gone already */
-			relay_release(a);
-			return;
-		}
-		if (relay_flush(a))
-			relay_maybe_done(a);
-		return;
 	case APP_ECHO:
 		if (!a->pend)
 			app_close(a);
@@ -853,10 +721,6 @@ on_reset(struct zdp_tcp_conn *c, void *u)
 {
 	struct app *a = u;
 
-	if (a->kind == APP_RELAY) {
-		relay_fail(a);
-		return;
-	}
 	if (a->kind == APP_CLIENT)
 		print_client(a, "reset");
 	app_close(a);
@@ -868,10 +732,6 @@ on_error(struct zdp_tcp_conn *c, void *u, int err)
 	struct app *a = u;
 	char end[32];
 
-	if (a->kind == APP_RELAY) {
-		relay_fail(a);
-		return;
-	}
 	if (a->kind == APP_CLIENT) {
 		snprintf(end, sizeof(end), "error:%d", -err);
 		print_client(a, end);
@@ -989,7 +849,6 @@ main(int argc, char **argv)
 	struct zdp_tcp_listener *l;
 	static const struct { uint16_t port; enum app_kind k; } svc[] = {
 		{ 7, APP_ECHO }, { 9, APP_SINK }, { 19, APP_SOURCE }, { 13, APP_RESET },
-		{ 8080, APP_RELAY },
 	};
 	const char *cc = "cubic";
 	uint32_t max_conns = 32768, rcv_buf = 1024 * 1024;
@@ -1001,8 +860,7 @@ main(int argc, char **argv)
 		{ "ip4", 1, 0, '4' }, { "ip6", 1, 0, '6' }, { "loss", 1, 0, 'l' },
 		{ "dup", 1, 0, 'd' }, { "reorder", 1, 0, 'r' }, { "seed", 1, 0, 's' },
 		{ "cc", 1, 0, 'c' }, { "max-conns", 1, 0, 'm' }, { "rcv-buf", 1, 0, 'b' },
-		{ "backlog", 1, 0, 'k' }, { "tx-copy", 0, 0, 'y' },
-		{ "backend", 1, 0, 'B' }, { 0, 0, 0, 0 },
+		{ "backlog", 1, 0, 'k' }, { "tx-copy", 0, 0, 'y' }, { 0, 0, 0, 0 },
 	};
 
 	ret = rte_eal_init(argc, argv);
@@ -1014,8 +872,6 @@ main(int argc, char **argv)
 	argv += ret;
 	zdp_addr_parse("198.18.200.1", &my4);
 	zdp_addr_parse("2001:2:0:200::1", &my6);
-	zdp_addr_parse("198.18.200.2", &backend_addr);
-	backend_port = 5005;
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (opt) {
 		case '4': zdp_addr_parse(optarg, &my4); break;
@@ -1029,17 +885,6 @@ main(int argc, char **argv)
 		case 'b': rcv_buf = (uint32_t)atoi(optarg); break;
 		case 'k': backlog = (uint16_t)atoi(optarg); break;
 		case 'y': tx_copy = true; break;
-		case 'B': {
-			char *colon = strrchr(optarg, ':');
-
-			if (!colon)
-				return 1;
-			*colon = 0;
-			backend_port = (uint16_t)atoi(colon + 1);
-			if (zdp_addr_parse(optarg, &backend_addr) != 0)
-				return 1;
-			break;
-		}
 		default:
 			fprintf(stderr, "bad option\n");
 			return 1;

@@ -4,7 +4,13 @@
 Each test starts tcp_tap_echo (the stack on one lcore) in its own network
 namespace and drives Linux sockets against it. Every bulk transfer is
 checked end to end with SHA-256. Loss, reordering and duplication are
-injected by the harness's ethdev RX/TX callbacks, not by the kernel."""
+injected by the harness's ethdev RX/TX callbacks, not by the kernel.
+
+The same stack behind zdp's tcp-proxy (two connections per relay, the
+gateway's lb and policy in between) is tested in
+tests/integration/test_tcp_proxy.py: 1 GiB each way clean and under 1% and
+5% loss, 10,000 concurrent relays, a SYN flood, IPv6, both half-close
+orders and reset propagation."""
 import json
 import os
 import subprocess
@@ -135,87 +141,6 @@ def test_ipv6(make_harness):
         assert srv.stdout.readline().strip() == "LISTENING"
         r = h.client(PEER_IP6, 5004, 4 * MiB, 4)
         assert r["end"] == "eof" and r["sent_sha"] == r["rcvd_sha"]
-    finally:
-        srv.kill()
-        srv.wait()
-
-
-def test_10000_concurrent_connections(make_harness):
-    """10,000 connections open at the same time, each echoing 64 bytes; the
-    SYN burst overflows the backlog so SYN cookies carry part of them."""
-    h = make_harness("--backlog", "1024")
-    r = peer(h, "many", ZDP_IP4, 7, 10000, 64, timeout=300)
-    assert r["connected"] == 10000 and r["concurrent"] == 10000, r
-    assert r["ok"] == 10000, r
-    st = h.stats()
-    print(r, {k: v for k, v in st.items() if v})
-    assert st["tcp_passive_opens"] >= 10000
-
-
-def test_syn_flood_with_cookies(make_harness):
-    """A bounded SYN flood (20,000 SYNs from 100 spoofed addresses of the
-    test's own /24, which nobody answers) while 300 legitimate Linux
-    connections complete: the backlog overflows, SYN cookies (RFC 4987) keep
-    the listener serving and no state is held for the flood."""
-    h = make_harness("--backlog", "64")
-    flood = (
-        "import random\n"
-        "from scapy.all import Ether, IP, TCP, conf, get_if_hwaddr\n"
-        f"iface = '{h.iface}'\n"
-        "s = conf.L2socket(iface=iface)\n"
-        "me = get_if_hwaddr(iface)\n"
-        f"pk = [bytes(Ether(src=me, dst='{h.mac}') / IP(src='198.18.200.%d' % (100 + i % 100), dst='{ZDP_IP4}') /"
-        " TCP(sport=1024 + i // 100, dport=7, flags='S', seq=random.getrandbits(32),"
-        " options=[('MSS', 1460)])) for i in range(20000)]\n"
-        "for p in pk:\n"
-        "    s.send(p)\n"
-        "print('FLOOD DONE')\n")
-    f = h.nspopen(["/usr/bin/python3", "-c", flood], stdout=subprocess.PIPE, text=True)
-    try:
-        r = peer(h, "many", ZDP_IP4, 7, 300, 64, timeout=120)
-        assert f.wait(timeout=120) == 0
-    finally:
-        if f.poll() is None:
-            f.kill()
-            f.wait()
-    assert r["ok"] == 300, r
-    st = h.stats()
-    print(r, {k: v for k, v in st.items() if v})
-    assert st["tcp_syncookies_sent"] > 0
-    # half-open state stays bounded by the backlog, not the flood
-    assert st["conns_in_use"] <= 64 + 300
-
-
-@pytest.mark.parametrize("fault", list(FAULTS))
-def test_relay_linux_to_linux(make_harness, fault):
-    """A Linux client talks to a Linux server through the harness's relay
-    (port 8080): two zdp connections passing chains to each other with
-    backpressure and half-close propagation — the tcp-proxy plumbing. The
-    echo comes back through both; SHA-256 end to end."""
-    args = FAULTS[fault][0]
-    h = make_harness(*args)
-    srv = h.nspopen(PEER + ["server", "echo", "5005", "0", "4"], stdout=subprocess.PIPE,
-                    text=True)
-    try:
-        assert srv.stdout.readline().strip() == "LISTENING"
-        size = 64 * MiB if fault == "clean" else 16 * MiB
-        r = peer(h, "echo-client", ZDP_IP4, 8080, size)
-        assert r["rcvd"] == size and r["rcvd_sha"] == r["sent_sha"], r
-        assert json.loads(srv.stdout.readline())["rcvd"] == size
-        st = h.stats()
-        assert st["tcp_passive_opens"] == 1 and st["tcp_active_opens"] == 1
-    finally:
-        srv.kill()
-        srv.wait()
-
-
-def test_relay_reset_propagates(make_harness):
-    h = make_harness()
-    srv = h.nspopen(PEER + ["server", "reset", "5005", "0", "4"], stdout=subprocess.PIPE,
-                    text=True)
-    try:
-        assert srv.stdout.readline().strip() == "LISTENING"
-        assert peer(h, "rst-client", ZDP_IP4, 8080)["result"] == "reset"
     finally:
         srv.kill()
         srv.wait()
