@@ -55,7 +55,8 @@
 #define ZDP_TCP_SACK_BLOCKS 8		/* scoreboard blocks kept per conn */
 #define ZDP_TCP_DUPTHRESH 3		/* RFC 6675 §2, RFC 5681 §3.2 */
 #define ZDP_TCP_TICK_US 1000u		/* timer wheel granularity */
-#define ZDP_TCP_WHEEL_SLOTS 4096u
+#define ZDP_TCP_WHEEL_BITS 12
+#define ZDP_TCP_WHEEL_SLOTS (1u << ZDP_TCP_WHEEL_BITS)
 #define ZDP_TCP_PAWS_IDLE_MS (24u * 86400u * 1000u) /* RFC 7323 §5.5 */
 
 /* A parsed TCP segment (host byte order). */
@@ -83,9 +84,14 @@ struct zdp_tcp_tnode {
 
 enum zdp_tcp_timer_kind { ZDP_TCP_T_RTX, ZDP_TCP_T_DELACK, ZDP_TCP_T_KEEP, ZDP_TCP_T_MAX };
 
+/* Two levels (tcp_timer.c): slot[] holds timers due within one revolution
+ * (4096 ticks) of now_tick, one tick per slot; slot1[] the later ones, one
+ * revolution per slot (4.66 hours in all). */
 struct zdp_tcp_wheel {
 	struct zdp_tcp_tnode *slot[ZDP_TCP_WHEEL_SLOTS];
-	uint64_t now_tick;		/* last tick processed */
+	struct zdp_tcp_tnode *slot1[ZDP_TCP_WHEEL_SLOTS];
+	struct zdp_tcp_tnode *walk;	/* the slot being walked, detached */
+	uint64_t now_tick;		/* last tick processed (the cursor) */
 };
 
 /* Out-of-order reassembly node. */

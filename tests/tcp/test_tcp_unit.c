@@ -212,6 +212,69 @@ test_timer_wheel(void)
 	zdp_tcp_stack_destroy(stk);
 }
 
+/* Timers beyond one revolution wait in level 1, untouched, and still fire
+ * at their tick: a table of delays, each armed at a given time (ms) and
+ * optionally followed by a stall (a poll that jumps far ahead). */
+static void
+test_timer_wheel_levels(void)
+{
+	static const struct {
+		const char *name;
+		uint64_t arm_ms;	/* when it is armed */
+		uint64_t delay_ms;
+		uint64_t stall_to_ms;	/* 0: polled every ms near the expiry */
+	} cases[] = {
+		{ "just under one revolution: level 0", 5, 4095, 0 },
+		{ "exactly one revolution: level 1, moved down", 5, 4096, 0 },
+		{ "10 s: level 1", 1234, 10000, 0 },
+		{ "a revolution boundary exactly", 100, 8192 - 100, 0 },
+		{ "2 h keepalive", 777, 7200000, 0 },
+		{ "5 h: beyond level 1's 4.66 h, one extra round", 3, 18000000, 0 },
+		{ "stall past it: fires in the stall's poll", 10, 20000, 100000 },
+		{ "stall short of it: still waits, fires on time", 10, 30000, 25000 },
+	};
+
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_stack *stk = mk_stack();
+		struct zdp_tcp_conn *c;
+		uint64_t expire = cases[k].arm_ms + cases[k].delay_ms, t, fired = 0;
+
+		ZDP_REQUIRE(stk);
+		zdp_tcp_set_now(stk, cases[k].arm_ms * 1000);
+		zdp_tcp_timers_run(stk);
+		c = zdp_tcp_conn_alloc(stk);
+		zdp_tcp_conn_init_tcb(c);
+		c->state = ZDP_TCP_TIME_WAIT;	/* KEEP terminates it */
+		zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_KEEP, cases[k].delay_ms * 1000);
+		ZDP_CASE(cases[k].name);
+		if (cases[k].delay_ms >= ZDP_TCP_WHEEL_SLOTS)
+			ZDP_CHECK(c->timer[ZDP_TCP_T_KEEP].pprev ==
+				  &stk->wheel.slot1[(expire >> ZDP_TCP_WHEEL_BITS) &
+						    (ZDP_TCP_WHEEL_SLOTS - 1)]);
+		t = cases[k].arm_ms;
+		if (cases[k].stall_to_ms) {
+			t = cases[k].stall_to_ms;
+			zdp_tcp_set_now(stk, t * 1000);
+			zdp_tcp_timers_run(stk);
+			if (c->state == ZDP_TCP_CLOSED)
+				fired = t;
+		}
+		/* big steps far from the expiry, 1 ms steps near it */
+		while (!fired && t < expire + 10) {
+			t += (t + 5000 < expire) ? 1000 : 1;
+			zdp_tcp_set_now(stk, t * 1000);
+			zdp_tcp_timers_run(stk);
+			if (c->state == ZDP_TCP_CLOSED)
+				fired = t;
+		}
+		if (cases[k].stall_to_ms > expire)
+			ZDP_CHECK_EQ(fired, cases[k].stall_to_ms);
+		else
+			ZDP_CHECK_EQ(fired, expire);
+		zdp_tcp_stack_destroy(stk);
+	}
+}
+
 static void
 test_sack_scoreboard(void)
 {
@@ -676,6 +739,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_syncookie),
 	ZDP_TEST_ENTRY(test_rto_rfc6298),
 	ZDP_TEST_ENTRY(test_timer_wheel),
+	ZDP_TEST_ENTRY(test_timer_wheel_levels),
 	ZDP_TEST_ENTRY(test_sack_scoreboard),
 	ZDP_TEST_ENTRY(test_newreno_arith),
 	ZDP_TEST_ENTRY(test_cubic_arith),
