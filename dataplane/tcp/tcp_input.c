@@ -306,6 +306,7 @@ enter_recovery(struct zdp_tcp_conn *c)
 		c->cwnd = c->ssthresh;
 		c->sb.high_rxt = c->snd_una;
 		c->sb.rxt_fence = c->snd_max;
+		c->sb.rescue_set = false;	/* one rescue per entry (§4 rule 4) */
 		if (zdp_tcp_retransmit_seg(c, c->snd_una, len) == 0)
 			c->sb.high_rxt = c->snd_una + len;
 	} else {

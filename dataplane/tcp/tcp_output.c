@@ -661,6 +661,7 @@ output_sack_recovery(struct zdp_tcp_conn *c, uint32_t data_end, bool fin)
 
 		if (pipe + c->mss > c->cwnd)
 			break;
+		/* rule 1: a lost hole above HighRxt; (C.2) moves HighRxt */
 		if (zdp_tcp_sb_next_hole(&c->sb, c->snd_una, c->mss, &seq, &len)) {
 			if (zdp_tcp_retransmit_seg(c, seq, len) != 0)
 				break;
@@ -673,10 +674,22 @@ output_sack_recovery(struct zdp_tcp_conn *c, uint32_t data_end, bool fin)
 			uint32_t wnd_end = c->snd_una + c->snd_wnd;
 
 			len = RTE_MIN((uint32_t)c->mss, data_end - c->snd_nxt);
-			if (SEQ_GT(c->snd_nxt + len, wnd_end))
+			if (SEQ_LEQ(c->snd_nxt + len, wnd_end)) {
+				if (send_new(c, len, fin && c->snd_nxt + len == data_end) != 0)
+					break;
+				n++;
+				continue;
+			}
+		}
+		/* rule 4: one rescue retransmission per recovery, ending at
+		 * the highest unSACKed octet; RescueRxt = RecoveryPoint, and
+		 * (C.2) HighRxt stays where it is. */
+		if (zdp_tcp_sb_rescue(&c->sb, c->snd_una, c->snd_max, c->mss, &seq, &len)) {
+			if (zdp_tcp_retransmit_seg(c, seq, len) != 0)
 				break;
-			if (send_new(c, len, fin && c->snd_nxt + len == data_end) != 0)
-				break;
+			c->sb.rescue_rxt = c->recover;
+			c->sb.rescue_set = true;
+			CTR_INC(c->stk, RESCUE_RETRANS);
 			n++;
 			continue;
 		}

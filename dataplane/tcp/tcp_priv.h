@@ -107,9 +107,10 @@ struct zdp_tcp_ooo {
 struct zdp_tcp_sb {
 	uint32_t blk[ZDP_TCP_SACK_BLOCKS][2];
 	uint8_t n;
+	bool rescue_set;		/* RescueRxt defined (this recovery) */
 	uint32_t sacked;		/* bytes covered by blk[] */
 	uint32_t high_rxt;		/* RFC 6675 HighRxt */
-	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt */
+	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt, when rescue_set */
 	uint32_t rxt_fence;		/* SND.MAX when this retransmission round began */
 	uint32_t lost_rxt;		/* retransmissions found lost (stats) */
 };
@@ -338,6 +339,8 @@ uint32_t zdp_tcp_sb_pipe(const struct zdp_tcp_sb *sb, uint32_t snd_una,
 bool zdp_tcp_sb_next_hole(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint16_t mss,
 			  uint32_t *seq, uint32_t *len);
 bool zdp_tcp_sb_is_sacked(const struct zdp_tcp_sb *sb, uint32_t seq);
+bool zdp_tcp_sb_rescue(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint32_t snd_max,
+		       uint16_t mss, uint32_t *seq, uint32_t *len);
 
 /* mbuf chain helpers (tcp_reass.c): drop the first @n bytes / keep the
  * first @keep bytes; both return the new head (NULL when nothing is left). */

@@ -1199,6 +1199,82 @@ test_sack_recovery(void)
 	t_leak_check();
 }
 
+/* RFC 6675 §4 NextSeg() rule (4): the first and the last of ten segments
+ * are lost. The SACK above the first makes it IsLost(); the last is above
+ * every SACK block, so rule 1 never offers it and, without the rescue
+ * retransmission, only the RTO would. */
+static void
+test_sack_rescue_retransmission(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t bytes;		/* queued by the application */
+		uint16_t wnd;		/* the peer's window */
+	} cases[] = {
+		{ "nothing new to send: rescue the tail at once", 10000, 65535 },
+		{ "new data held back by the peer's window (rule 2 fails): rescue", 12000, 10000 },
+	};
+
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_stack *stk = stack_with(NULL);
+		struct zdp_tcp_conn *c;
+		struct t_peer p;
+		uint32_t iss, una;
+		struct hs h = HS_FULL;
+		uint8_t o[40];
+		unsigned n, rescues = 0;
+
+		ZDP_REQUIRE(stk);
+		t_peer_init(&p, false);
+		h.mss = 1012;	/* 1000-byte segments with timestamps */
+		h.wnd = cases[k].wnd;
+		c = open_for_sending(stk, &p, &h, &iss);
+		ZDP_REQUIRE(c);
+		una = iss + 1;
+		t_out_reset();
+		zdp_tcp_send(c, t_mbuf_data(0, cases[k].bytes));
+		zdp_tcp_poll(stk, 10);
+		ZDP_CASE(cases[k].name);
+		ZDP_CHECK_EQ(t_nout, 10);
+		{
+			uint32_t b[1][2] = { { una + 1000, una + 9000 } };
+
+			n = t_opt_ts(o, ++p.tsval, p.tsecr);
+			n += t_opt_sack(o + n, (const uint32_t (*)[2])b, 1);
+		}
+		t_out_reset();
+		t_send(stk, &p, TH_ACK, 1001, una, cases[k].wnd, NULL, 0, o, n, 20);
+		zdp_tcp_poll(stk, 20);
+		ZDP_CHECK(c->flags & F_IN_RECOVERY);
+		ZDP_CHECK(t_nout >= 2);	/* (no REQUIRE: clean up below either way) */
+		ZDP_CHECK_EQ(t_outq[0].s.seq, una);	/* rule 1 / fast retransmit */
+		for (int i = 1; i < t_nout; i++)
+			if (t_outq[i].s.seq == una + 9000 && t_outq[i].dlen == 1000)
+				rescues++;
+		ZDP_CHECK_EQ(rescues, 1);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RESCUE_RETRANS), 1);
+		ZDP_CHECK_EQ(c->sb.high_rxt, una + 1000);	/* (C.2): not moved */
+		ZDP_CHECK_EQ(c->sb.rescue_rxt, c->recover);
+		ZDP_CASE("one rescue per recovery: a partial ACK brings no second one");
+		n = t_opt_ts(o, ++p.tsval, p.tsecr);
+		t_out_reset();
+		t_send(stk, &p, TH_ACK, 1001, una + 9000, cases[k].wnd, NULL, 0, o, n, 30);
+		zdp_tcp_poll(stk, 30);
+		for (int i = 0; i < t_nout; i++)
+			ZDP_CHECK(t_outq[i].s.seq != una + 9000);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RESCUE_RETRANS), 1);
+		ZDP_CASE("the rescued tail's ACK ends recovery, no RTO");
+		n = t_opt_ts(o, ++p.tsval, p.tsecr);
+		t_send(stk, &p, TH_ACK, 1001, una + 10000, cases[k].wnd, NULL, 0, o, n, 40);
+		zdp_tcp_poll(stk, 40);
+		ZDP_CHECK(!(c->flags & F_IN_RECOVERY));
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 0);
+		zdp_tcp_abort(c);
+		zdp_tcp_stack_destroy(stk);
+		t_leak_check();
+	}
+}
+
 static void
 backlog0(struct zdp_tcp_stack_params *p)
 {
@@ -1566,6 +1642,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
+	ZDP_TEST_ENTRY(test_sack_rescue_retransmission),
 	ZDP_TEST_ENTRY(test_sack_blocks_fit_the_mss),
 	ZDP_TEST_ENTRY(test_tail_loss_probe),
 	ZDP_TEST_ENTRY(test_syn_cookies),

@@ -354,6 +354,77 @@ test_sack_scoreboard(void)
 	}
 }
 
+/* RFC 6675 §4 NextSeg() rule (4): which segment the rescue retransmission
+ * takes, and when RescueRxt forbids it. Offsets are from SND.UNA. */
+static void
+test_sack_rescue(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t una;
+		uint32_t max;		/* SND.MAX - SND.UNA */
+		unsigned n;
+		uint32_t blk[3][2];	/* SACKed, offsets from SND.UNA */
+		bool rescue_set;
+		uint32_t rescue_rxt;	/* offset from SND.UNA */
+		bool ok;
+		uint32_t seq, len;	/* expected, seq as an offset */
+	} cases[] = {
+		{ "lost tail above the highest SACK: the last SMSS",
+		  1000, 9000, 1, { { 1000, 8000 } }, false, 0, true, 8000, 1000 },
+		{ "short last segment: only up to SND.MAX",
+		  1000, 8500, 1, { { 1000, 8000 } }, false, 0, true, 8000, 500 },
+		{ "unSACKed tail longer than SMSS: the highest SMSS of it",
+		  1000, 9000, 1, { { 1000, 4000 } }, false, 0, true, 8000, 1000 },
+		{ "tail SACKed: the highest hole below it",
+		  1000, 9000, 2, { { 1000, 4000 }, { 5000, 9000 } }, false, 0, true, 4000, 1000 },
+		{ "highest hole shorter than SMSS: not into the SACKed range below",
+		  1000, 9000, 3, { { 1000, 2000 }, { 4500, 5000 }, { 5600, 9000 } }, false, 0,
+		  true, 5000, 600 },
+		{ "hole at SND.UNA shorter than SMSS",
+		  1000, 9000, 1, { { 500, 9000 } }, false, 0, true, 0, 500 },
+		{ "no SACK information at all: the last SMSS",
+		  1000, 4000, 0, { { 0, 0 } }, false, 0, true, 3000, 1000 },
+		{ "everything outstanding SACKed: nothing",
+		  1000, 9000, 1, { { 0, 9000 } }, false, 0, false, 0, 0 },
+		{ "RescueRxt = RecoveryPoint above HighACK: once per recovery",
+		  1000, 9000, 1, { { 1000, 8000 } }, true, 9000, false, 0, 0 },
+		{ "RescueRxt = HighACK: still not greater, nothing",
+		  1000, 9000, 1, { { 1000, 8000 } }, true, 0, false, 0, 0 },
+		{ "HighACK beyond an old RescueRxt: allowed again",
+		  1000, 9000, 1, { { 1000, 8000 } }, true, (uint32_t)-1, true, 8000, 1000 },
+		{ "sequence wrap",
+		  0xfffffc00u, 9000, 1, { { 1000, 8000 } }, false, 0, true, 8000, 1000 },
+	};
+	const uint16_t mss = 1000;
+
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_sb sb;
+		uint32_t una = cases[k].una, blk[3][2], seq = 0, len = 0;
+		bool ok;
+
+		ZDP_CASE(cases[k].name);
+		zdp_tcp_sb_reset(&sb);
+		for (unsigned i = 0; i < cases[k].n; i++) {
+			blk[i][0] = una + cases[k].blk[i][0];
+			blk[i][1] = una + cases[k].blk[i][1];
+		}
+		zdp_tcp_sb_update(&sb, una, una + cases[k].max, (const uint32_t (*)[2])blk,
+				  cases[k].n);
+		ZDP_CHECK_EQ(sb.n, cases[k].n);
+		sb.high_rxt = una + 1000;	/* the fast retransmit went out */
+		sb.rescue_set = cases[k].rescue_set;
+		sb.rescue_rxt = una + cases[k].rescue_rxt;
+		ok = zdp_tcp_sb_rescue(&sb, una, una + cases[k].max, mss, &seq, &len);
+		ZDP_CHECK_EQ(ok, cases[k].ok);
+		if (ok && cases[k].ok) {
+			ZDP_CHECK_EQ(seq - una, cases[k].seq);
+			ZDP_CHECK_EQ(len, cases[k].len);
+		}
+		ZDP_CHECK_EQ(sb.high_rxt, una + 1000);	/* never moves HighRxt */
+	}
+}
+
 static struct zdp_tcp_conn *
 cc_conn(struct zdp_tcp_stack *stk, uint16_t mss)
 {
@@ -741,6 +812,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_timer_wheel),
 	ZDP_TEST_ENTRY(test_timer_wheel_levels),
 	ZDP_TEST_ENTRY(test_sack_scoreboard),
+	ZDP_TEST_ENTRY(test_sack_rescue),
 	ZDP_TEST_ENTRY(test_newreno_arith),
 	ZDP_TEST_ENTRY(test_cubic_arith),
 	ZDP_TEST_ENTRY(test_option_parse),
