@@ -198,8 +198,10 @@ struct zdp_tcp_conn {
 	uint32_t last_ack_sent;
 	uint32_t ts_recent, ts_recent_ms, ts_off;
 	uint32_t segs_since_ack;
+	uint32_t dsack_seq;		/* RFC 2883 duplicate to report ... */
 	struct zdp_tcp_ooo *ooo;
 	uint16_t ooo_n;
+	uint16_t dsack_len;		/* ... and its length; 0 = none (fills padding) */
 	uint32_t ooo_last_seq, ooo_last_end;	/* most recent OOO block (RFC 2018 §4) */
 
 	/* RTT / RTO (RFC 6298) */
