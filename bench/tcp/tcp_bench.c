@@ -10,7 +10,10 @@
  * time (user + system, both processes) converted to cycles at the TSC rate.
  * Both sides use one core each at most; both include both endpoints.
  *
- *   tcp_bench [--bytes N] [--conns N] [--reps N] [--idle N]  (EAL: --no-huge, own prefix)
+ *   tcp_bench [--bytes N] [--conns N] [--reps N] [--mem MiB]
+ *             [--idle N [--idle-only] [--keepalive S]]
+ *   (EAL: --no-huge, own prefix; --mem is EAL -m, by default 512 MiB plus
+ *   what --idle N needs)
  * Every figure is the best of --reps runs (default 3), interleaved, because
  * the machines this runs on are shared.
  */
@@ -30,6 +33,7 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "tcp_api.h"
@@ -108,6 +112,7 @@ a_writable(struct zdp_tcp_conn *c, void *u)
 }
 
 static uint32_t max_conns = 65536;
+static uint32_t idle_keepalive_s;	/* --keepalive: a timer on every idle conn */
 
 static struct zdp_tcp_stack *
 mk(struct wire *out, bool offload, bool server)
@@ -142,10 +147,12 @@ mk(struct wire *out, bool offload, bool server)
 	return zdp_tcp_stack_create(&p);
 }
 
+static uint64_t clock_skew;	/* time the idle bench fast-forwarded */
+
 static void
 spin(struct zdp_tcp_stack *a, struct zdp_tcp_stack *b)
 {
-	uint64_t now = rte_rdtsc();
+	uint64_t now = rte_rdtsc() + clock_skew;
 
 	wire_deliver(&ab, b, now);
 	zdp_tcp_poll(b, now);
@@ -239,53 +246,169 @@ zdp_conns(unsigned n, unsigned *done)
 	return (double)(t1 - t0) / (double)(closed_n ? closed_n : 1);
 }
 
-/* N established idle connections held at once: pool and hash at scale.
- * Returns cycles per handshake at that occupancy. */
+/* Resident set size of this process, bytes (VmRSS). */
+static uint64_t
+rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	uint64_t kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/* Bytes the DPDK heap has handed out (what the stacks' pools take). */
+static uint64_t
+heap_bytes(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t sum = 0;
+
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+#define MIB(x) ((double)(x) / (1 << 20))
+
+/* N established idle connections held at once in each of two stacks:
+ * pool, hash and 4-tuple space at scale. One client address has one
+ * ephemeral range (28,232 ports) per server address and port, so the
+ * clients use 198.18.1.0 upwards against 8 server ports.
+ * Then one byte goes over every connection (both hash lookups, timers,
+ * an ACK each way) to prove all of them are alive. Returns cycles per
+ * handshake at that occupancy. */
 static double
 zdp_idle(unsigned n, unsigned *est)
 {
 	struct zdp_tcp_stack *a, *b;
+	struct zdp_tcp_conn **conns;
 	struct zdp_addr la, lb;
-	uint64_t t0, t1;
-	unsigned started = 0;
+	uint64_t t0, t1, t2, t3, rss0, rss1, rss2, heap0, heap1;
+	unsigned started = 0, la_i = 0;
 	uint16_t port = 1;
+	const unsigned n_ports = 8;
 
-	ab.offload = ba.offload = false;
-	max_conns = n + 1024;
-	a = mk(&ab, false, false);
-	b = mk(&ba, false, true);
-	if (!a || !b) {
+	conns = calloc(n, sizeof(*conns));	/* the bench's, not the stack's */
+	if (!conns) {
 		*est = 0;
 		return 0;
 	}
-	zdp_addr_parse("198.18.0.1", &la);
+	ab.offload = ba.offload = false;
+	max_conns = n + 1024;
+	rss0 = rss_bytes();
+	heap0 = heap_bytes();
+	a = mk(&ab, false, false);
+	b = mk(&ba, false, true);
+	if (!a || !b) {
+		printf("idle: stack_create failed (%s); raise --mem\n", strerror(errno));
+		zdp_tcp_stack_destroy(a);
+		zdp_tcp_stack_destroy(b);
+		free(conns);
+		*est = 0;
+		return 0;
+	}
+	heap1 = heap_bytes();
+	rss1 = rss_bytes();
+	zdp_addr_parse("198.18.1.0", &la);
 	zdp_addr_parse("198.18.0.2", &lb);
-	/* several server ports so 4-tuples do not run out of client ports */
-	for (unsigned i = 1; i <= 8; i++)
+	for (unsigned i = 1; i <= n_ports; i++)
 		zdp_tcp_listen(b, &lb, (uint16_t)(5000 + i), NULL, NULL);
 	connected = accepted = 0;
 	t0 = rte_rdtsc();
-	while (connected < n && rte_rdtsc() - t0 < 60 * rte_get_tsc_hz()) {
+	while ((connected < n || accepted < n) && rte_rdtsc() - t0 < 600 * rte_get_tsc_hz()) {
 		while (started < n && started - connected < 512) {
-			struct zdp_tcp_conn *c;
+			int rc = zdp_tcp_connect(a, &la, 0, &lb, (uint16_t)(5000 + port),
+						 (void *)1, rte_rdtsc(), &conns[started]);
 
-			if (zdp_tcp_connect(a, &la, 0, &lb, (uint16_t)(5000 + port), (void *)1,
-					    rte_rdtsc(), &c) != 0) {
-				if (++port > 8)
-					break;
+			if (rc == -EADDRNOTAVAIL) {
+				/* this (client address, server port) is out of
+				 * ports: next server port, then next address */
+				if (++port > n_ports) {
+					port = 1;
+					if (++la_i >= 254 * 256)
+						break;
+					la.a[2] = (uint8_t)(1 + (la_i >> 8));
+					la.a[3] = (uint8_t)la_i;
+				}
 				continue;
 			}
+			if (rc != 0)
+				break;
+			if (idle_keepalive_s)
+				zdp_tcp_set_keepalive(conns[started], idle_keepalive_s * 1000000u,
+						      0, 0);
 			started++;
 		}
 		spin(a, b);
 	}
 	t1 = rte_rdtsc();
 	*est = (unsigned)RTE_MIN(connected, accepted);
-	printf("idle: %u established at once, client stack holds %u, server %u connections\n",
-	       *est, zdp_tcp_stack_conns_in_use(a), zdp_tcp_stack_conns_in_use(b));
+	rss2 = rss_bytes();
+	printf("idle: %u established at once, client stack holds %u, server %u connections; "
+	       "%u client addresses x %u server ports; fill %.1f s\n",
+	       *est, zdp_tcp_stack_conns_in_use(a), zdp_tcp_stack_conns_in_use(b),
+	       la_i + 1, n_ports, (double)(t1 - t0) / rte_get_tsc_hz());
+	printf("idle: memory for both stacks: DPDK heap %.1f MiB (%.0f B per connection per "
+	       "stack, pools sized for %u); process RSS +%.1f MiB after create, +%.1f MiB "
+	       "after filling (%.0f B per connection per stack)\n",
+	       MIB(heap1 - heap0), (double)(heap1 - heap0) / 2 / n, max_conns,
+	       MIB(rss1 - rss0), MIB(rss2 - rss0), (double)(rss2 - rss0) / 2 / n);
+
+	/* Held: one revolution of the timer wheel (4096 ticks of 1 ms), time
+	 * fast-forwarded, both stacks polled every tick: what holding the
+	 * connections costs in timer work. */
+	{
+		uint64_t hz = rte_get_tsc_hz(), base = rte_rdtsc();
+
+		t2 = rte_rdtsc();
+		for (unsigned k = 1; k <= 4096; k++) {
+			zdp_tcp_poll(b, base + k * hz / 1000);
+			zdp_tcp_poll(a, base + k * hz / 1000);
+		}
+		t3 = rte_rdtsc();
+		clock_skew = 4096 * hz / 1000;
+		printf("idle: held for one timer-wheel revolution (4.096 s fast-forwarded)%s: "
+		       "%.2f Mcycles (%.0f cycles per 1 ms tick, both stacks)\n",
+		       idle_keepalive_s ? " with a keepalive timer on every client conn" : "",
+		       (double)(t3 - t2) / 1e6, (double)(t3 - t2) / 4096);
+	}
+
+	/* One byte over each connection, client to server. */
+	rx_bytes = 0;
+	t2 = rte_rdtsc();
+	for (unsigned i = 0; i < *est; ) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+		if (!m) {
+			spin(a, b);
+			continue;
+		}
+		*rte_pktmbuf_mtod(m, uint8_t *) = 1;
+		rte_pktmbuf_append(m, 1);
+		if (zdp_tcp_send(conns[i], m) != 0)
+			rte_pktmbuf_free(m);
+		if ((++i & 1023) == 0)
+			spin(a, b);
+	}
+	while (rx_bytes < *est && rte_rdtsc() - t2 < 60 * rte_get_tsc_hz())
+		spin(a, b);
+	t3 = rte_rdtsc();
+	printf("idle: 1 byte over each connection: %lu of %u delivered, %.0f cycles each\n",
+	       (unsigned long)rx_bytes, *est, (double)(t3 - t2) / (*est ? *est : 1));
+
 	zdp_tcp_stack_destroy(a);
 	zdp_tcp_stack_destroy(b);
+	free(conns);
 	max_conns = 65536;
+	clock_skew = 0;
 	return (double)(t1 - t0) / (double)(connected ? connected : 1);
 }
 
@@ -436,17 +559,22 @@ kernel_conns64(uint64_t n)
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
+	char prefix[64], mem[16];
+	char *eal[] = { argv[0], "--no-huge", "-m", mem, "--no-pci", "--file-prefix", prefix,
 			"--log-level", "lib.eal:error", "--no-telemetry", NULL };
 	uint64_t bytes = 1ull << 30;
-	unsigned conns = 20000, done = 0;
+	unsigned conns = 20000, done = 0, mem_mb = 0;
 	int reps = 3;
 	unsigned idle = 0, est = 0;
+	bool idle_only = false;
 	double zb, zbo, zbc, kb, kb15, zc, kc;
 
-	for (int i = 1; i + 1 < argc; i++) {
-		if (!strcmp(argv[i], "--bytes"))
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--idle-only"))
+			idle_only = true;
+		else if (i + 1 >= argc)
+			break;
+		else if (!strcmp(argv[i], "--bytes"))
 			bytes = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--conns"))
 			conns = (unsigned)strtoul(argv[++i], NULL, 0);
@@ -454,14 +582,25 @@ main(int argc, char **argv)
 			reps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--idle"))
 			idle = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--keepalive"))
+			idle_keepalive_s = (uint32_t)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--mem"))
+			mem_mb = (unsigned)strtoul(argv[++i], NULL, 0);
 	}
+	/* two stacks of idle + 1024 slots, hash up to 2 pointers a slot */
+	if (!mem_mb)
+		mem_mb = 512 + (unsigned)((uint64_t)2 * (idle + 1024) *
+					  (zdp_tcp_conn_state_size() + 8) * 5 / 4 >> 20);
+	snprintf(mem, sizeof(mem), "%u", mem_mb);
 	snprintf(prefix, sizeof(prefix), "tcpbench%d", (int)getpid());
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("bench", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (!pool)
 		return 1;
-	printf("tsc_hz %lu\n", (unsigned long)rte_get_tsc_hz());
+	printf("tsc_hz %lu, EAL -m %u\n", (unsigned long)rte_get_tsc_hz(), mem_mb);
+	if (idle_only)
+		goto idle;
 	zdp_bulk(bytes / 8, false);	/* warm-up: first touch of the pools */
 	/* the machine is shared: best of @reps runs, interleaved */
 	kb = kb15 = zb = zbo = zbc = 1e9;
@@ -490,6 +629,7 @@ main(int argc, char **argv)
 	       "cycles/conn (%u done), ratio %.1fx\n", conns, kc, zc, done, kc / zc);
 	printf("memory per idle connection: zdp %zu bytes (pool slot + hash bucket; payload "
 	       "mbufs only while data is queued)\n", zdp_tcp_conn_state_size());
+idle:
 	if (idle) {
 		double hc = zdp_idle(idle, &est);
 

@@ -283,6 +283,21 @@ synsent_input(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
 	return 0;
 }
 
+/* RFC 2883 §4: the next ACK reports the duplicate [@seq, @seq + @len) in
+ * its first SACK block (D-SACK), once. Only data counts (not a FIN or a
+ * keepalive's empty segment), and only with SACK negotiated; the newest
+ * duplicate replaces one not reported yet. A duplicate longer than 64 KiB
+ * is reported by its first 65,535 bytes, which is still true. Duplicates
+ * of part of the held out-of-order data are not reported. */
+static void
+dsack_note(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	if (!(c->flags & F_SACK) || len == 0)
+		return;
+	c->dsack_seq = seq;
+	c->dsack_len = (uint16_t)RTE_MIN(len, 65535u);
+}
+
 /* ---- §3.10.7.4 fifth, ACK processing ---- */
 
 static void
@@ -306,6 +321,7 @@ enter_recovery(struct zdp_tcp_conn *c)
 		c->cwnd = c->ssthresh;
 		c->sb.high_rxt = c->snd_una;
 		c->sb.rxt_fence = c->snd_max;
+		c->sb.rescue_set = false;	/* one rescue per entry (§4 rule 4) */
 		if (zdp_tcp_retransmit_seg(c, c->snd_una, len) == 0)
 			c->sb.high_rxt = c->snd_una + len;
 	} else {
@@ -507,9 +523,10 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 				CTR_INC(stk, DROP_RST);	/* RFC 5961 §3.2: silently */
 				return -EPROTO;
 			}
-			if (SEQ_LEQ(seq + seglen, c->rcv_nxt))
+			if (SEQ_LEQ(seq + seglen, c->rcv_nxt)) {
 				CTR_INC(stk, DUP_SEGS);
-			else
+				dsack_note(c, seq, len);
+			} else
 				CTR_INC(stk, DROP_SEQ);
 			if (c->state == ZDP_TCP_TIME_WAIT && fin)	/* restart 2 MSL */
 				zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_KEEP, 2ull * stk->p.msl_us);
@@ -569,6 +586,7 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 	if (SEQ_LT(seq, c->rcv_nxt) && !syn) {
 		uint32_t d = RTE_MIN(c->rcv_nxt - seq, len);
 
+		dsack_note(c, seq, d);	/* the part we already had */
 		m = zdp_tcp_mbuf_trim_front(m, d);
 		len -= d;
 		seq += d;
@@ -772,7 +790,13 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 			CTR_INC(stk, OOO_SEGS);
 			c->n_ooo++;
 			*mp = NULL;
-			zdp_tcp_reass_insert(c, m, seq, len, fin);
+			if (zdp_tcp_reass_insert(c, m, seq, len, fin) == -EALREADY) {
+				/* all of it was held already: D-SACK it, and
+				 * let the block holding it come second
+				 * (RFC 2883 §4) */
+				dsack_note(c, seq, len);
+				c->ooo_last_seq = seq;
+			}
 			fin = false;
 			c->flags |= F_ACK_NOW;
 			zdp_tcp_conn_pending(c);

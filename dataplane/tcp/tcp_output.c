@@ -422,13 +422,13 @@ xmit_conn(struct zdp_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t plen)
 	unsigned optlen = 0;
 	struct tx_tuple t;
 	uint32_t wnd = 0;
-	bool sack_deferred = false;
+	bool sack_deferred = false, dsack = false;
 	int rc;
 
 	conn_tuple(c, &t);
 	if (c->flags & F_TS)
 		optlen += opts_ts(opts, tcp_ts_now(c), c->ts_recent);
-	if ((c->flags & F_SACK) && c->ooo && !(flags & TH_RST)) {
+	if ((c->flags & F_SACK) && (c->ooo || c->dsack_len) && !(flags & TH_RST)) {
 		uint32_t blk[4][2];
 		/* RFC 9293 §3.7.1 / RFC 6691: options count against the
 		 * segment size. c->mss already leaves room for timestamps;
@@ -438,7 +438,16 @@ xmit_conn(struct zdp_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t plen)
 		unsigned n;
 
 		max = RTE_MIN(max, (c->flags & F_TS) ? 3u : 4u);
-		n = max ? zdp_tcp_reass_sack_blocks(c, blk, max) : 0;
+		n = 0;
+		if (max && c->dsack_len) {
+			/* RFC 2883 §4: a D-SACK goes first */
+			blk[0][0] = c->dsack_seq;
+			blk[0][1] = c->dsack_seq + c->dsack_len;
+			n = 1;
+			dsack = true;
+		}
+		if (max > n)
+			n += zdp_tcp_reass_sack_blocks(c, blk + n, max - n);
 		if (n)
 			optlen += opts_sack(opts + optlen, (const uint32_t (*)[2])blk, n);
 		else
@@ -448,6 +457,8 @@ xmit_conn(struct zdp_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t plen)
 		wnd = zdp_tcp_rcv_window(c) >> c->rcv_wscale;
 	rc = xmit(c->stk, c, &t, seq, (flags & TH_ACK) ? c->rcv_nxt : 0, flags,
 		  (uint16_t)wnd, opts, optlen, plen);
+	if (dsack && rc == 0)	/* each duplicate is reported once (§4) */
+		c->dsack_len = 0;
 	if (sack_deferred)	/* a pure ACK carries the blocks (zdp_tcp_output) */
 		c->flags |= F_ACK_NOW;
 	return rc;
@@ -661,6 +672,7 @@ output_sack_recovery(struct zdp_tcp_conn *c, uint32_t data_end, bool fin)
 
 		if (pipe + c->mss > c->cwnd)
 			break;
+		/* rule 1: a lost hole above HighRxt; (C.2) moves HighRxt */
 		if (zdp_tcp_sb_next_hole(&c->sb, c->snd_una, c->mss, &seq, &len)) {
 			if (zdp_tcp_retransmit_seg(c, seq, len) != 0)
 				break;
@@ -673,10 +685,22 @@ output_sack_recovery(struct zdp_tcp_conn *c, uint32_t data_end, bool fin)
 			uint32_t wnd_end = c->snd_una + c->snd_wnd;
 
 			len = RTE_MIN((uint32_t)c->mss, data_end - c->snd_nxt);
-			if (SEQ_GT(c->snd_nxt + len, wnd_end))
+			if (SEQ_LEQ(c->snd_nxt + len, wnd_end)) {
+				if (send_new(c, len, fin && c->snd_nxt + len == data_end) != 0)
+					break;
+				n++;
+				continue;
+			}
+		}
+		/* rule 4: one rescue retransmission per recovery, ending at
+		 * the highest unSACKed octet; RescueRxt = RecoveryPoint, and
+		 * (C.2) HighRxt stays where it is. */
+		if (zdp_tcp_sb_rescue(&c->sb, c->snd_una, c->snd_max, c->mss, &seq, &len)) {
+			if (zdp_tcp_retransmit_seg(c, seq, len) != 0)
 				break;
-			if (send_new(c, len, fin && c->snd_nxt + len == data_end) != 0)
-				break;
+			c->sb.rescue_rxt = c->recover;
+			c->sb.rescue_set = true;
+			CTR_INC(c->stk, RESCUE_RETRANS);
 			n++;
 			continue;
 		}

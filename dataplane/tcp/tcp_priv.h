@@ -55,7 +55,8 @@
 #define ZDP_TCP_SACK_BLOCKS 8		/* scoreboard blocks kept per conn */
 #define ZDP_TCP_DUPTHRESH 3		/* RFC 6675 §2, RFC 5681 §3.2 */
 #define ZDP_TCP_TICK_US 1000u		/* timer wheel granularity */
-#define ZDP_TCP_WHEEL_SLOTS 4096u
+#define ZDP_TCP_WHEEL_BITS 12
+#define ZDP_TCP_WHEEL_SLOTS (1u << ZDP_TCP_WHEEL_BITS)
 #define ZDP_TCP_PAWS_IDLE_MS (24u * 86400u * 1000u) /* RFC 7323 §5.5 */
 
 /* A parsed TCP segment (host byte order). */
@@ -83,9 +84,14 @@ struct zdp_tcp_tnode {
 
 enum zdp_tcp_timer_kind { ZDP_TCP_T_RTX, ZDP_TCP_T_DELACK, ZDP_TCP_T_KEEP, ZDP_TCP_T_MAX };
 
+/* Two levels (tcp_timer.c): slot[] holds timers due within one revolution
+ * (4096 ticks) of now_tick, one tick per slot; slot1[] the later ones, one
+ * revolution per slot (4.66 hours in all). */
 struct zdp_tcp_wheel {
 	struct zdp_tcp_tnode *slot[ZDP_TCP_WHEEL_SLOTS];
-	uint64_t now_tick;		/* last tick processed */
+	struct zdp_tcp_tnode *slot1[ZDP_TCP_WHEEL_SLOTS];
+	struct zdp_tcp_tnode *walk;	/* the slot being walked, detached */
+	uint64_t now_tick;		/* last tick processed (the cursor) */
 };
 
 /* Out-of-order reassembly node. */
@@ -101,9 +107,10 @@ struct zdp_tcp_ooo {
 struct zdp_tcp_sb {
 	uint32_t blk[ZDP_TCP_SACK_BLOCKS][2];
 	uint8_t n;
+	bool rescue_set;		/* RescueRxt defined (this recovery) */
 	uint32_t sacked;		/* bytes covered by blk[] */
 	uint32_t high_rxt;		/* RFC 6675 HighRxt */
-	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt */
+	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt, when rescue_set */
 	uint32_t rxt_fence;		/* SND.MAX when this retransmission round began */
 	uint32_t lost_rxt;		/* retransmissions found lost (stats) */
 };
@@ -191,8 +198,10 @@ struct zdp_tcp_conn {
 	uint32_t last_ack_sent;
 	uint32_t ts_recent, ts_recent_ms, ts_off;
 	uint32_t segs_since_ack;
+	uint32_t dsack_seq;		/* RFC 2883 duplicate to report ... */
 	struct zdp_tcp_ooo *ooo;
 	uint16_t ooo_n;
+	uint16_t dsack_len;		/* ... and its length; 0 = none (fills padding) */
 	uint32_t ooo_last_seq, ooo_last_end;	/* most recent OOO block (RFC 2018 §4) */
 
 	/* RTT / RTO (RFC 6298) */
@@ -332,6 +341,8 @@ uint32_t zdp_tcp_sb_pipe(const struct zdp_tcp_sb *sb, uint32_t snd_una,
 bool zdp_tcp_sb_next_hole(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint16_t mss,
 			  uint32_t *seq, uint32_t *len);
 bool zdp_tcp_sb_is_sacked(const struct zdp_tcp_sb *sb, uint32_t seq);
+bool zdp_tcp_sb_rescue(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint32_t snd_max,
+		       uint16_t mss, uint32_t *seq, uint32_t *len);
 
 /* mbuf chain helpers (tcp_reass.c): drop the first @n bytes / keep the
  * first @keep bytes; both return the new head (NULL when nothing is left). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * tcp_sack.c — the sender's SACK scoreboard (RFC 2018) and the RFC 6675
- * loss-recovery queries on it: IsLost(), SetPipe(), NextSeg() rule 1.
+ * loss-recovery queries on it: IsLost(), SetPipe(), NextSeg() rules 1
+ * and 4 (rule 2, new data, is the send loop's; rule 3 is not done).
  *
  * The scoreboard is a small sorted array of disjoint [start, end) ranges
  * the receiver reported, all above SND.UNA. When it overflows, the highest
@@ -18,6 +19,7 @@ zdp_tcp_sb_reset(struct zdp_tcp_sb *sb)
 	sb->sacked = 0;
 	sb->high_rxt = 0;
 	sb->rescue_rxt = 0;
+	sb->rescue_set = false;
 }
 
 static void
@@ -199,4 +201,47 @@ zdp_tcp_sb_next_hole(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint16_t mss
 		s = sb->blk[i][1];	/* inside a SACKed range: skip it */
 	}
 	return false;
+}
+
+/* RFC 6675 §4 NextSeg() rule (4), the rescue retransmission, for when
+ * rules 1-3 found nothing to send:
+ *
+ *   "If the conditions for (1), (2), and (3) fail, but there exists
+ *    outstanding unSACKed data, we provide the opportunity for a single
+ *    "rescue" retransmission per entry into loss recovery. If HighACK is
+ *    greater than RescueRxt (or RescueRxt is undefined), then one segment
+ *    of up to SMSS octets that MUST include the highest outstanding
+ *    unSACKed sequence number SHOULD be returned, and RescueRxt set to
+ *    RecoveryPoint. HighRxt MUST NOT be updated."
+ *
+ * It is what repairs a lost tail during recovery: data above the highest
+ * SACK block is never IsLost(), so rule 1 never offers it, and the partial
+ * ACK that answers the other retransmissions leaves only the RTO.
+ * Returns true with [*seq, *seq + *len): at most @mss octets of sequence
+ * space (a sent FIN counts as one) ending at the highest unSACKed octet
+ * below @snd_max, not reaching below the SACKed range under it or
+ * @snd_una. The caller sets RescueRxt (sb->rescue_rxt, sb->rescue_set)
+ * once the segment went out. False when RescueRxt forbids it or every
+ * outstanding octet is SACKed. */
+bool
+zdp_tcp_sb_rescue(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint32_t snd_max,
+		  uint16_t mss, uint32_t *seq, uint32_t *len)
+{
+	uint32_t hi = snd_max, lo = snd_una;
+	int i = (int)sb->n - 1;
+
+	if (sb->rescue_set && !SEQ_GT(snd_una, sb->rescue_rxt))
+		return false;
+	/* blocks are sorted and never abut, so at most one ends at SND.MAX */
+	if (i >= 0 && SEQ_GEQ(sb->blk[i][1], hi)) {
+		hi = sb->blk[i][0];
+		i--;
+	}
+	if (!SEQ_GT(hi, snd_una))
+		return false;
+	if (i >= 0 && SEQ_GT(sb->blk[i][1], lo))
+		lo = sb->blk[i][1];
+	*len = RTE_MIN(hi - lo, (uint32_t)mss);
+	*seq = hi - *len;
+	return true;
 }

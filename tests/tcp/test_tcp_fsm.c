@@ -753,6 +753,92 @@ test_ooo_and_duplicates(void)
 	t_leak_check();
 }
 
+/* RFC 2883 §4, receiver side: a duplicate segment is reported in the first
+ * SACK block of the ACK it triggers (D-SACK), once; the other blocks follow
+ * RFC 2018. The rows run in order on one connection; sequence numbers are
+ * the peer's (ISN 1000, data from 1001). */
+static void
+test_dsack_receiver(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t seq, len;
+		uint32_t ack;		/* expected in the ACK; 0: no ACK checked */
+		unsigned n_sack;
+		uint32_t sack[3][2];
+	} rows[] = {
+		{ "in order", 1001, 1000, 0, 0, { { 0 } } },
+		{ "in order, second segment: ACK, no blocks", 2001, 1000, 3001, 0, { { 0 } } },
+		{ "full duplicate below RCV.NXT: D-SACK of it", 1001, 1000, 3001, 1,
+		  { { 1001, 2001 } } },
+		{ "duplicate reaching past RCV.NXT: D-SACK of the old part only", 2501, 1000,
+		  3501, 1, { { 2501, 3001 } } },
+		{ "out of order: its SACK block", 4501, 1000, 3501, 1, { { 4501, 5501 } } },
+		{ "out of order, continuing: one block", 5501, 1000, 3501, 1,
+		  { { 4501, 6501 } } },
+		{ "duplicate of held data: D-SACK, then the block holding it", 5001, 1000, 3501,
+		  2, { { 5001, 6001 }, { 4501, 6501 } } },
+		{ "next ACK: the D-SACK is not repeated", 7501, 1000, 3501, 2,
+		  { { 7501, 8501 }, { 4501, 6501 } } },
+		{ "old duplicate while data is held: D-SACK first, then RFC 2018 order",
+		  2001, 1000, 3501, 3, { { 2001, 3001 }, { 7501, 8501 }, { 4501, 6501 } } },
+	};
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+	static uint8_t d[8000];
+	uint64_t now = 10;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_FULL, 0, &iss);
+	ZDP_REQUIRE(c);
+	t_fill(d, 0, sizeof(d));
+	for (unsigned k = 0; k < RTE_DIM(rows); k++, now += 10) {
+		struct t_out *a;
+
+		ZDP_CASE(rows[k].name);
+		t_out_reset();
+		t_send(stk, &p, TH_ACK, rows[k].seq, iss + 1, 65535, d + (rows[k].seq - 1001),
+		       rows[k].len, NULL, 0, now);
+		zdp_tcp_poll(stk, now);
+		if (!rows[k].ack)
+			continue;
+		a = t_last();
+		ZDP_CHECK(a != NULL);
+		if (!a)
+			continue;
+		ZDP_CHECK_EQ(a->s.ack, rows[k].ack);
+		ZDP_CHECK_EQ(a->s.n_sack, rows[k].n_sack);
+		for (unsigned i = 0; i < rows[k].n_sack && i < a->s.n_sack; i++) {
+			ZDP_CHECK_EQ(a->s.sack[i][0], rows[k].sack[i][0]);
+			ZDP_CHECK_EQ(a->s.sack[i][1], rows[k].sack[i][1]);
+		}
+	}
+	ZDP_CASE("no D-SACK without SACK negotiated");
+	zdp_tcp_abort(c);
+	zdp_tcp_poll(stk, now);
+	p.rport++;
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, now, &iss);
+	ZDP_REQUIRE(c);
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, d, 1000, NULL, 0, now + 1);
+	t_out_reset();
+	t_send(stk, &p, TH_ACK, 1001, iss + 1, 65535, d, 1000, NULL, 0, now + 2);
+	zdp_tcp_poll(stk, now + 2);
+	ZDP_CHECK(t_nout >= 1);
+	if (t_nout >= 1) {
+		ZDP_CHECK_EQ(t_last()->s.ack, 2001);
+		ZDP_CHECK_EQ(t_last()->s.n_sack, 0);
+	}
+	ZDP_CHECK_EQ(c->dsack_len, 0);
+	zdp_tcp_abort(c);
+	zdp_tcp_poll(stk, now + 3);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 static void
 small_rcvbuf(struct zdp_tcp_stack_params *p)
 {
@@ -1199,6 +1285,82 @@ test_sack_recovery(void)
 	t_leak_check();
 }
 
+/* RFC 6675 §4 NextSeg() rule (4): the first and the last of ten segments
+ * are lost. The SACK above the first makes it IsLost(); the last is above
+ * every SACK block, so rule 1 never offers it and, without the rescue
+ * retransmission, only the RTO would. */
+static void
+test_sack_rescue_retransmission(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t bytes;		/* queued by the application */
+		uint16_t wnd;		/* the peer's window */
+	} cases[] = {
+		{ "nothing new to send: rescue the tail at once", 10000, 65535 },
+		{ "new data held back by the peer's window (rule 2 fails): rescue", 12000, 10000 },
+	};
+
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_stack *stk = stack_with(NULL);
+		struct zdp_tcp_conn *c;
+		struct t_peer p;
+		uint32_t iss, una;
+		struct hs h = HS_FULL;
+		uint8_t o[40];
+		unsigned n, rescues = 0;
+
+		ZDP_REQUIRE(stk);
+		t_peer_init(&p, false);
+		h.mss = 1012;	/* 1000-byte segments with timestamps */
+		h.wnd = cases[k].wnd;
+		c = open_for_sending(stk, &p, &h, &iss);
+		ZDP_REQUIRE(c);
+		una = iss + 1;
+		t_out_reset();
+		zdp_tcp_send(c, t_mbuf_data(0, cases[k].bytes));
+		zdp_tcp_poll(stk, 10);
+		ZDP_CASE(cases[k].name);
+		ZDP_CHECK_EQ(t_nout, 10);
+		{
+			uint32_t b[1][2] = { { una + 1000, una + 9000 } };
+
+			n = t_opt_ts(o, ++p.tsval, p.tsecr);
+			n += t_opt_sack(o + n, (const uint32_t (*)[2])b, 1);
+		}
+		t_out_reset();
+		t_send(stk, &p, TH_ACK, 1001, una, cases[k].wnd, NULL, 0, o, n, 20);
+		zdp_tcp_poll(stk, 20);
+		ZDP_CHECK(c->flags & F_IN_RECOVERY);
+		ZDP_CHECK(t_nout >= 2);	/* (no REQUIRE: clean up below either way) */
+		ZDP_CHECK_EQ(t_outq[0].s.seq, una);	/* rule 1 / fast retransmit */
+		for (int i = 1; i < t_nout; i++)
+			if (t_outq[i].s.seq == una + 9000 && t_outq[i].dlen == 1000)
+				rescues++;
+		ZDP_CHECK_EQ(rescues, 1);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RESCUE_RETRANS), 1);
+		ZDP_CHECK_EQ(c->sb.high_rxt, una + 1000);	/* (C.2): not moved */
+		ZDP_CHECK_EQ(c->sb.rescue_rxt, c->recover);
+		ZDP_CASE("one rescue per recovery: a partial ACK brings no second one");
+		n = t_opt_ts(o, ++p.tsval, p.tsecr);
+		t_out_reset();
+		t_send(stk, &p, TH_ACK, 1001, una + 9000, cases[k].wnd, NULL, 0, o, n, 30);
+		zdp_tcp_poll(stk, 30);
+		for (int i = 0; i < t_nout; i++)
+			ZDP_CHECK(t_outq[i].s.seq != una + 9000);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RESCUE_RETRANS), 1);
+		ZDP_CASE("the rescued tail's ACK ends recovery, no RTO");
+		n = t_opt_ts(o, ++p.tsval, p.tsecr);
+		t_send(stk, &p, TH_ACK, 1001, una + 10000, cases[k].wnd, NULL, 0, o, n, 40);
+		zdp_tcp_poll(stk, 40);
+		ZDP_CHECK(!(c->flags & F_IN_RECOVERY));
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 0);
+		zdp_tcp_abort(c);
+		zdp_tcp_stack_destroy(stk);
+		t_leak_check();
+	}
+}
+
 static void
 backlog0(struct zdp_tcp_stack_params *p)
 {
@@ -1560,12 +1722,14 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_rfc5961_syn_and_ack),
 	ZDP_TEST_ENTRY(test_paws),
 	ZDP_TEST_ENTRY(test_ooo_and_duplicates),
+	ZDP_TEST_ENTRY(test_dsack_receiver),
 	ZDP_TEST_ENTRY(test_window_trim_and_backpressure),
 	ZDP_TEST_ENTRY(test_zero_window_persist),
 	ZDP_TEST_ENTRY(test_rto_karn_backoff),
 	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
+	ZDP_TEST_ENTRY(test_sack_rescue_retransmission),
 	ZDP_TEST_ENTRY(test_sack_blocks_fit_the_mss),
 	ZDP_TEST_ENTRY(test_tail_loss_probe),
 	ZDP_TEST_ENTRY(test_syn_cookies),

@@ -212,6 +212,69 @@ test_timer_wheel(void)
 	zdp_tcp_stack_destroy(stk);
 }
 
+/* Timers beyond one revolution wait in level 1, untouched, and still fire
+ * at their tick: a table of delays, each armed at a given time (ms) and
+ * optionally followed by a stall (a poll that jumps far ahead). */
+static void
+test_timer_wheel_levels(void)
+{
+	static const struct {
+		const char *name;
+		uint64_t arm_ms;	/* when it is armed */
+		uint64_t delay_ms;
+		uint64_t stall_to_ms;	/* 0: polled every ms near the expiry */
+	} cases[] = {
+		{ "just under one revolution: level 0", 5, 4095, 0 },
+		{ "exactly one revolution: level 1, moved down", 5, 4096, 0 },
+		{ "10 s: level 1", 1234, 10000, 0 },
+		{ "a revolution boundary exactly", 100, 8192 - 100, 0 },
+		{ "2 h keepalive", 777, 7200000, 0 },
+		{ "5 h: beyond level 1's 4.66 h, one extra round", 3, 18000000, 0 },
+		{ "stall past it: fires in the stall's poll", 10, 20000, 100000 },
+		{ "stall short of it: still waits, fires on time", 10, 30000, 25000 },
+	};
+
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_stack *stk = mk_stack();
+		struct zdp_tcp_conn *c;
+		uint64_t expire = cases[k].arm_ms + cases[k].delay_ms, t, fired = 0;
+
+		ZDP_REQUIRE(stk);
+		zdp_tcp_set_now(stk, cases[k].arm_ms * 1000);
+		zdp_tcp_timers_run(stk);
+		c = zdp_tcp_conn_alloc(stk);
+		zdp_tcp_conn_init_tcb(c);
+		c->state = ZDP_TCP_TIME_WAIT;	/* KEEP terminates it */
+		zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_KEEP, cases[k].delay_ms * 1000);
+		ZDP_CASE(cases[k].name);
+		if (cases[k].delay_ms >= ZDP_TCP_WHEEL_SLOTS)
+			ZDP_CHECK(c->timer[ZDP_TCP_T_KEEP].pprev ==
+				  &stk->wheel.slot1[(expire >> ZDP_TCP_WHEEL_BITS) &
+						    (ZDP_TCP_WHEEL_SLOTS - 1)]);
+		t = cases[k].arm_ms;
+		if (cases[k].stall_to_ms) {
+			t = cases[k].stall_to_ms;
+			zdp_tcp_set_now(stk, t * 1000);
+			zdp_tcp_timers_run(stk);
+			if (c->state == ZDP_TCP_CLOSED)
+				fired = t;
+		}
+		/* big steps far from the expiry, 1 ms steps near it */
+		while (!fired && t < expire + 10) {
+			t += (t + 5000 < expire) ? 1000 : 1;
+			zdp_tcp_set_now(stk, t * 1000);
+			zdp_tcp_timers_run(stk);
+			if (c->state == ZDP_TCP_CLOSED)
+				fired = t;
+		}
+		if (cases[k].stall_to_ms > expire)
+			ZDP_CHECK_EQ(fired, cases[k].stall_to_ms);
+		else
+			ZDP_CHECK_EQ(fired, expire);
+		zdp_tcp_stack_destroy(stk);
+	}
+}
+
 static void
 test_sack_scoreboard(void)
 {
@@ -288,6 +351,77 @@ test_sack_scoreboard(void)
 		zdp_tcp_sb_update(&sb, 0xfffff000u, 0x1000, (const uint32_t (*)[2])b, 1);
 		ZDP_CHECK_EQ(sb.n, 1);
 		ZDP_CHECK_EQ(sb.sacked, 0x400);
+	}
+}
+
+/* RFC 6675 §4 NextSeg() rule (4): which segment the rescue retransmission
+ * takes, and when RescueRxt forbids it. Offsets are from SND.UNA. */
+static void
+test_sack_rescue(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t una;
+		uint32_t max;		/* SND.MAX - SND.UNA */
+		unsigned n;
+		uint32_t blk[3][2];	/* SACKed, offsets from SND.UNA */
+		bool rescue_set;
+		uint32_t rescue_rxt;	/* offset from SND.UNA */
+		bool ok;
+		uint32_t seq, len;	/* expected, seq as an offset */
+	} cases[] = {
+		{ "lost tail above the highest SACK: the last SMSS",
+		  1000, 9000, 1, { { 1000, 8000 } }, false, 0, true, 8000, 1000 },
+		{ "short last segment: only up to SND.MAX",
+		  1000, 8500, 1, { { 1000, 8000 } }, false, 0, true, 8000, 500 },
+		{ "unSACKed tail longer than SMSS: the highest SMSS of it",
+		  1000, 9000, 1, { { 1000, 4000 } }, false, 0, true, 8000, 1000 },
+		{ "tail SACKed: the highest hole below it",
+		  1000, 9000, 2, { { 1000, 4000 }, { 5000, 9000 } }, false, 0, true, 4000, 1000 },
+		{ "highest hole shorter than SMSS: not into the SACKed range below",
+		  1000, 9000, 3, { { 1000, 2000 }, { 4500, 5000 }, { 5600, 9000 } }, false, 0,
+		  true, 5000, 600 },
+		{ "hole at SND.UNA shorter than SMSS",
+		  1000, 9000, 1, { { 500, 9000 } }, false, 0, true, 0, 500 },
+		{ "no SACK information at all: the last SMSS",
+		  1000, 4000, 0, { { 0, 0 } }, false, 0, true, 3000, 1000 },
+		{ "everything outstanding SACKed: nothing",
+		  1000, 9000, 1, { { 0, 9000 } }, false, 0, false, 0, 0 },
+		{ "RescueRxt = RecoveryPoint above HighACK: once per recovery",
+		  1000, 9000, 1, { { 1000, 8000 } }, true, 9000, false, 0, 0 },
+		{ "RescueRxt = HighACK: still not greater, nothing",
+		  1000, 9000, 1, { { 1000, 8000 } }, true, 0, false, 0, 0 },
+		{ "HighACK beyond an old RescueRxt: allowed again",
+		  1000, 9000, 1, { { 1000, 8000 } }, true, (uint32_t)-1, true, 8000, 1000 },
+		{ "sequence wrap",
+		  0xfffffc00u, 9000, 1, { { 1000, 8000 } }, false, 0, true, 8000, 1000 },
+	};
+	const uint16_t mss = 1000;
+
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_sb sb;
+		uint32_t una = cases[k].una, blk[3][2], seq = 0, len = 0;
+		bool ok;
+
+		ZDP_CASE(cases[k].name);
+		zdp_tcp_sb_reset(&sb);
+		for (unsigned i = 0; i < cases[k].n; i++) {
+			blk[i][0] = una + cases[k].blk[i][0];
+			blk[i][1] = una + cases[k].blk[i][1];
+		}
+		zdp_tcp_sb_update(&sb, una, una + cases[k].max, (const uint32_t (*)[2])blk,
+				  cases[k].n);
+		ZDP_CHECK_EQ(sb.n, cases[k].n);
+		sb.high_rxt = una + 1000;	/* the fast retransmit went out */
+		sb.rescue_set = cases[k].rescue_set;
+		sb.rescue_rxt = una + cases[k].rescue_rxt;
+		ok = zdp_tcp_sb_rescue(&sb, una, una + cases[k].max, mss, &seq, &len);
+		ZDP_CHECK_EQ(ok, cases[k].ok);
+		if (ok && cases[k].ok) {
+			ZDP_CHECK_EQ(seq - una, cases[k].seq);
+			ZDP_CHECK_EQ(len, cases[k].len);
+		}
+		ZDP_CHECK_EQ(sb.high_rxt, una + 1000);	/* never moves HighRxt */
 	}
 }
 
@@ -676,7 +810,9 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_syncookie),
 	ZDP_TEST_ENTRY(test_rto_rfc6298),
 	ZDP_TEST_ENTRY(test_timer_wheel),
+	ZDP_TEST_ENTRY(test_timer_wheel_levels),
 	ZDP_TEST_ENTRY(test_sack_scoreboard),
+	ZDP_TEST_ENTRY(test_sack_rescue),
 	ZDP_TEST_ENTRY(test_newreno_arith),
 	ZDP_TEST_ENTRY(test_cubic_arith),
 	ZDP_TEST_ENTRY(test_option_parse),
