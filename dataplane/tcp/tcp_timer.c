@@ -201,6 +201,12 @@ zdp_tcp_rto_current(const struct zdp_tcp_conn *c)
 	return (uint32_t)RTE_MIN(rto, (uint64_t)c->stk->p.rto_max_us);
 }
 
+/* RFC 8985 §7.2: WCDelAckT, the worst-case delayed-ACK time of a peer we
+ * know nothing about (Linux and the RFC both use 200 ms). Our own delack_us
+ * says nothing about the peer's: with a probe due at 2*SRTT + 40 ms, every
+ * quiet connection with one small segment out was probed needlessly. */
+#define TLP_WC_DELACK_US 200000u
+
 /* RFC 8985 §7.2: PTO = 2*SRTT, plus the peer's worst-case delayed ACK
  * when a single segment is out, never beyond the RTO. Only with SACK (the
  * probe's ACK must be able to reveal the loss), outside loss recovery, with
@@ -217,7 +223,7 @@ zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
 		uint64_t pto = 2ull * c->srtt_us;
 
 		if (tcp_flight(c) <= c->mss)
-			pto += stk->p.delack_us;
+			pto += TLP_WC_DELACK_US;
 		if (pto < 10000)
 			pto = 10000;	/* timer granularity and jitter */
 		if (pto < rto) {

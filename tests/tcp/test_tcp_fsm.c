@@ -1211,6 +1211,24 @@ test_tail_loss_probe(void)
 	ZDP_CHECK_EQ(t_outq[4].s.seq, una);
 	zdp_tcp_abort(c);
 	zdp_tcp_stack_destroy(stk);
+
+	ZDP_CASE("RFC 8985 §7.2: one segment out -> PTO includes WCDelAckT (200 ms), "
+		 "so the RTO comes first: no probe while a peer may still be delaying its ACK");
+	stk = stack_with(NULL);
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_for_sending(stk, &p, &HS_FULL, &iss);
+	ZDP_REQUIRE(c);
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 100));
+	zdp_tcp_poll(stk, 1 * S);
+	ZDP_CHECK_EQ(t_nout, 1);
+	for (t = 1 * S; t < 1 * S + 199 * MS; t += MS)
+		zdp_tcp_poll(stk, t);
+	ZDP_CHECK_EQ(t_nout, 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 0);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
 	t_leak_check();
 }
 
