@@ -268,10 +268,20 @@ def test_proxy_10000_concurrent(big, tmp_path):
         if p.poll() is None:
             p.kill()
             p.wait()
-    assert r["concurrent"] == 10000 and r["ok"] == 10000, r
+    assert r["concurrent"] == 10000 and r["ok"] == 10000, (r, diagnose(big))
     m = big.metrics()
     print(r, {k: v for k, v in m.items() if "proxy" in k or "syncookie" in k})
     assert m['zdp_proxy_connections_total{event="accepted"}'] >= 10000
+
+
+def diagnose(g):
+    """What the stack and the ports saw, for a failure message."""
+    import collections
+    w = g.tcp_connections("?limit=40000")["workers"][0]
+    hist = collections.Counter((c["state"], c["role"]) for c in w["connections"])
+    m = g.metrics()
+    keep = ("drops_total", "port_", "tcp_stack", "proxy_", "local_replies")
+    return dict(hist), {k: v for k, v in m.items() if v and any(x in k for x in keep)}
 
 
 def test_proxy_syn_flood(big):
@@ -281,6 +291,7 @@ def test_proxy_syn_flood(big):
     SYN backlog, answers with SYN cookies (RFC 4987) and keeps serving; no
     state is held for the flood."""
     before = big.metrics()
+    in_use_before = big.tcp_connections("?limit=0")["workers"][0]["inUse"]
     flood = (
         "import random\n"
         "from scapy.all import Ether, IP, TCP, conf, get_if_hwaddr\n"
@@ -308,9 +319,14 @@ def test_proxy_syn_flood(big):
     m = big.metrics()
     sent = 'zdp_tcp_stack_total{counter="tcp_syncookies_sent"}'
     assert m[sent] - before.get(sent, 0) > 1000, m[sent]
-    # half-open state stays bounded by the backlog, not the flood
-    w = big.tcp_connections("?limit=0")["workers"][0]
-    assert w["inUse"] < 5000, w
+    # Half-open state stays bounded by the listener's SYN backlog (1024),
+    # not the flood: the rest were answered statelessly with cookies.
+    # (Earlier tests leave upstream connections in TIME-WAIT: count the
+    # difference and the SYN-RECEIVED ones.)
+    w = big.tcp_connections("?limit=1048576")["workers"][0]
+    half_open = sum(1 for c in w["connections"] if c["state"] == "SYN-RECEIVED")
+    assert half_open <= 1024, half_open
+    assert w["inUse"] - in_use_before <= 1024 + 600, (w["inUse"], in_use_before)
 
 
 def gw_mac(g):
