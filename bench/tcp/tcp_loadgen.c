@@ -1,0 +1,988 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * tcp_loadgen.c — a DPDK-native TCP load generator for zdp's tcp-proxy
+ * (bench/tcp/proxy_scale.py drives it; see bench/README.md).
+ *
+ *   [tcp_loadgen]                                  [zdp]
+ *    clients 198.18.1.1..  --SYN-->  VIP:port  --> front half
+ *    backends 198.19.1.1.. <--SYN--  gateway addr <-- back half
+ *            \________ one net_memif port (we are the server) ________/
+ *
+ * One process, one lcore, one zdp TCP stack (the same code zdp runs) that
+ * plays both ends of every relay: it opens the client connections to the
+ * VIP and accepts the upstream connections zdp opens to the backend
+ * addresses, which it owns (it answers ARP for them and for the client
+ * addresses). Every frame goes to zdp's MAC; zdp routes both directions
+ * back over the same port. No Linux sockets, no file descriptors.
+ *
+ * The backend side echoes what it receives (or discards it, in bulk mode).
+ * A client sends a 32-byte request naming its connection index and checks
+ * that exactly those bytes come back, so a verified connection proves the
+ * relay reached a backend and returned to the right client.
+ *
+ * Control is line-based on stdin; each command prints one result line of
+ * key=value pairs on stdout (progress goes to stderr):
+ *   conns N RATE WINDOW  open N client connections (RATE per second, 0 = as
+ *                        fast as WINDOW handshakes+echoes in flight allow),
+ *                        verify each with one echo, then hold them
+ *   ping                 one more echo on every held connection (all at once,
+ *                        WINDOW at a time)
+ *   cps SECS WINDOW      open, request, echo, close, for SECS (after 1 s of
+ *                        warm-up; prints "start" when the measured part begins)
+ *   bulk SECS NCONNS     NCONNS clients send as fast as they can, the backend
+ *                        side discards (1 s warm-up, then "start", then SECS)
+ *   stats                counters
+ *   quit
+ * Every result includes this process's own CPU: busy cycles (loop iterations
+ * that did work) and user+system seconds (getrusage) of the command.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "tcp_api.h"
+
+#define LG_BURST	32
+#define LG_TXQ		(1u << 16)	/* frames the stack may queue per loop */
+#define LG_REQ		32		/* request bytes (echoed) */
+#define LG_PORT_LO	1024		/* client source ports */
+#define LG_PORT_HI	65535
+#define LG_BULK_SEG	1448
+
+enum lg_mode { LG_IDLE, LG_CONNS, LG_PING, LG_CPS, LG_BULK };
+
+enum lg_cstate { CL_FREE, CL_CONNECTING, CL_WAIT_ECHO, CL_HELD, CL_FAILED };
+
+/* One client connection (16 bytes: 1M of them are 16 MB). */
+struct lg_client {
+	struct zdp_tcp_conn *c;
+	uint32_t idx;		/* what the request carries */
+	uint8_t state;		/* enum lg_cstate */
+	uint8_t got;		/* echoed bytes so far */
+	uint16_t pad;
+};
+
+struct lg_ctr {
+	uint64_t connects, connect_fail, established, verified, echo_bad, failed;
+	uint64_t accepted, be_bytes, be_closed, be_failed;
+	uint64_t rx, tx, tx_drop, arp_replies, rx_other;
+	uint64_t busy_cycles;
+};
+
+struct lg {
+	uint16_t port;
+	struct rte_mempool *pool;
+	struct rte_ether_addr mac, dst_mac;
+	struct zdp_tcp_stack *stk;
+	struct rte_mbuf **txq;
+	uint32_t n_tx;
+	/* addresses (host order) */
+	uint32_t cli0, n_cli, be0, n_be, vip;
+	uint16_t vport, bport;
+	uint32_t ports_per_cli;
+	uint64_t next_tuple;	/* cycles over n_cli * ports_per_cli */
+	/* clients */
+	struct lg_client *cl;
+	uint32_t n_cl_max;
+	uint32_t *free_cl;	/* free slot stack (cps) */
+	uint32_t n_free;
+	uint32_t inflight;	/* connecting or waiting for their echo */
+	enum lg_mode mode;
+	bool bulk_discard;
+	struct lg_ctr c;
+	int backend_tag;	/* address of this = a backend connection */
+	uint64_t hz;
+};
+
+static struct lg G;
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static void
+addr4(struct zdp_addr *a, uint32_t host_order)
+{
+	uint32_t be = htonl(host_order);
+
+	memset(a, 0, sizeof(*a));
+	a->family = ZDP_AF_INET;
+	memcpy(a->a, &be, 4);
+}
+
+static bool
+owns(uint32_t ip)
+{
+	return (ip - G.cli0 < G.n_cli) || (ip - G.be0 < G.n_be);
+}
+
+/* ---- port --------------------------------------------------------------- */
+
+/* The stack's output: m starts at the IP header. Prepend Ethernet towards
+ * zdp and queue it; the queue is flushed once per loop. */
+static void
+lg_tx(void *ctx, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *e;
+
+	(void)ctx;
+	e = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
+	if (e == NULL || G.n_tx == LG_TXQ) {
+		G.c.tx_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	e->dst_addr = G.dst_mac;
+	e->src_addr = G.mac;
+	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	G.txq[G.n_tx++] = m;
+}
+
+/* Send what is queued; what the ring refuses waits for the next loop (zdp
+ * drains it), so nothing is dropped here. */
+static void
+lg_flush(void)
+{
+	uint32_t off = 0;
+
+	while (off < G.n_tx) {
+		uint16_t n = (uint16_t)RTE_MIN(G.n_tx - off, 256u);
+		uint16_t s = rte_eth_tx_burst(G.port, 0, G.txq + off, n);
+
+		off += s;
+		G.c.tx += s;
+		if (s < n)
+			break;
+	}
+	if (off && off < G.n_tx)
+		memmove(G.txq, G.txq + off, (G.n_tx - off) * sizeof(*G.txq));
+	G.n_tx -= off;
+}
+
+/* RFC 826 reply, in place, for the addresses we own. */
+static bool
+lg_arp(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(e + 1);
+	uint32_t tip;
+
+	if (rte_pktmbuf_data_len(m) < sizeof(*e) + sizeof(*a) ||
+	    a->arp_opcode != htons(RTE_ARP_OP_REQUEST) ||
+	    a->arp_protocol != htons(RTE_ETHER_TYPE_IPV4) ||
+	    !owns(ntohl(a->arp_data.arp_tip)))
+		return false;
+	e->dst_addr = a->arp_data.arp_sha;
+	e->src_addr = G.mac;
+	a->arp_opcode = htons(RTE_ARP_OP_REPLY);
+	tip = a->arp_data.arp_tip;
+	a->arp_data.arp_tha = a->arp_data.arp_sha;
+	a->arp_data.arp_tip = a->arp_data.arp_sip;
+	a->arp_data.arp_sha = G.mac;
+	a->arp_data.arp_sip = tip;
+	return true;
+}
+
+/* One loop: RX burst into the stack, timers and output, TX. Returns the
+ * number of frames received (busy-ness). */
+static unsigned
+lg_loop(void)
+{
+	struct rte_mbuf *pkts[LG_BURST];
+	uint64_t t0 = rte_rdtsc();
+	uint16_t n = rte_eth_rx_burst(G.port, 0, pkts, LG_BURST);
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ether_hdr *e = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		uint16_t et = rte_be_to_cpu_16(e->ether_type);
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (et == RTE_ETHER_TYPE_IPV4 && m->data_len >= RTE_ETHER_HDR_LEN + 20) {
+			const struct rte_ipv4_hdr *ip;
+			uint16_t tl;
+
+			rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+			ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+			tl = rte_be_to_cpu_16(ip->total_length);
+			if (ip->next_proto_id == IPPROTO_TCP && tl <= m->pkt_len) {
+				if (m->pkt_len > tl)
+					rte_pktmbuf_trim(m, m->pkt_len - tl);
+				G.c.rx++;
+				zdp_tcp_input_ip(G.stk, m, t0);
+				continue;
+			}
+		} else if (et == RTE_ETHER_TYPE_ARP && lg_arp(m)) {
+			if (G.n_tx < LG_TXQ) {
+				G.txq[G.n_tx++] = m;
+				G.c.arp_replies++;
+				continue;
+			}
+		}
+		G.c.rx_other++;
+		rte_pktmbuf_free(m);
+	}
+	zdp_tcp_poll(G.stk, rte_rdtsc());
+	if (G.n_tx)
+		lg_flush();
+	if (n)
+		G.c.busy_cycles += rte_rdtsc() - t0;
+	return n;
+}
+
+/* ---- clients ------------------------------------------------------------ */
+
+static struct rte_mbuf *
+lg_request(uint32_t idx)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(G.pool);
+	uint8_t *p;
+
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, LG_REQ);
+	for (unsigned i = 0; i < LG_REQ; i++)
+		p[i] = (uint8_t)(idx >> (8 * (i & 3))) ^ (uint8_t)i;
+	return m;
+}
+
+static void
+client_fail(struct lg_client *k)
+{
+	G.c.failed++;
+	if (k->state == CL_CONNECTING || k->state == CL_WAIT_ECHO)
+		G.inflight--;
+	k->state = CL_FAILED;
+	zdp_tcp_close(k->c);
+	k->c = NULL;
+	if (G.free_cl)
+		G.free_cl[G.n_free++] = (uint32_t)(k - G.cl);
+}
+
+static void
+client_send_req(struct lg_client *k)
+{
+	struct rte_mbuf *m = lg_request(k->idx);
+
+	k->got = 0;
+	k->state = CL_WAIT_ECHO;
+	if (m == NULL || zdp_tcp_send(k->c, m) != 0) {
+		rte_pktmbuf_free(m);
+		client_fail(k);
+	}
+}
+
+/* Active open of client slot @slot; the tuple comes from the next source
+ * address/port in sequence (skipping ones still in use). */
+static int
+client_open(uint32_t slot, uint32_t idx)
+{
+	struct lg_client *k = &G.cl[slot];
+	struct zdp_addr la, ra;
+	uint64_t tuples = (uint64_t)G.n_cli * G.ports_per_cli;
+	int rc = -EADDRINUSE;
+
+	addr4(&ra, G.vip);
+	for (unsigned tries = 0; tries < 64 && rc == -EADDRINUSE; tries++) {
+		uint64_t t = G.next_tuple++ % tuples;
+
+		addr4(&la, G.cli0 + (uint32_t)(t / G.ports_per_cli));
+		rc = zdp_tcp_connect(G.stk, &la, (uint16_t)(LG_PORT_LO + t % G.ports_per_cli),
+				     &ra, G.vport, k, rte_rdtsc(), &k->c);
+	}
+	G.c.connects++;
+	if (rc != 0) {
+		G.c.connect_fail++;
+		return rc;
+	}
+	k->idx = idx;
+	k->state = CL_CONNECTING;
+	k->got = 0;
+	G.inflight++;
+	return 0;
+}
+
+static void
+client_connected(struct lg_client *k)
+{
+	G.c.established++;
+	if (G.mode == LG_BULK) {
+		k->state = CL_HELD;
+		G.inflight--;
+		return;
+	}
+	client_send_req(k);
+}
+
+static void
+client_readable(struct lg_client *k, struct rte_mbuf *m, uint32_t len)
+{
+	uint8_t buf[LG_REQ];
+	struct rte_mbuf *ref = lg_request(k->idx);
+	bool ok = ref != NULL && k->got + len <= LG_REQ;
+
+	if (ok) {
+		const uint8_t *want = rte_pktmbuf_mtod(ref, const uint8_t *);
+		const uint8_t *got = rte_pktmbuf_read(m, 0, len, buf);
+
+		ok = got != NULL && memcmp(got, want + k->got, len) == 0;
+	}
+	rte_pktmbuf_free(ref);
+	rte_pktmbuf_free(m);
+	zdp_tcp_recv_consumed(k->c, len);
+	if (!ok || k->state != CL_WAIT_ECHO) {
+		G.c.echo_bad++;
+		client_fail(k);
+		return;
+	}
+	k->got = (uint8_t)(k->got + len);
+	if (k->got < LG_REQ)
+		return;
+	G.c.verified++;
+	G.inflight--;
+	if (G.mode == LG_CPS) {
+		zdp_tcp_close(k->c);	/* client closes first: TIME-WAIT is ours */
+		k->c = NULL;
+		k->state = CL_FREE;
+		G.free_cl[G.n_free++] = (uint32_t)(k - G.cl);
+	} else {
+		k->state = CL_HELD;
+	}
+}
+
+/* ---- stack callbacks ---------------------------------------------------- */
+
+static bool
+is_backend(void *u)
+{
+	return u == &G.backend_tag;
+}
+
+static void *
+cb_accept(struct zdp_tcp_conn *c, void *lu)
+{
+	(void)c;
+	(void)lu;
+	G.c.accepted++;
+	return &G.backend_tag;
+}
+
+static void
+cb_connected(struct zdp_tcp_conn *c, void *u)
+{
+	(void)c;
+	client_connected(u);
+}
+
+static void
+cb_readable(struct zdp_tcp_conn *c, void *u, struct rte_mbuf *m, uint32_t len)
+{
+	if (!is_backend(u)) {
+		client_readable(u, m, len);
+		return;
+	}
+	G.c.be_bytes += len;
+	if (G.bulk_discard) {
+		rte_pktmbuf_free(m);
+	} else if (zdp_tcp_send(c, m) != 0) {	/* echo, zero copy */
+		rte_pktmbuf_free(m);
+		G.c.be_failed++;
+	}
+	zdp_tcp_recv_consumed(c, len);
+}
+
+static void
+cb_peer_closed(struct zdp_tcp_conn *c, void *u)
+{
+	if (is_backend(u)) {
+		G.c.be_closed++;
+		zdp_tcp_close(c);
+		return;
+	}
+	client_fail(u);		/* a client never expects the proxy to close */
+}
+
+static void
+cb_reset(struct zdp_tcp_conn *c, void *u)
+{
+	if (is_backend(u)) {
+		G.c.be_failed++;
+		zdp_tcp_close(c);
+		return;
+	}
+	client_fail(u);
+}
+
+static void
+cb_error(struct zdp_tcp_conn *c, void *u, int err)
+{
+	(void)err;
+	cb_reset(c, u);
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+struct lg_mark {
+	uint64_t tsc;
+	struct lg_ctr c;
+	struct rusage ru;
+};
+
+static void
+mark(struct lg_mark *m)
+{
+	m->tsc = rte_rdtsc();
+	m->c = G.c;
+	getrusage(RUSAGE_SELF, &m->ru);
+}
+
+static double
+tv(const struct timeval *t)
+{
+	return (double)t->tv_sec + (double)t->tv_usec / 1e6;
+}
+
+/* Common tail of every result line: time, our own CPU, counters. */
+static void
+print_tail(const struct lg_mark *a)
+{
+	const uint64_t *ctr = zdp_tcp_stack_counters(G.stk);
+	struct lg_mark b;
+	double cpu;
+
+	mark(&b);
+	cpu = tv(&b.ru.ru_utime) - tv(&a->ru.ru_utime) + tv(&b.ru.ru_stime) - tv(&a->ru.ru_stime);
+	printf(" secs=%.6f lg_busy_cycles=%" PRIu64 " lg_cpu_s=%.3f conns_in_use=%u"
+	       " tx=%" PRIu64 " rx=%" PRIu64 " tx_drop=%" PRIu64 " arp_replies=%" PRIu64
+	       " failed_total=%" PRIu64 " echo_bad=%" PRIu64 " be_failed=%" PRIu64
+	       " retransmits=%" PRIu64 " rto_fires=%" PRIu64 " tlp=%" PRIu64 " dup_segs=%" PRIu64
+	       " resets_rx=%" PRIu64 "\n",
+	       (double)(b.tsc - a->tsc) / (double)G.hz, b.c.busy_cycles - a->c.busy_cycles, cpu,
+	       zdp_tcp_stack_conns_in_use(G.stk), b.c.tx - a->c.tx, b.c.rx - a->c.rx,
+	       b.c.tx_drop, b.c.arp_replies, b.c.failed, b.c.echo_bad, b.c.be_failed,
+	       ctr[ZDP_TCP_CTR_RETRANS], ctr[ZDP_TCP_CTR_RTO_FIRES], ctr[ZDP_TCP_CTR_TLP],
+	       ctr[ZDP_TCP_CTR_DUP_SEGS], ctr[ZDP_TCP_CTR_CONN_RESET_RX]);
+	fflush(stdout);
+}
+
+static void
+progress(const char *what, uint64_t *next, uint64_t done, uint64_t total)
+{
+	uint64_t now = rte_rdtsc();
+
+	if (now < *next)
+		return;
+	*next = now + G.hz;
+	fprintf(stderr, "%s: %" PRIu64 "/%" PRIu64 " inflight=%u failed=%" PRIu64
+		" in_use=%u\n", what, done, total, G.inflight, G.c.failed,
+		zdp_tcp_stack_conns_in_use(G.stk));
+}
+
+/* Open @n connections (slots 0..n-1), at most @window unverified at once and
+ * at most @rate per second; each sends one request and must get it back. */
+static void
+cmd_conns(uint32_t n, double rate, uint32_t window)
+{
+	struct lg_mark a;
+	uint64_t t0, per = rate > 0 ? (uint64_t)((double)G.hz / rate) : 0, nextp = 0;
+	uint64_t last_change, seen = 0, full_at = 0;
+	uint32_t opened = 0;
+
+	if (n > G.n_cl_max)
+		n = G.n_cl_max;
+	G.mode = LG_CONNS;
+	G.bulk_discard = false;
+	mark(&a);
+	t0 = last_change = a.tsc;
+	for (;;) {
+		uint64_t now = rte_rdtsc(), done = G.c.verified - a.c.verified + G.c.failed - a.c.failed;
+
+		while (opened < n && G.inflight < window &&
+		       (per == 0 || now - t0 >= per * opened)) {
+			if (client_open(opened, opened) != 0) {
+				G.cl[opened].state = CL_FAILED;
+				G.c.failed++;
+			}
+			opened++;
+		}
+		lg_loop();
+		if (done != seen) {
+			seen = done;
+			last_change = now;
+		}
+		if (opened == n && G.inflight == 0) {
+			full_at = now;
+			break;
+		}
+		if (now - last_change > 30 * G.hz)
+			break;	/* stuck: report what we have */
+		progress("conns", &nextp, done, n);
+	}
+	printf("conns opened=%u verified=%" PRIu64 " failed=%" PRIu64 " stuck=%u"
+	       " open_secs=%.6f", opened, G.c.verified - a.c.verified, G.c.failed - a.c.failed,
+	       G.inflight, (double)((full_at ? full_at : rte_rdtsc()) - t0) / (double)G.hz);
+	print_tail(&a);
+	G.mode = LG_IDLE;
+}
+
+/* One more request on every held connection. */
+static void
+cmd_ping(uint32_t window)
+{
+	struct lg_mark a;
+	uint64_t nextp = 0, last_change, seen = 0;
+	uint32_t next = 0, held = 0;
+
+	G.mode = LG_PING;
+	mark(&a);
+	last_change = a.tsc;
+	for (;;) {
+		uint64_t now = rte_rdtsc(), done = G.c.verified - a.c.verified;
+
+		while (next < G.n_cl_max && G.inflight < window) {
+			struct lg_client *k = &G.cl[next++];
+
+			if (k->state != CL_HELD)
+				continue;
+			held++;
+			G.inflight++;
+			client_send_req(k);
+		}
+		lg_loop();
+		if (done != seen) {
+			seen = done;
+			last_change = now;
+		}
+		if (next == G.n_cl_max && G.inflight == 0)
+			break;
+		if (now - last_change > 30 * G.hz)
+			break;
+		progress("ping", &nextp, done, held);
+	}
+	printf("ping held=%u verified=%" PRIu64 " failed=%" PRIu64 " stuck=%u", held,
+	       G.c.verified - a.c.verified, G.c.failed - a.c.failed, G.inflight);
+	print_tail(&a);
+	G.mode = LG_IDLE;
+}
+
+/* Drain: run the loop until nothing is in flight or @secs passed. */
+static void
+drain(double secs)
+{
+	uint64_t end = rte_rdtsc() + (uint64_t)(secs * (double)G.hz);
+
+	while (G.inflight > 0 && rte_rdtsc() < end)
+		lg_loop();
+}
+
+/* Close (abort) every held client connection; backends see resets. */
+static void
+close_all(void)
+{
+	for (uint32_t i = 0; i < G.n_cl_max; i++) {
+		struct lg_client *k = &G.cl[i];
+
+		if (k->c != NULL)
+			zdp_tcp_abort(k->c);
+		k->c = NULL;
+		k->state = CL_FREE;
+	}
+	G.inflight = 0;
+	for (int i = 0; i < 1000; i++)
+		lg_loop();
+}
+
+static void
+cmd_cps(double secs, uint32_t window)
+{
+	struct lg_mark a;
+	uint64_t end, warm, nextp = 0;
+	uint32_t idx = 0;
+	bool started = false;
+
+	if (window > G.n_cl_max)
+		window = G.n_cl_max;
+	close_all();
+	G.free_cl = malloc(sizeof(*G.free_cl) * window);
+	if (G.free_cl == NULL) {
+		printf("error no memory\n");
+		return;
+	}
+	G.n_free = 0;
+	for (uint32_t i = window; i-- > 0;)
+		G.free_cl[G.n_free++] = i;
+	G.mode = LG_CPS;
+	G.bulk_discard = false;
+	mark(&a);
+	warm = a.tsc + G.hz;
+	end = warm + (uint64_t)(secs * (double)G.hz);
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+
+		if (!started && now >= warm) {
+			started = true;
+			mark(&a);
+			printf("start\n");
+			fflush(stdout);
+		}
+		if (now >= end)
+			break;
+		while (G.n_free > 0) {
+			uint32_t slot = G.free_cl[--G.n_free];
+
+			if (client_open(slot, idx++) != 0) {
+				G.free_cl[G.n_free++] = slot;
+				break;
+			}
+		}
+		lg_loop();
+		progress("cps", &nextp, G.c.verified - a.c.verified, 0);
+	}
+	printf("cps done=%" PRIu64 " failed=%" PRIu64 " connects=%" PRIu64 " cps=%.1f",
+	       G.c.verified - a.c.verified, G.c.failed - a.c.failed,
+	       G.c.connects - a.c.connects,
+	       (double)(G.c.verified - a.c.verified) * (double)G.hz / (double)(rte_rdtsc() - a.tsc));
+	print_tail(&a);
+	drain(5);
+	G.mode = LG_IDLE;
+	close_all();
+	free(G.free_cl);
+	G.free_cl = NULL;
+}
+
+/* Send as much as the send buffer takes, in chains of full segments. */
+static void
+bulk_fill(struct lg_client *k)
+{
+	while (zdp_tcp_send_space(k->c) > 0) {
+		struct rte_mbuf *head = NULL;
+
+		for (int i = 0; i < 16; i++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(G.pool);
+
+			if (m == NULL)
+				break;
+			rte_pktmbuf_append(m, LG_BULK_SEG);
+			if (head == NULL)
+				head = m;
+			else if (rte_pktmbuf_chain(head, m) != 0) {
+				rte_pktmbuf_free(m);
+				break;
+			}
+		}
+		if (head == NULL)
+			return;
+		if (zdp_tcp_send(k->c, head) != 0) {
+			rte_pktmbuf_free(head);
+			return;
+		}
+	}
+}
+
+static void
+cmd_bulk(double secs, uint32_t nconns)
+{
+	struct lg_mark a;
+	uint64_t end, warm;
+	bool started = false;
+
+	if (nconns > G.n_cl_max)
+		nconns = G.n_cl_max;
+	close_all();
+	G.mode = LG_BULK;
+	G.bulk_discard = true;
+	for (uint32_t i = 0; i < nconns; i++)
+		client_open(i, i);
+	drain(5);
+	mark(&a);
+	warm = a.tsc + G.hz;
+	end = warm + (uint64_t)(secs * (double)G.hz);
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+
+		if (!started && now >= warm) {
+			started = true;
+			mark(&a);
+			printf("start\n");
+			fflush(stdout);
+		}
+		if (now >= end)
+			break;
+		for (uint32_t i = 0; i < nconns; i++)
+			if (G.cl[i].state == CL_HELD)
+				bulk_fill(&G.cl[i]);
+		lg_loop();
+	}
+	{
+		double s = (double)(rte_rdtsc() - a.tsc) / (double)G.hz;
+		uint64_t bytes = G.c.be_bytes - a.c.be_bytes;
+
+		printf("bulk conns=%u bytes=%" PRIu64 " gbps=%.4f", nconns, bytes,
+		       (double)bytes * 8 / s / 1e9);
+	}
+	print_tail(&a);
+	G.mode = LG_IDLE;
+	close_all();
+	G.bulk_discard = false;
+}
+
+static void
+cmd_stats(void)
+{
+	struct lg_mark z;
+
+	memset(&z, 0, sizeof(z));
+	z.tsc = rte_rdtsc();
+	getrusage(RUSAGE_SELF, &z.ru);
+	printf("stats connects=%" PRIu64 " established=%" PRIu64 " verified=%" PRIu64
+	       " failed=%" PRIu64 " accepted=%" PRIu64 " be_bytes=%" PRIu64 " be_closed=%" PRIu64,
+	       G.c.connects, G.c.established, G.c.verified, G.c.failed, G.c.accepted,
+	       G.c.be_bytes, G.c.be_closed);
+	print_tail(&z);
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static int
+port_init(uint32_t nb_desc)
+{
+	struct rte_eth_conf conf;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_count_avail() < 1) {
+		fprintf(stderr, "tcp_loadgen: no port (give --vdev net_memif0,...)\n");
+		return -ENODEV;
+	}
+	G.port = 0;
+	rc = rte_eth_dev_configure(G.port, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(G.port, 0, nb_desc, rte_socket_id(), NULL, G.pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(G.port, 0, nb_desc, rte_socket_id(), NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(G.port);
+	if (rc == 0)
+		rc = rte_eth_macaddr_get(G.port, &G.mac);
+	if (rc < 0)
+		fprintf(stderr, "tcp_loadgen: port setup: %s\n", rte_strerror(-rc));
+	return rc;
+}
+
+static int
+parse_ip(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: tcp_loadgen [EAL options] -- --dst-mac MAC [--vip A --vport P]\n"
+		"       [--clients A --n-clients N] [--backends A --n-backends N --bport P]\n"
+		"       [--max-clients N] [--max-conns N] [--mbufs N] [--desc N]\n"
+		"defaults: --vip 198.18.255.1 --vport 9000 --clients 198.18.1.1 --n-clients 32\n"
+		"          --backends 198.19.1.1 --n-backends 64 --bport 9000\n"
+		"          --max-clients 1048576 --max-conns 2*max-clients+65536\n"
+		"stdin: conns N RATE WINDOW | ping WINDOW | cps SECS WINDOW | bulk SECS NCONNS\n"
+		"       | stats | quit\n");
+}
+
+struct lg_opts {
+	uint32_t max_conns, mbufs, desc;
+};
+
+static int
+parse_opts(int argc, char **argv, struct lg_opts *o)
+{
+	static const struct option lo[] = {
+		{ "dst-mac", required_argument, NULL, 'm' },
+		{ "vip", required_argument, NULL, 'v' },
+		{ "vport", required_argument, NULL, 'V' },
+		{ "clients", required_argument, NULL, 'c' },
+		{ "n-clients", required_argument, NULL, 'C' },
+		{ "backends", required_argument, NULL, 'b' },
+		{ "n-backends", required_argument, NULL, 'B' },
+		{ "bport", required_argument, NULL, 'P' },
+		{ "max-clients", required_argument, NULL, 'x' },
+		{ "max-conns", required_argument, NULL, 'X' },
+		{ "mbufs", required_argument, NULL, 'M' },
+		{ "desc", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_mac = false;
+	int c;
+
+	parse_ip("198.18.255.1", &G.vip);
+	parse_ip("198.18.1.1", &G.cli0);
+	parse_ip("198.19.1.1", &G.be0);
+	G.vport = G.bport = 9000;
+	G.n_cli = 32;
+	G.n_be = 64;
+	G.n_cl_max = 1u << 20;
+	o->max_conns = 0;
+	o->mbufs = 131071;
+	o->desc = 1024;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (rte_ether_unformat_addr(optarg, &G.dst_mac) < 0)
+				return -EINVAL;
+			have_mac = true;
+			break;
+		case 'v': if (parse_ip(optarg, &G.vip) < 0) return -EINVAL; break;
+		case 'c': if (parse_ip(optarg, &G.cli0) < 0) return -EINVAL; break;
+		case 'b': if (parse_ip(optarg, &G.be0) < 0) return -EINVAL; break;
+		case 'V': G.vport = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'P': G.bport = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'C': G.n_cli = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'B': G.n_be = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'x': G.n_cl_max = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'X': o->max_conns = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'M': o->mbufs = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'd': o->desc = (uint32_t)strtoul(optarg, NULL, 0); break;
+		default: return -EINVAL;
+		}
+	}
+	if (!have_mac || !G.n_cli || !G.n_be || !G.vport || !G.bport || !G.n_cl_max)
+		return -EINVAL;
+	if (o->max_conns == 0)
+		o->max_conns = 2 * G.n_cl_max + 65536;
+	G.ports_per_cli = LG_PORT_HI - LG_PORT_LO + 1;
+	return 0;
+}
+
+static int
+stack_init(const struct lg_opts *o)
+{
+	struct zdp_tcp_stack_params p;
+	struct zdp_addr any;
+
+	zdp_tcp_stack_params_default(&p);
+	p.max_conns = o->max_conns;
+	p.max_listeners = 4;
+	p.reass_nodes = 65536;
+	p.tsc_hz = G.hz;
+	p.pool = G.pool;
+	p.tx = lg_tx;
+	p.syn_backlog = 65535;
+	p.msl_us = 1000;	/* our TIME-WAITs (cps clients) end quickly */
+	p.cb = (struct zdp_tcp_callbacks){
+		.on_accept = cb_accept,
+		.on_connected = cb_connected,
+		.on_readable = cb_readable,
+		.on_peer_closed = cb_peer_closed,
+		.on_reset = cb_reset,
+		.on_error = cb_error,
+	};
+	G.stk = zdp_tcp_stack_create(&p);
+	if (G.stk == NULL)
+		return -ENOMEM;
+	memset(&any, 0, sizeof(any));
+	any.family = ZDP_AF_INET;	/* every backend address */
+	return zdp_tcp_listen(G.stk, &any, G.bport, NULL, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct lg_opts o;
+	char line[256];
+	size_t ll = 0;
+	bool quit = false;
+	int rc;
+
+	rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		fprintf(stderr, "tcp_loadgen: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= rc;
+	argv += rc;
+	if (parse_opts(argc, argv, &o) < 0) {
+		usage();
+		rte_eal_cleanup();
+		return 2;
+	}
+	G.hz = rte_get_tsc_hz();
+	G.txq = calloc(LG_TXQ, sizeof(*G.txq));
+	G.cl = calloc(G.n_cl_max, sizeof(*G.cl));
+	G.pool = rte_pktmbuf_pool_create("lg_pool", o.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					 rte_socket_id());
+	if (G.txq == NULL || G.cl == NULL || G.pool == NULL || port_init(o.desc) < 0 ||
+	    stack_init(&o) < 0) {
+		fprintf(stderr, "tcp_loadgen: cannot set up: %s\n", rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	printf("ready mac=" RTE_ETHER_ADDR_PRT_FMT " tsc_hz=%" PRIu64 " max_conns=%u"
+	       " conn_state_bytes=%zu\n", RTE_ETHER_ADDR_BYTES(&G.mac), G.hz, o.max_conns,
+	       zdp_tcp_conn_state_size());
+	fflush(stdout);
+
+	while (!quit) {
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		unsigned got = lg_loop();
+		ssize_t r;
+
+		if (poll(&pfd, 1, got ? 0 : 1) <= 0)
+			continue;
+		r = read(0, line + ll, sizeof(line) - 1 - ll);
+		if (r <= 0)
+			break;	/* stdin closed: the runner is gone */
+		ll += (size_t)r;
+		line[ll] = '\0';
+		for (char *nl; (nl = strchr(line, '\n')) != NULL;) {
+			unsigned n, w;
+			double d;
+
+			*nl = '\0';
+			if (sscanf(line, "conns %u %lf %u", &n, &d, &w) == 3)
+				cmd_conns(n, d, w ? w : 1);
+			else if (sscanf(line, "ping %u", &w) == 1)
+				cmd_ping(w ? w : 1);
+			else if (sscanf(line, "cps %lf %u", &d, &w) == 2)
+				cmd_cps(d, w ? w : 1);
+			else if (sscanf(line, "bulk %lf %u", &d, &n) == 2)
+				cmd_bulk(d, n ? n : 1);
+			else if (strcmp(line, "stats") == 0)
+				cmd_stats();
+			else if (strcmp(line, "quit") == 0)
+				quit = true;
+			else if (line[0] != '\0')
+				printf("error unknown command: %s\n", line);
+			fflush(stdout);
+			ll -= (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, ll + 1);
+		}
+		if (ll == sizeof(line) - 1)
+			ll = 0;
+	}
+	close_all();
+	rte_eth_dev_stop(G.port);
+	rte_eth_dev_close(G.port);
+	zdp_tcp_stack_destroy(G.stk);
+	rte_eal_cleanup();
+	return 0;
+}
