@@ -22,12 +22,19 @@ import zdptopo
 PVIP = zdptopo.PVIP4
 
 
+def bulk(g, host, n, timeout=900):
+    """n random bytes up through @host:9080 and the echo back: all of them,
+    SHA-256 equal both ways."""
+    r = g.client("bulk", host, "9080", str(n), timeout=timeout)
+    assert r["error"] is None, r
+    assert r["received"] == r["sent"] == n, r
+    assert r["recv_sha"] == r["sent_sha"], r
+    return r
+
+
 def test_proxy_bulk_both_ways_and_half_close(gw):
     before = gw.metrics()
-    r = gw.client("bulk", PVIP, "9080", str(32 << 20), timeout=300)
-    assert r["error"] is None, r
-    assert r["received"] == r["sent"] == 32 << 20, r
-    assert r["recv_sha"] == r["sent_sha"], r
+    bulk(gw, PVIP, 32 << 20)
     # The client's FIN reached the backend (it closed), and the backend's
     # FIN came back: the relay ended with both half-closes.
     deadline = time.time() + 5
@@ -109,10 +116,7 @@ def lossy(tmp_path_factory):
 def test_proxy_one_gib_under_loss_reorder_dup(lossy):
     """1 GiB up and back through the proxy with 1% loss each way."""
     n = 1 << 30
-    r = lossy.client("bulk", PVIP, "9080", str(n), timeout=900)
-    assert r["error"] is None, r
-    assert r["received"] == r["sent"] == n, r
-    assert r["recv_sha"] == r["sent_sha"], r
+    bulk(lossy, PVIP, n)
     m = lossy.metrics()
     assert m['zdp_drops_total{reason="fault_injected"}'] > 100
     # The stack saw the damage and repaired it.
@@ -133,10 +137,7 @@ def test_proxy_one_gib_both_ways(gw):
     """1 GiB from a Linux client through the proxy to a Linux echo server,
     and the same GiB back at the same time; SHA-256 both ways."""
     n = 1 << 30
-    r = gw.client("bulk", PVIP, "9080", str(n), timeout=600)
-    assert r["error"] is None, r
-    assert r["received"] == r["sent"] == n, r
-    assert r["recv_sha"] == r["sent_sha"], r
+    bulk(gw, PVIP, n)
 
 
 def test_proxy_server_closes_first(gw):
@@ -175,9 +176,7 @@ def test_proxy_ipv6(gw):
     assert r["errors"] == {}, r
     assert sum(r["counts"].values()) == 100
     assert 0.75 <= r["counts"].get("v1", 0) / 100 <= 1.0, r
-    r = gw.client("bulk", zdptopo.PVIP6, "9080", str(16 << 20))
-    assert r["error"] is None and r["received"] == 16 << 20, r
-    assert r["recv_sha"] == r["sent_sha"], r
+    bulk(gw, zdptopo.PVIP6, 16 << 20)
 
 
 def test_tcp_connections_dump(gw, tmp_path):
@@ -351,10 +350,7 @@ def lossy5(tmp_path_factory):
 def test_proxy_one_gib_under_5pct_loss(lossy5):
     """1 GiB up and back through the proxy with 5% loss each way."""
     n = 1 << 30
-    r = lossy5.client("bulk", PVIP, "9080", str(n), timeout=900)
-    assert r["error"] is None, r
-    assert r["received"] == r["sent"] == n, r
-    assert r["recv_sha"] == r["sent_sha"], r
+    bulk(lossy5, PVIP, n)
     m = lossy5.metrics()
     print({k: v for k, v in m.items() if "tcp_stack" in k and v})
     assert m['zdp_tcp_stack_total{counter="tcp_retransmits"}'] > 100
