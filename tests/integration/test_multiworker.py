@@ -48,3 +48,25 @@ def test_two_workers_icmp_error_reaches_flow_owner(mgw, tmp_path):
         d = tmp_path / str(i)
         d.mkdir()
         check_frag_needed(mgw, d)
+
+
+def test_two_workers_tcp_proxy(mgw):
+    """tcp-proxy with two workers: each client connection is terminated by
+    the worker its tuple hashes to, whose upstream port is chosen so the
+    backend's replies hash back to it; both workers' stacks carry relays,
+    and /tcp/connections lists them per worker."""
+    r = mgw.client("split", zdptopo.PVIP4, "9080", "200")
+    assert r["errors"] == {} and sum(r["counts"].values()) == 200, r
+    assert 0.8 <= r["counts"].get("v1", 0) / 200 <= 1.0, r
+    for host in (zdptopo.PVIP4, zdptopo.PVIP6):
+        b = mgw.client("bulk", host, "9080", str(8 << 20))
+        assert b["error"] is None and b["received"] == 8 << 20, b
+        assert b["recv_sha"] == b["sent_sha"], b
+    d = mgw.tcp_connections()
+    assert [w["worker"] for w in d["workers"]] == [0, 1]
+    m = mgw.metrics()
+    assert m['zdp_proxy_connections_total{event="accepted"}'] == 202
+    assert m['zdp_proxy_connections_total{event="failed"}'] == 0
+    # The stack of each worker saw passive opens (the hash spreads tuples).
+    per_worker = [w["inUse"] for w in d["workers"]]
+    assert all(n > 0 for n in per_worker), per_worker
