@@ -684,6 +684,13 @@ def measure_jobs(kind, proxy, topo, args, tsc_hz, dst, run_id):
 
 
 def run_case(case, args, topo, run_id, tsc):
+    # Every case starts without the previous one's TIME-WAIT sockets. A new
+    # zdp draws new ISN and timestamp secrets and starts its ephemeral ports
+    # at 61000 again, so the server's TIME-WAIT from the last zdp (60 s)
+    # would refuse about half the reused 4-tuples (RFC 6191 checks): zdp
+    # gets an ACK to its SYN, resets, and retries a second later.
+    for ns in (topo.cli, topo.srv):
+        nsx(ns, "ss", "-K", "-t", "state", "time-wait", check=False)
     if case == "zdp":
         z = Zdp(args, topo, run_id)
         try:
