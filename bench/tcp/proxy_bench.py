@@ -1,0 +1,942 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""CPU cost of zdp's tcp-proxy next to HAProxy (mode tcp) on the same machine.
+
+    /usr/bin/python3 bench/tcp/proxy_bench.py [--build build-bench] [--secs 5]
+        [--repeat 3] [--json FILE] [--logs DIR]
+
+Three network namespaces, created once per run (TAG is random):
+
+    pbc-TAG (client)                                       pbs-TAG (server)
+    198.18.0.2/24 --tap-- p0 198.18.0.1 [zdp] p1 198.18.1.1 --tap-- 198.18.1.10-17/24
+      route 198.18.10.0/24 via .0.1   VIP 198.18.10.5:9000,9001 (tcp-proxy)
+    198.18.2.2/24 --veth-- 198.18.2.1 [pbm-TAG: haproxy] 198.18.3.1 --veth-- 198.18.3.10/24
+
+The client and server programs (bench/tcp/proxy_peer.py) are the same for
+both proxies and run pinned to CPU 0; the proxy under test owns CPU 1:
+  - zdp: --lcores 0@0,1@1 (management on CPU 0, the one worker on CPU 1),
+    two net_tap ports whose kernel ends sit in the client and server
+    namespaces, routes `trafficRoutes[].mode: tcp-proxy`.
+  - HAProxy 2.6: nbthread 1, cpu-map and taskset to CPU 1, in the middle
+    namespace; two variants: the veth defaults (TSO/GSO/GRO on: 64 KiB
+    segments cross the veths unsplit) and with TSO/GSO/GRO off on all four
+    veth ends (1500-byte segments, as zdp gets from the taps).
+Receive Packet Steering puts the middle namespace's receive processing on
+CPU 1 (rps_cpus of its two veths) and the endpoints' (client/server ends of
+veths and taps) on CPU 0, so each proxy's CPU does the proxy's kernel work
+and not the endpoints'.
+
+Per case and per repeat (cases interleaved, zdp/haproxy restarted each time):
+  bulk:  one connection, client -> proxy -> sink for --secs, 1 MiB sends;
+         the sink's byte count must equal what was sent.
+  conns: --conn-procs clients loop connect / 64-byte request / 128-byte
+         reply / server closes first, for --secs or --conn-max connections.
+Cost:
+  zdp      zdp_worker_busy_cycles_total delta (TSC cycles of loop iterations
+           that found packets; the worker polls, so wall time means nothing).
+  haproxy  CPU 1's non-idle time from /proc/stat (user+nice+system+irq+
+           softirq; steal and idle excluded) over the same interval: the
+           haproxy thread, its syscalls and the middle namespace's softirq.
+           Converted to cycles with zdp_tsc_hz (zdp's TSC calibration).
+  zdp without its TAP kernel time (what zdp itself costs; a NIC's PMD
+           would add little): bounds from the worker thread's utime/stime
+           (see zdp_user_bounds). With no traffic the worker makes no system
+           call at all (net_tap reads only after a SIGIO; checked for 2 s
+           before the jobs), so its kernel time is the TAP's. Both bounds
+           still include the net_tap PMD's user-space part (signal handling,
+           software checksums).
+Both counts include anything else the scheduler ran on CPU 1 meanwhile; the
+table keeps, per case and job, the run with the lowest cost (--repeat), and
+also shows a cost corrected for that (zdp: busy x the worker thread's
+on-CPU share; haproxy: its thread's on-CPU time + CPU 1 irq/softirq ticks).
+
+Everything is removed on every exit path (processes by PID/process group,
+namespaces by name).
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PY = "/usr/bin/python3"
+PEER = os.path.join(HERE, "proxy_peer.py")
+
+VIP = "198.18.10.5"
+HAP_FRONT = "198.18.2.1"
+HAP_SRC = "198.18.3.1"
+SRV_VETH = "198.18.3.10"
+SRV_TAP = ["198.18.1.%d" % (10 + i) for i in range(8)]
+PORT_BULK, PORT_RR = 9000, 9001
+PROXY_CPU, GEN_CPU = 1, 0
+
+PROCS = []          # Popen objects we started (each its own session)
+NAMESPACES = []
+PREFIXES = []
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def sh(*cmd, check=True, timeout=60):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), r.returncode,
+                                               (r.stderr or r.stdout).strip()))
+    return r
+
+
+def sh_retry(*cmd, tries=15):
+    """Set-up right after a TAP moved namespace can race with the kernel and
+    with DPDK's own ioctls on it (see tests/integration/zdptopo.py)."""
+    for i in range(tries):
+        try:
+            return sh(*cmd)
+        except RuntimeError:
+            if i == tries - 1:
+                raise
+            time.sleep(0.2)
+
+
+def nsx(ns, *cmd, **kw):
+    return sh("ip", "netns", "exec", ns, *cmd, **kw)
+
+
+def start(args, logpath, stdout=None):
+    lf = open(logpath, "w")
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=stdout or lf, stderr=lf,
+                         text=True, start_new_session=True)
+    p.logfile = lf
+    PROCS.append(p)
+    return p
+
+
+def stop(p, wait=15):
+    """SIGTERM the process group we created for @p (forked peers included)."""
+    if p is None:
+        return
+    for sig, t in ((signal.SIGTERM, wait), (signal.SIGKILL, 5)):
+        if p.poll() is not None:
+            break
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            p.wait(timeout=t)
+        except subprocess.TimeoutExpired:
+            pass
+    try:        # children of an exited leader (forked peers) share its group
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if p in PROCS:
+        PROCS.remove(p)
+    p.logfile.close()
+
+
+def cleanup():
+    for p in list(reversed(PROCS)):
+        stop(p, wait=10)
+    for ns in list(NAMESPACES):
+        sh("ip", "netns", "del", ns, check=False)
+        NAMESPACES.remove(ns)
+    for pfx in PREFIXES:
+        shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def iface_exists(name):
+    return os.path.exists("/sys/class/net/" + name)
+
+
+def hugepages_free():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("HugePages_Free:"):
+                return int(line.split()[1])
+    return 0
+
+
+# --------------------------------------------------------------------------
+# CPU accounting
+
+def proc_stat_cpu(cpu):
+    """(non-idle ticks, irq+softirq ticks, steal ticks) of one CPU, in USER_HZ."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu%d " % cpu):
+                v = [int(x) for x in line.split()[1:]]
+                user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
+                return (user + nice + system + irq + softirq, irq + softirq, steal)
+    raise RuntimeError("no cpu%d in /proc/stat" % cpu)
+
+
+def thread_ns(pid, tid=None):
+    """On-CPU nanoseconds of one thread (or all threads of @pid)."""
+    tids = [tid] if tid else os.listdir("/proc/%d/task" % pid)
+    total = 0
+    for t in tids:
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+def thread_times(pid, tid=None):
+    """(utime, stime) in seconds of one thread (or all threads of @pid);
+    tick-sampled by the kernel (CONFIG_HZ), fine over seconds."""
+    tids = [tid] if tid else os.listdir("/proc/%d/task" % pid)
+    hz = os.sysconf("SC_CLK_TCK")
+    u = st = 0
+    for t in tids:
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+                v = f.read().rsplit(")", 1)[1].split()
+            u += int(v[11])
+            st += int(v[12])
+        except (OSError, ValueError, IndexError):
+            pass
+    return u / hz, st / hz
+
+
+def lcore_thread(pid, timeout=10.0):
+    """TID of the DPDK worker lcore thread of @pid (EAL names it lcore-worker-N)."""
+    t_end = time.time() + timeout
+    while time.time() < t_end:
+        try:
+            for tid in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                    if "worker" in f.read():
+                        return int(tid)
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("no worker lcore thread in zdp")
+
+
+def cpu_busy(interval=1.0):
+    """Non-idle share of CPUs 0 and 1 over @interval seconds."""
+    def snap(cpu):
+        with open("/proc/stat") as f:
+            for line in f:
+                if line.startswith("cpu%d " % cpu):
+                    v = [int(x) for x in line.split()[1:9]]
+                    return sum(v), v[3] + v[4] + v[7]     # all, idle+iowait+steal
+        return 1, 1
+    a = [snap(c) for c in (0, 1)]
+    time.sleep(interval)
+    b = [snap(c) for c in (0, 1)]
+    return [1.0 - (b[i][1] - a[i][1]) / max(1, b[i][0] - a[i][0]) for i in (0, 1)]
+
+
+def wait_quiet(max_wait, threshold=0.15):
+    """Wait (up to @max_wait s) until the proxy CPU is at most @threshold busy."""
+    t_end = time.time() + max_wait
+    while True:
+        b = cpu_busy()
+        if b[PROXY_CPU] <= threshold or time.time() >= t_end:
+            return b
+        log("  machine busy (cpu0 %.0f%%, cpu1 %.0f%%): waiting" % (100 * b[0], 100 * b[1]))
+
+
+# --------------------------------------------------------------------------
+# topology
+
+class Topo:
+    """Client, middle and server namespaces with their veths and servers."""
+
+    def __init__(self, logdir):
+        self.tag = "%06x" % random.getrandbits(24)
+        self.cli, self.mid, self.srv = ("pb%s-%s" % (k, self.tag) for k in "cms")
+        # veth ends: client side, middle-client, middle-server, server side
+        self.v_c, self.v_mc, self.v_ms, self.v_s = ("pb%s%s" % (k, self.tag)
+                                                    for k in ("c", "x", "y", "s"))
+        self.logdir = logdir
+        self.servers = []
+
+    def setup(self):
+        for ns in (self.cli, self.mid, self.srv):
+            sh("ip", "netns", "add", ns)
+            NAMESPACES.append(ns)
+            nsx(ns, "ip", "link", "set", "lo", "up")
+            nsx(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+            nsx(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")
+            nsx(ns, "sysctl", "-qw", "net.core.somaxconn=8192")
+            nsx(ns, "sysctl", "-qw", "net.ipv4.tcp_max_syn_backlog=8192")
+        sh("ip", "link", "add", self.v_c, "netns", self.cli, "type", "veth",
+           "peer", "name", self.v_mc, "netns", self.mid)
+        sh("ip", "link", "add", self.v_s, "netns", self.srv, "type", "veth",
+           "peer", "name", self.v_ms, "netns", self.mid)
+        for ns, dev, addr in ((self.cli, self.v_c, "198.18.2.2/24"),
+                              (self.mid, self.v_mc, HAP_FRONT + "/24"),
+                              (self.mid, self.v_ms, HAP_SRC + "/24"),
+                              (self.srv, self.v_s, SRV_VETH + "/24")):
+            nsx(ns, "ip", "addr", "add", addr, "dev", dev)
+            nsx(ns, "ip", "link", "set", dev, "up")
+            self.rps(ns, dev, PROXY_CPU if ns == self.mid else GEN_CPU)
+        self.servers.append(self.peer(self.srv, "server-sink", "serve", "--port",
+                                      str(PORT_BULK), "--mode", "sink", "--procs", "2"))
+        self.servers.append(self.peer(self.srv, "server-rr", "serve", "--port",
+                                      str(PORT_RR), "--mode", "rr", "--procs", "4"))
+        for p in self.servers:
+            if p.stdout.readline().strip() != "listening":
+                raise RuntimeError("proxy_peer server did not start (logs in %s)" % self.logdir)
+
+    def rps(self, ns, dev, cpu):
+        nsx(ns, "sh", "-c", "echo %x > /sys/class/net/%s/queues/rx-0/rps_cpus"
+            % (1 << cpu, dev))
+
+    def offloads(self, on):
+        v = "on" if on else "off"
+        for ns, dev in ((self.cli, self.v_c), (self.mid, self.v_mc), (self.mid, self.v_ms),
+                        (self.srv, self.v_s)):
+            nsx(ns, "ethtool", "-K", dev, "tso", v, "gso", v, "gro", v)
+
+    def peer(self, ns, logname, *args):
+        return start(["ip", "netns", "exec", ns, "taskset", "-c", str(GEN_CPU), PY, PEER]
+                     + list(args), os.path.join(self.logdir, logname + ".log"),
+                     stdout=subprocess.PIPE)
+
+    def client(self, *args, timeout=120):
+        """Run a proxy_peer client in the client namespace on the generator CPU."""
+        r = nsx(self.cli, "taskset", "-c", str(GEN_CPU), PY, PEER, *args, timeout=timeout,
+                check=False)
+        try:
+            return json.loads(r.stdout)
+        except ValueError:
+            raise RuntimeError("client %s failed: %s" % (args[0], (r.stderr or r.stdout)[-2000:]))
+
+
+# --------------------------------------------------------------------------
+# zdp
+
+def zdp_config(tap_c, tap_s, ports):
+    adm, met, rdy = ports
+    wl = []
+    for i, a in enumerate(SRV_TAP):
+        wl.append("""  - uid: bench//Pod/srv-%d
+    name: srv-%d
+    namespace: bench
+    workloadIps: [%s]
+    protocol: TCP
+    services:
+      bench/sink.bench.svc.cluster.local: { %d: %d }
+      bench/rr.bench.svc.cluster.local: { %d: %d }
+""" % (i, i, a, PORT_BULK, PORT_BULK, PORT_RR, PORT_RR))
+    return """# bench/tcp/proxy_bench.py: zdp as a TCP proxy between two namespaces.
+workloads:
+%s
+services:
+  - { name: sink, namespace: bench, hostname: sink.bench.svc.cluster.local, ports: { %d: %d } }
+  - { name: rr, namespace: bench, hostname: rr.bench.svc.cluster.local, ports: { %d: %d } }
+gateway:
+  workers: 1
+  pools: { mbufsPerPort: 16383, mbufCache: 256, flowsPerCore: 65536, neighEntries: 1024 }
+  admin: 127.0.0.1:%d
+  metrics: 127.0.0.1:%d
+  readiness: 127.0.0.1:%d
+  ports:
+    - { name: p0, device: "net_tap0,iface=%s", addresses: [198.18.0.1/24] }
+    - { name: p1, device: "net_tap1,iface=%s", addresses: [198.18.1.1/24] }
+  trafficRoutes:
+    - name: bench-bulk
+      vip: %s
+      port: %d
+      mode: tcp-proxy
+      backends: [ { service: bench/sink.bench.svc.cluster.local } ]
+    - name: bench-rr
+      vip: %s
+      port: %d
+      mode: tcp-proxy
+      backends: [ { service: bench/rr.bench.svc.cluster.local } ]
+""" % ("".join(wl), PORT_BULK, PORT_BULK, PORT_RR, PORT_RR, adm, met, rdy, tap_c, tap_s,
+       VIP, PORT_BULK, VIP, PORT_RR)
+
+
+METRIC_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$')
+
+
+def http_get(port, path, timeout=5.0):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=timeout) as r:
+        return r.status, r.read().decode()
+
+
+def scrape(port):
+    """Prometheus text -> {name: sum over labels, name{labels}: value}."""
+    m = {}
+    for line in http_get(port, "/stats/prometheus")[1].splitlines():
+        r = METRIC_RE.match(line)
+        if not r:
+            continue
+        name, labels, v = r.group(1), r.group(2) or "", float(r.group(3))
+        m[name] = m.get(name, 0.0) + v
+        if labels:
+            m[name + labels] = v
+    return m
+
+
+class Zdp:
+    def __init__(self, args, topo, run_id):
+        self.args, self.topo = args, topo
+        self.tap_c, self.tap_s = "pbzc%s" % topo.tag, "pbzs%s" % topo.tag
+        self.ports = free_ports(3)
+        self.cfg = os.path.join(topo.logdir, "zdp-%s.yaml" % run_id)
+        self.logname = os.path.join(topo.logdir, "zdp-%s.log" % run_id)
+        with open(self.cfg, "w") as f:
+            f.write(zdp_config(self.tap_c, self.tap_s, self.ports))
+        pfx = "pb%s" % topo.tag
+        if pfx not in PREFIXES:
+            PREFIXES.append(pfx)
+        eal = ["--lcores", "0@%d,1@%d" % (GEN_CPU, PROXY_CPU), "--no-pci", "--file-prefix", pfx,
+               "--log-level", "user1:info", "-m", "512"]
+        self.huge = hugepages_free() >= 300
+        eal += ["--huge-unlink"] if self.huge else ["--no-huge"]
+        self.p = start([os.path.join(args.build, "mgmt", "zdp")] + eal +
+                       ["--", "--config", self.cfg], self.logname)
+        try:
+            self._bring_up()
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait(self, cond, secs, what):
+        t_end = time.time() + secs
+        while time.time() < t_end:
+            if self.p.poll() is not None:
+                raise RuntimeError("zdp exited rc=%s (%s)" % (self.p.returncode, self.logname))
+            try:
+                if cond():
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("%s (%s)" % (what, self.logname))
+
+    def _bring_up(self):
+        t = self.topo
+        # Move the TAPs only once zdp has set its ports up: net_tap opens
+        # each queue's fd with TUNSETIFF by name at queue set-up, and a name
+        # that has already left zdp's namespace makes a new, unrelated TAP
+        # there (zdp then talks to nobody: ARP unanswered, SYNs dropped as
+        # neigh_unreachable). "running:" is logged after the ports start.
+        self._wait(lambda: iface_exists(self.tap_c) and iface_exists(self.tap_s) and
+                   "running:" in open(self.logname).read(), 30,
+                   "zdp did not start its TAP ports")
+        sh_retry("ip", "link", "set", self.tap_c, "netns", t.cli)
+        sh_retry("ip", "link", "set", self.tap_s, "netns", t.srv)
+        sh_retry("ip", "netns", "exec", t.cli, "ip", "addr", "add", "198.18.0.2/24",
+                 "dev", self.tap_c)
+        sh_retry("ip", "netns", "exec", t.cli, "ip", "link", "set", self.tap_c, "up")
+        sh_retry("ip", "netns", "exec", t.cli, "ip", "route", "replace", "198.18.10.0/24",
+                 "via", "198.18.0.1")
+        for a in SRV_TAP:
+            sh_retry("ip", "netns", "exec", t.srv, "ip", "addr", "add", a + "/24",
+                     "dev", self.tap_s)
+        sh_retry("ip", "netns", "exec", t.srv, "ip", "link", "set", self.tap_s, "up")
+        t.rps(t.cli, self.tap_c, GEN_CPU)
+        t.rps(t.srv, self.tap_s, GEN_CPU)
+        self._wait(lambda: http_get(self.ports[2], "/healthz/ready")[0] == 200, 30,
+                   "zdp never became ready")
+        self.tid = lcore_thread(self.p.pid)
+        m = self.metrics()
+        self.tsc_hz = m["zdp_tsc_hz"]
+
+    def metrics(self):
+        return scrape(self.ports[1])
+
+    def close(self):
+        stop(self.p)
+
+
+# --------------------------------------------------------------------------
+# HAProxy
+
+def haproxy_config():
+    return """# bench/tcp/proxy_bench.py: the kernel doing zdp's job, on one CPU.
+global
+    nbthread 1
+    cpu-map 1/1 %d
+    maxconn 8000
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend bulk
+    bind %s:%d
+    default_backend bulk
+backend bulk
+    server s1 %s:%d
+frontend rr
+    bind %s:%d
+    default_backend rr
+backend rr
+    server s1 %s:%d
+""" % (PROXY_CPU, HAP_FRONT, PORT_BULK, SRV_VETH, PORT_BULK, HAP_FRONT, PORT_RR,
+       SRV_VETH, PORT_RR)
+
+
+class Haproxy:
+    def __init__(self, args, topo, run_id):
+        self.topo = topo
+        self.cfg = os.path.join(topo.logdir, "haproxy.cfg")
+        with open(self.cfg, "w") as f:
+            f.write(haproxy_config())
+        self.logname = os.path.join(topo.logdir, "haproxy-%s.log" % run_id)
+        # ip netns exec and taskset both exec: the PID is haproxy's.
+        self.p = start(["ip", "netns", "exec", topo.mid, "taskset", "-c", str(PROXY_CPU),
+                        args.haproxy, "-db", "-f", self.cfg], self.logname)
+        t_end = time.time() + 10
+        while "%s:%d" % (HAP_FRONT, PORT_RR) not in nsx(topo.mid, "ss", "-ltnH").stdout:
+            if self.p.poll() is not None or time.time() > t_end:
+                self.close()
+                raise RuntimeError("haproxy did not start (%s)" % self.logname)
+            time.sleep(0.1)
+
+    def close(self):
+        stop(self.p)
+
+
+# --------------------------------------------------------------------------
+# measurement
+
+class Meter:
+    """CPU used on the proxy CPU over an interval, both ways of counting."""
+
+    def __init__(self, kind, proxy):
+        self.kind, self.proxy = kind, proxy
+
+    def calibrate_idle(self, secs):
+        """zdp only: what the worker does with no traffic at all (its idle
+        loops: user and system time, cycles per loop)."""
+        a = self.snap()
+        time.sleep(secs)
+        b = self.snap()
+        polls = (b["m"]["zdp_worker_idle_polls_total"] - a["m"]["zdp_worker_idle_polls_total"])
+        return {"idle_polls": polls, "utime_s": b["us"][0] - a["us"][0],
+                "stime_s": b["us"][1] - a["us"][1], "wall_s": (b["t"] - a["t"]) / 1e9,
+                "cycles_per_idle_poll": (b["m"]["zdp_worker_idle_cycles_total"] -
+                                         a["m"]["zdp_worker_idle_cycles_total"]) / max(1.0, polls)}
+
+    def snap(self):
+        s = {"t": time.monotonic_ns(), "cpu": proc_stat_cpu(PROXY_CPU)}
+        if self.kind == "zdp":
+            s["m"] = self.proxy.metrics()
+            s["thr"] = thread_ns(self.proxy.p.pid, self.proxy.tid)
+            s["us"] = thread_times(self.proxy.p.pid, self.proxy.tid)
+        else:
+            s["thr"] = thread_ns(self.proxy.p.pid)
+            s["us"] = thread_times(self.proxy.p.pid)
+        return s
+
+    def cost(self, a, b, tsc_hz):
+        hz = os.sysconf("SC_CLK_TCK")
+        wall = (b["t"] - a["t"]) / 1e9
+        cpu_nonidle = (b["cpu"][0] - a["cpu"][0]) / hz
+        cpu_irq = (b["cpu"][1] - a["cpu"][1]) / hz
+        thr = (b["thr"] - a["thr"]) / 1e9
+        utime, stime = (b["us"][i] - a["us"][i] for i in (0, 1))
+        r = {"wall_s": wall, "cpu1_nonidle_s": cpu_nonidle, "cpu1_irq_softirq_s": cpu_irq,
+             "cpu1_steal_s": (b["cpu"][2] - a["cpu"][2]) / hz, "proxy_thread_s": thr,
+             "proxy_utime_s": utime, "proxy_stime_s": stime}
+        if self.kind == "zdp":
+            d = lambda k: b["m"].get(k, 0.0) - a["m"].get(k, 0.0)
+            busy = d("zdp_worker_busy_cycles_total")
+            share = min(1.0, thr / wall) if wall > 0 else 1.0
+            r.update({"cycles": busy, "cycles_corrected": busy * share,
+                      "worker_oncpu_share": share,
+                      "busy_frac": busy / max(1.0, busy + d("zdp_worker_idle_cycles_total")),
+                      "rx_pkts": d("zdp_queue_rx_packets_total"),
+                      "tx_pkts": d("zdp_queue_tx_packets_total"),
+                      "proxy": {k.split('"')[1]: d(k) for k in b["m"]
+                                if k.startswith("zdp_proxy_connections_total{") and d(k)},
+                      "tcp": {k.split('"')[1]: d(k) for k in b["m"]
+                              if k.startswith("zdp_tcp_stack_total{") and d(k)},
+                      "drops": {k.split('"')[1]: d(k) for k in b["m"]
+                                if k.startswith("zdp_drops_total{") and d(k)}})
+        else:
+            r.update({"cycles": cpu_nonidle * tsc_hz,
+                      "cycles_corrected": min(cpu_nonidle, thr + cpu_irq) * tsc_hz})
+        return r
+
+
+def perf_start(args, topo, name):
+    """perf record (cpu-clock) CPU 1 as a whole: the proxy thread, its
+    system calls and the softirq work the kernel does there."""
+    if not args.perf:
+        return None
+    out = os.path.join(topo.logdir, "perf-" + name)
+    p = start(["perf", "record", "-q", "-e", "cpu-clock", "-F", "1999", "-C", str(PROXY_CPU),
+               "-g", "-o", out + ".data", "--", "sleep", str(max(1.0, args.secs - 0.5))],
+              out + ".log")
+    p.out = out
+    time.sleep(0.3)
+    return p
+
+
+def perf_report(p):
+    if p is None:
+        return None
+    p.wait(timeout=60)
+    with open(p.out + ".txt", "w") as f:
+        for sort in ("comm,dso", "comm,dso,symbol"):
+            f.write("## --sort %s\n" % sort)
+            f.flush()
+            subprocess.run(["perf", "report", "-i", p.out + ".data", "--stdio", "--no-children",
+                            "--sort", sort, "-g", "none", "--percent-limit", "0.5"],
+                           stdout=f, stderr=subprocess.DEVNULL)
+    stop(p)
+    return p.out + ".txt"
+
+
+def diagnose(kind, proxy, topo, run_id):
+    """After a failed job, while the proxy still runs: its counters and the
+    kernel's view of every socket (ss -tin) in the three namespaces."""
+    path = os.path.join(topo.logdir, "diag-%s.txt" % run_id)
+    with open(path, "w") as f:
+        if kind == "zdp":
+            try:
+                m = proxy.metrics()
+                for k in sorted(m):
+                    if "{" in k and m[k] and not k.startswith("zdp_config"):
+                        f.write("%s %g\n" % (k, m[k]))
+            except OSError as e:
+                f.write("metrics: %s\n" % e)
+        for ns in (topo.cli, topo.mid, topo.srv):
+            f.write("\n## %s: ss -tin\n" % ns)
+            f.write(nsx(ns, "ss", "-tin", check=False).stdout)
+            f.write("\n## %s: ip -s link\n" % ns)
+            f.write(nsx(ns, "ip", "-s", "link", check=False).stdout)
+    return path
+
+
+def measure(kind, proxy, topo, args, tsc_hz, dst, run_id):
+    """Bulk then conns through one running proxy. Returns {bulk: .., conns: ..}."""
+    try:
+        return measure_jobs(kind, proxy, topo, args, tsc_hz, dst, run_id)
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        raise RuntimeError("%s (state: %s)" % (e, diagnose(kind, proxy, topo, run_id)))
+
+
+def measure_jobs(kind, proxy, topo, args, tsc_hz, dst, run_id):
+    meter = Meter(kind, proxy)
+    out = {}
+    # Warm-up: neighbour resolution, first-connection paths, caches.
+    topo.client("conns", "--dst", dst, "--port", str(PORT_RR), "--secs", "0.3",
+                "--procs", "1", "--max", "50")
+    topo.client("bulk", "--dst", dst, "--port", str(PORT_BULK), "--secs", "0.3")
+    time.sleep(0.3)
+    if kind == "zdp":
+        out["idle"] = meter.calibrate_idle(2.0)
+
+    a = meter.snap()
+    prof = perf_start(args, topo, run_id + "-bulk")
+    r = topo.client("bulk", "--dst", dst, "--port", str(PORT_BULK), "--secs", str(args.secs))
+    b = meter.snap()
+    c = meter.cost(a, b, tsc_hz)
+    c["perf_report"] = perf_report(prof)
+    c.update(r)
+    c["ok"] = r["received"] == r["sent"]
+    c["cycles_per_byte"] = c["cycles"] / max(1, r["sent"])
+    c["cycles_per_byte_corrected"] = c["cycles_corrected"] / max(1, r["sent"])
+    out["bulk"] = c
+    time.sleep(0.5)
+
+    a = meter.snap()
+    prof = perf_start(args, topo, run_id + "-conns")
+    r = topo.client("conns", "--dst", dst, "--port", str(PORT_RR), "--secs", str(args.secs),
+                    "--procs", str(args.conn_procs), "--max", str(args.conn_max),
+                    timeout=args.secs + 60)
+    b = meter.snap()
+    c = meter.cost(a, b, tsc_hz)
+    c["perf_report"] = perf_report(prof)
+    c.update(r)
+    c["ok"] = not r["fails"]
+    c["cycles_per_conn"] = c["cycles"] / max(1, r["conns"])
+    c["cycles_per_conn_corrected"] = c["cycles_corrected"] / max(1, r["conns"])
+    out["conns"] = c
+    return out
+
+
+def run_case(case, args, topo, run_id, tsc):
+    # Every case starts without the previous one's TIME-WAIT sockets. A new
+    # zdp draws new ISN and timestamp secrets and starts its ephemeral ports
+    # at 61000 again, so the server's TIME-WAIT from the last zdp (60 s)
+    # would refuse about half the reused 4-tuples (RFC 6191 checks): zdp
+    # gets an ACK to its SYN, resets, and retries a second later.
+    for ns in (topo.cli, topo.srv):
+        nsx(ns, "ss", "-K", "-t", "state", "time-wait", check=False)
+    if case == "zdp":
+        z = Zdp(args, topo, run_id)
+        try:
+            tsc.setdefault("hz", z.tsc_hz)
+            return measure("zdp", z, topo, args, z.tsc_hz, VIP, run_id)
+        finally:
+            z.close()
+    topo.offloads(case == "haproxy")
+    h = Haproxy(args, topo, run_id)
+    try:
+        return measure("haproxy", h, topo, args, tsc["hz"], HAP_FRONT, run_id)
+    finally:
+        h.close()
+
+
+CASES = ("zdp", "haproxy", "haproxy-nooff")
+CASE_TITLE = {"zdp": "zdp tcp-proxy (1 worker, net_tap, MTU 1500)",
+              "haproxy": "HAProxy, veth defaults (MTU 1500, TSO/GSO/GRO on)",
+              "haproxy-nooff": "HAProxy, veth TSO/GSO/GRO off (MTU 1500)"}
+
+
+def best(runs, job, key):
+    ok = [r[job] for r in runs if r.get(job)]
+    return min(ok, key=lambda c: c[key]) if ok else None
+
+
+def zdp_user_bounds(run, tsc_hz):
+    """Bounds on zdp's cost without the TAP's kernel time, per job of one
+    zdp run (from the raw fields, so --table works on old files too).
+
+    low:  on-CPU busy cycles - all the worker's system time. Too low when
+          SIGIO deliveries (kernel time) land in idle loops, as they do.
+    high: on-CPU busy cycles x the worker's overall user share (utime /
+          (utime + stime)). Idle loops are almost all user time, so the
+          overall share is above the busy loops' share: too high."""
+    for job, unit in (("bulk", "sent"), ("conns", "conns")):
+        c = run.get(job)
+        if not c or not c.get(unit):
+            continue
+        busy = c["cycles"] * c["worker_oncpu_share"]
+        u, st = c["proxy_utime_s"], c["proxy_stime_s"]
+        low = max(0.0, busy - st * tsc_hz)
+        high = busy * u / max(1e-9, u + st)
+        key = "byte" if job == "bulk" else "conn"
+        c["cycles_per_%s_user_low" % key] = low / c[unit]
+        c["cycles_per_%s_user_high" % key] = high / c[unit]
+
+
+def summarize(results):
+    s = {}
+    for r in results["runs"]:
+        if r["case"] == "zdp" and "error" not in r:
+            zdp_user_bounds(r, r["tsc_hz"])
+    for case in CASES:
+        runs = [r for r in results["runs"] if r["case"] == case and "error" not in r]
+        s[case] = {"bulk": best(runs, "bulk", "cycles_per_byte"),
+                   "conns": best(runs, "conns", "cycles_per_conn"),
+                   "all_gbps": [round(r["bulk"]["gbps"], 2) for r in runs],
+                   "all_cycles_per_byte": [round(r["bulk"]["cycles_per_byte"], 3) for r in runs],
+                   "all_conns_per_sec": [round(r["conns"]["conns_per_sec"]) for r in runs],
+                   "all_cycles_per_conn": [round(r["conns"]["cycles_per_conn"]) for r in runs]}
+    return s
+
+
+def fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def print_table(results):
+    m = results["machine"]
+    s = summarize(results)
+    print("# %s, %d CPUs, kernel %s, HAProxy %s, TSC %.0f MHz (zdp_tsc_hz), %g s per job, "
+          "best of %d" % (m["cpu"], m["ncpu"], m["kernel"], m["haproxy"],
+                          (results.get("tsc_hz") or 0) / 1e6, results["secs"],
+                          results["repeat"]))
+    print()
+    print("| job | zdp | HAProxy (veth defaults) | kernel / zdp "
+          "| HAProxy (TSO/GSO/GRO off) | kernel / zdp |")
+    print("|---|---:|---:|---:|---:|---:|")
+    z, h, n = s["zdp"], s["haproxy"], s["haproxy-nooff"]
+
+    def row(title, job, key, spec, ratio=True, hkey=None):
+        hkey = hkey or key
+        zv = z[job] and z[job].get(key)
+        hv = h[job] and h[job].get(hkey)
+        nv = n[job] and n[job].get(hkey)
+        rh = hv / zv if ratio and zv and hv else None
+        rn = nv / zv if ratio and zv and nv else None
+        print("| %s | %s | %s | %s | %s | %s |" % (title, fmt(zv, spec), fmt(hv, spec),
+                                                   fmt(rh, ".2f") + ("x" if rh else ""),
+                                                   fmt(nv, spec),
+                                                   fmt(rn, ".2f") + ("x" if rn else "")))
+    row("bulk: proxy cycles per byte", "bulk", "cycles_per_byte", ".3f")
+    row("bulk: same, corrected for co-tenants", "bulk", "cycles_per_byte_corrected", ".3f")
+    # zdp's bounds are on-CPU figures: next to the kernel's corrected ones
+    row("bulk: zdp without TAP kernel time, upper bound", "bulk",
+        "cycles_per_byte_user_high", ".3f", hkey="cycles_per_byte_corrected")
+    row("bulk: zdp without TAP kernel time, lower bound", "bulk",
+        "cycles_per_byte_user_low", ".3f", hkey="cycles_per_byte_corrected")
+    row("bulk: Gbit/s (one connection)", "bulk", "gbps", ".2f", ratio=False)
+    row("bulk: proxy CPU busy (share of wall)", "bulk", "busy", ".0%", ratio=False)
+    row("conns: proxy cycles per connection", "conns", "cycles_per_conn", ",.0f")
+    row("conns: same, corrected for co-tenants", "conns", "cycles_per_conn_corrected", ",.0f")
+    row("conns: zdp without TAP kernel time, upper bound", "conns",
+        "cycles_per_conn_user_high", ",.0f", hkey="cycles_per_conn_corrected")
+    row("conns: zdp without TAP kernel time, lower bound", "conns",
+        "cycles_per_conn_user_low", ",.0f", hkey="cycles_per_conn_corrected")
+    row("conns: connections/s", "conns", "conns_per_sec", ",.0f", ratio=False)
+    row("conns: proxy CPU busy (share of wall)", "conns", "busy", ".0%", ratio=False)
+    print()
+    print("All runs (bulk Gbit/s, cycles/byte; conns/s, cycles/conn):")
+    for case in CASES:
+        print("  %-14s %s %s | %s %s" % (case, s[case]["all_gbps"], s[case]["all_cycles_per_byte"],
+                                         s[case]["all_conns_per_sec"],
+                                         s[case]["all_cycles_per_conn"]))
+    errs = [r for r in results["runs"] if "error" in r]
+    for r in errs:
+        print("  error in %s run %d: %s" % (r["case"], r["rep"],
+                                             r["error"].strip().splitlines()[-1][:300]))
+    sys.stdout.flush()
+
+
+def add_busy(res):
+    """Share of wall time the proxy CPU spent on the job (zdp: busy loops)."""
+    for job in ("bulk", "conns"):
+        c = res.get(job)
+        if not c:
+            continue
+        hz = res.get("tsc_hz") or 1
+        c["busy"] = c["cycles"] / hz / c["wall_s"] if c["wall_s"] else None
+
+
+def machine(args):
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    hv = sh(args.haproxy, "-v", check=False).stdout.split()
+    return {"cpu": cpu, "ncpu": os.cpu_count(), "loadavg": load, "kernel": os.uname().release,
+            "haproxy": hv[2] if len(hv) > 2 else "?"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--haproxy", default="/usr/sbin/haproxy")
+    ap.add_argument("--secs", type=float, default=5.0, help="length of each job")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs per case (interleaved); the table keeps the cheapest")
+    ap.add_argument("--conn-procs", type=int, default=4, help="concurrent connection clients")
+    ap.add_argument("--conn-max", type=int, default=12000,
+                    help="stop the connection job after this many connections (zdp keeps "
+                    "each closed front connection 60 s in TIME-WAIT in a 16384-entry pool)")
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--quiet-wait", type=float, default=30.0,
+                    help="before each case wait up to this many seconds for CPU 1 to be idle")
+    ap.add_argument("--perf", action="store_true",
+                    help="perf record CPU 1 during each job (reports in the --logs directory)")
+    ap.add_argument("--logs", help="keep configs and logs here (default: temp dir, removed)")
+    ap.add_argument("--json", help="write raw results to this file")
+    ap.add_argument("--table", metavar="JSON", help="print the table of a --json file and exit")
+    args = ap.parse_args()
+
+    if args.table:
+        with open(args.table) as f:
+            print_table(json.load(f))
+        return 0
+    args.build = os.path.abspath(args.build)
+    zdp = os.path.join(args.build, "mgmt", "zdp")
+    if not os.access(zdp, os.X_OK):
+        log("missing %s: build first (ninja -C %s)" % (zdp, args.build))
+        return 2
+    if not os.access(args.haproxy, os.X_OK):
+        log("missing %s (apt-get install haproxy; scripts/deps/bench.txt)" % args.haproxy)
+        return 2
+    if os.cpu_count() < 2:
+        log("needs 2 CPUs (proxy on CPU 1, traffic on CPU 0)")
+        return 2
+    cases = [c for c in args.cases.split(",") if c]
+    if "zdp" not in cases:
+        log("zdp must be among the cases (its TSC rate converts the kernel's CPU time)")
+        return 2
+    os.sched_setaffinity(0, {GEN_CPU})
+    if args.perf and not args.logs:
+        args.logs = tempfile.mkdtemp(prefix="zdp-proxy-bench-")
+    logdir = args.logs or tempfile.mkdtemp(prefix="zdp-proxy-bench-")
+    os.makedirs(logdir, exist_ok=True)
+    results = {"machine": machine(args), "secs": args.secs, "repeat": args.repeat,
+               "conn_procs": args.conn_procs, "conn_max": args.conn_max, "runs": []}
+    log("machine: %s; logs in %s" % (json.dumps(results["machine"]), logdir))
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    rc = 0
+    tsc = {}
+    topo = Topo(logdir)
+    try:
+        topo.setup()
+        for rep in range(args.repeat):
+            for case in cases:
+                quiet = wait_quiet(args.quiet_wait)
+                log("run %d/%d: %s ..." % (rep + 1, args.repeat, case))
+                run = {"case": case, "rep": rep, "cpu_busy_before": quiet}
+                try:
+                    run.update(run_case(case, args, topo, "%s-%d" % (case, rep), tsc))
+                    run["tsc_hz"] = tsc["hz"]
+                    add_busy(run)
+                    log("  bulk %.2f Gbit/s %.3f cyc/B (ok=%s); conns %.0f/s %.0f cyc/conn "
+                        "fails=%s" % (run["bulk"]["gbps"], run["bulk"]["cycles_per_byte"],
+                                      run["bulk"]["ok"], run["conns"]["conns_per_sec"],
+                                      run["conns"]["cycles_per_conn"], run["conns"]["fails"]))
+                except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+                    log("  error: %s" % e)
+                    run["error"] = str(e)
+                    if case == "zdp" and "hz" not in tsc:
+                        raise
+                results["runs"].append(run)
+    except KeyboardInterrupt:
+        log("interrupted")
+        rc = 130
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        log("error: %s (logs in %s)" % (e, logdir))
+        rc = 1
+        args.logs = args.logs or logdir
+    finally:
+        cleanup()
+        if not args.logs and rc == 0:
+            shutil.rmtree(logdir, ignore_errors=True)
+    results["tsc_hz"] = tsc.get("hz")
+    if results["runs"]:
+        print_table(results)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    return rc
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        cleanup()
