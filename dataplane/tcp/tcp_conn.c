@@ -133,7 +133,12 @@ zdp_tcp_stack_create(const struct zdp_tcp_stack_params *p)
 		stk->ooo_pool[i].next = stk->free_ooo;
 		stk->free_ooo = &stk->ooo_pool[i];
 	}
-	stk->next_eph = p->eph_port_lo;
+	/* Start the ephemeral search at a random point of the range (RFC 6056
+	 * §3.2): a restarted zdp must not walk the same ports as its
+	 * predecessor, whose connections may still be in TIME-WAIT at the
+	 * peers (each collision costs a refused SYN and a 1 s retry). */
+	stk->next_eph = (uint16_t)(p->eph_port_lo +
+				   rte_rand() % ((uint32_t)p->eph_port_hi - p->eph_port_lo + 1));
 	stk->chack_sec = UINT64_MAX;	/* first challenge ACK opens a budget */
 	zdp_tcp_wheel_init(&stk->wheel, 0);
 	return stk;
