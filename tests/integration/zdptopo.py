@@ -295,8 +295,12 @@ class Gateway:
         args += ["--", "--config", self.config] + self.zdp_args
         self.logf = open(self.log, "w")
         self.zdp = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT)
-        self._wait(lambda: _iface_exists(self.tap_c) and _iface_exists(self.tap_b), 30,
-                   "zdp did not create its TAP devices")
+        # Only once zdp set up its queues: net_tap opens each queue by
+        # interface name, and a name already moved to another namespace gets
+        # a new, unrelated TAP in this one (zdp then talks to nobody).
+        self._wait(lambda: " running: " in self.log_text(tail=None) and
+                   _iface_exists(self.tap_c) and _iface_exists(self.tap_b), 30,
+                   "zdp did not start its ports")
         for ns in (self.ns_cli, self.ns_be):
             sh("ip", "netns", "add", ns)
             self.namespaces.append(ns)
@@ -398,10 +402,10 @@ class Gateway:
         self.write_config(**kw)
         self.zdp.send_signal(signal.SIGHUP)
 
-    def log_text(self):
+    def log_text(self, tail=4000):
         try:
             with open(self.log) as f:
-                return f.read()[-4000:]
+                return f.read()[-tail:] if tail else f.read()
         except OSError:
             return ""
 
