@@ -219,13 +219,11 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 	if (likely(cached)) {
 		port = f->nh_port[dir];
 	} else {
-		if (dir == ZDP_FLOW_DIR_FWD) {
-			peer = f->backend_addr;
-		} else {
-			struct zdp_addr vip;
+		struct zdp_addr self;
 
-			zdp_flow_key_addrs(&f->fwd, &peer, &vip);
-		}
+		/* The peer is the source of the other direction's key (the
+		 * backend, or the client): line 2's copies are cold. */
+		zdp_flow_key_addrs(dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd, &peer, &self);
 		/* Route per (uncached) packet rather than pinning the flow's
 		 * egress port: a route change in a reload applies to existing
 		 * flows too. */
@@ -241,11 +239,20 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[port].mtu);
 		return;
 	}
-	if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
-		zdp_worker_drop(w, m, ZDP_DROP_TTL);
-		return;
+	if (likely(pi->family == ZDP_AF_INET &&
+		   (pi->l4_proto == ZDP_IPPROTO_UDP || pi->l4_proto == ZDP_IPPROTO_TCP))) {
+		if (unlikely(pi->ttl <= 1)) {
+			zdp_worker_drop(w, m, ZDP_DROP_TTL);
+			return;
+		}
+		zdp_flow_nat4_ttl(frame, pi, f, dir);
+	} else {
+		if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
+			zdp_worker_drop(w, m, ZDP_DROP_TTL);
+			return;
+		}
+		zdp_flow_rewrite(frame, pi, f, dir);
 	}
-	zdp_flow_rewrite(frame, pi, f, dir);
 	if (dir == ZDP_FLOW_DIR_FWD)
 		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
 	if (likely(cached)) {
@@ -646,6 +653,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	struct zdp_pkt_info pi[ZDP_BURST];
 	struct zdp_flow_key keys[ZDP_BURST];
 	const struct zdp_flow_key *kp[ZDP_BURST];
+	uint32_t kh[ZDP_BURST];
 	struct rte_mbuf *ip[ZDP_BURST];
 	struct zdp_flow *hits[ZDP_BURST];
 	uint8_t dirs[ZDP_BURST];
@@ -696,21 +704,19 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		    fp_handoff(w, pidx, m, p))
 			continue;
 		zdp_flow_key_from_pkt(&keys[n_ip], p);
+		/* Start the bucket miss now: it overlaps with parsing the
+		 * rest of the burst. */
+		kh[n_ip] = zdp_flow_hash_prefetch(w->flows, &keys[n_ip]);
 		kp[n_ip] = &keys[n_ip];
 		ip[n_ip++] = m;
 	}
 	if (n_ip == 0)
 		return;
 
-	/* Stage 2: staged lookup of the whole burst, then fetch the rest of
-	 * every hit record (the lookup touched only its key's line) so the
-	 * misses of the whole burst overlap. */
-	zdp_flow_lookup_burst(w->flows, kp, n_ip, hits, dirs);
-	for (unsigned j = 0; j < n_ip; j++)
-		if (hits[j] != NULL) {
-			rte_prefetch0((const uint8_t *)hits[j] + 64 * (dirs[j] ^ 1));
-			rte_prefetch0((const uint8_t *)hits[j] + 128);
-		}
+	/* Stage 2: the rest of the staged lookup of the whole burst (it
+	 * prefetches both record lines a hit touches, so their misses
+	 * overlap). */
+	zdp_flow_lookup_burst_hashed(w->flows, kp, kh, n_ip, hits, dirs);
 
 	/* Stage 3: act. */
 	for (unsigned j = 0; j < n_ip; j++) {
