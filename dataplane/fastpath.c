@@ -576,6 +576,8 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	return true;
 }
 
+/* The NIC's checksum verdicts (BAD was dropped already); without an L4
+ * verdict the TCP/UDP checksum is left to fp_l4_csum_bad(). */
 static inline unsigned
 fp_parse_flags(const struct rte_mbuf *m)
 {
@@ -585,7 +587,27 @@ fp_parse_flags(const struct rte_mbuf *m)
 		f |= ZDP_PARSE_IP_CSUM_GOOD;
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 		f |= ZDP_PARSE_L4_CSUM_GOOD;
+	else
+		f |= ZDP_PARSE_DEFER_L4_CSUM;
 	return f;
+}
+
+/*
+ * Deferred TCP/UDP checksum verification (parse.h ZDP_PARSE_DEFER_L4_CSUM).
+ * Verified in software, when the NIC did not, for every packet that zdp
+ * consumes or that opens or changes a flow: first packets, local traffic,
+ * tcp-proxy, ICMP errors' carriers, and TCP segments with SYN, FIN or RST
+ * (they move the flow's state and timeout). Plain packets of an established
+ * NAT flow are forwarded without it unless the snapshot asks for it
+ * (gateway.verifyForwardedChecksums): NAT updates their checksum
+ * incrementally (RFC 1624), which keeps a wrong checksum wrong, so the end
+ * host still drops the packet — as VPP's NAT44 does. True when @m must be
+ * dropped with ZDP_DROP_L4_CSUM.
+ */
+static inline bool
+fp_l4_csum_bad(const struct rte_mbuf *m, const struct zdp_pkt_info *pi)
+{
+	return zdp_pkt_l4_csum_check(rte_pktmbuf_mtod(m, const uint8_t *), pi) != 0;
 }
 
 /*
@@ -657,6 +679,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	struct rte_mbuf *ip[ZDP_BURST];
 	struct zdp_flow *hits[ZDP_BURST];
 	uint8_t dirs[ZDP_BURST];
+	uint8_t csum_todo[ZDP_BURST];	/* TCP/UDP checksum not verified yet */
 	unsigned n_ip = 0;
 	uint64_t bytes = 0;
 
@@ -671,6 +694,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct zdp_pkt_info *p = &pi[n_ip];
+		unsigned pf;
 		int r;
 
 		if (i + 1 < n)
@@ -684,12 +708,15 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
 			continue;
 		}
+		pf = fp_parse_flags(m);
 		r = zdp_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				  fp_parse_flags(m), p);
+				  pf, p);
 		if (unlikely(r != 0)) {
 			zdp_worker_drop(w, m, (enum zdp_drop_reason)r);
 			continue;
 		}
+		csum_todo[n_ip] = (pf & ZDP_PARSE_DEFER_L4_CSUM) &&
+				  (p->l4_proto == ZDP_IPPROTO_TCP || p->l4_proto == ZDP_IPPROTO_UDP);
 		if (unlikely(w->rt->handoff) && !handed_off && zdp_l3_is_neigh_msg(p))
 			fp_share_neigh_msg(w, pidx, m);
 		if (unlikely(p->kind == ZDP_PKT_ARP)) {
@@ -697,6 +724,10 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			continue;
 		}
 		if (unlikely(learn_only)) {
+			if (csum_todo[n_ip] && fp_l4_csum_bad(m, p)) {
+				zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
+				continue;
+			}
 			zdp_l3_local_input(w, s, pidx, m, p, true);
 			continue;
 		}
@@ -724,6 +755,13 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		struct zdp_pkt_info *p = &pi[j];
 		const struct zdp_vip *vip;
 
+		if (csum_todo[j] &&
+		    (hits[j] == NULL || s->verify_fwd_l4_csum ||
+		     (p->tcp_flags & (ZDP_TCP_SYN | ZDP_TCP_FIN | ZDP_TCP_RST))) &&
+		    fp_l4_csum_bad(m, p)) {
+			zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
+			continue;
+		}
 		if (likely(hits[j] != NULL)) {
 			fp_forward(w, s, m, p, hits[j], dirs[j]);
 			continue;

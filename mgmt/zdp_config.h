@@ -218,6 +218,10 @@ struct zdp_cfg_gateway {
 	unsigned udp_timeout;		/* default 30 */
 	/* Source-NAT port range on gateway addresses. */
 	uint16_t nat_port_min, nat_port_max;	/* default 1024..65535 */
+	/* Verify TCP/UDP checksums of every forwarded packet of an established
+	 * NAT flow too (default false: first packets, local traffic and TCP
+	 * SYN/FIN/RST are always verified; docs/config.md). */
+	bool verify_forwarded_checksums;
 	struct zdp_cfg_sockaddr admin;		/* default 127.0.0.1:15000 */
 	struct zdp_cfg_sockaddr metrics;	/* default 127.0.0.1:15020 */
 	struct zdp_cfg_sockaddr readiness;	/* default 127.0.0.1:15021 */
