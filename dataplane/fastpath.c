@@ -76,6 +76,33 @@ fp_apply_timeouts(struct zdp_worker *w, const struct zdp_snapshot *s)
 	zdp_flow_set_timeouts(w->flows, &to);
 }
 
+/*
+ * Next hops resolved in the current next-hop epoch, by peer address
+ * (direct mapped). Within one epoch no route and no neighbour changed, so a
+ * peer resolves to the same egress port and MAC for every flow: when the
+ * epoch moves (every second at least), only the first flow towards each
+ * peer pays the route and neighbour lookups (which also mark the neighbour
+ * used and start its re-probe when it is stale); the others copy this.
+ */
+#define FP_NH_MEMO_SIZE 256u
+
+struct zdp_nh_memo {
+	struct zdp_addr peer;
+	uint32_t epoch;
+	uint8_t port;
+	uint8_t mac[6];
+};
+
+static inline struct zdp_nh_memo *
+fp_nh_memo_slot(struct zdp_worker *w, const struct zdp_addr *peer)
+{
+	uint32_t x[4], h;
+
+	memcpy(x, peer->a, 16);
+	h = (x[0] ^ x[1] ^ x[2] ^ x[3]) * 0x9e3779b1u;
+	return &w->nh_memo[h >> 24];
+}
+
 int
 zdp_fastpath_worker_init(struct zdp_worker *w)
 {
@@ -107,6 +134,11 @@ zdp_fastpath_worker_init(struct zdp_worker *w)
 	w->neigh = zdp_neigh_create(&np);
 	if (w->neigh == NULL)
 		return -ENOMEM;
+	_Static_assert(FP_NH_MEMO_SIZE == 256u, "fp_nh_memo_slot uses h >> 24");
+	w->nh_memo = rte_zmalloc_socket("zdp_nh_memo", FP_NH_MEMO_SIZE * sizeof(*w->nh_memo),
+					RTE_CACHE_LINE_SIZE, w->socket);
+	if (w->nh_memo == NULL)
+		return -ENOMEM;
 	if (zdp_proxy_worker_init(w) < 0)
 		return -ENOMEM;
 	/* Flows created in the very first loop must age with the configured
@@ -120,6 +152,8 @@ void
 zdp_fastpath_worker_fini(struct zdp_worker *w)
 {
 	zdp_proxy_worker_fini(w);
+	rte_free(w->nh_memo);
+	w->nh_memo = NULL;
 	zdp_neigh_destroy(w->neigh);
 	w->neigh = NULL;
 	zdp_flow_table_destroy(w->flows);
@@ -196,6 +230,7 @@ static void
 fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *m,
 	   struct zdp_pkt_info *pi, struct zdp_flow *f, uint8_t dir)
 {
+	struct zdp_nh_memo *memo = NULL;
 	struct zdp_route_nh nh;
 	struct zdp_addr peer;
 	uint8_t *frame;
@@ -224,14 +259,20 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		/* The peer is the source of the other direction's key (the
 		 * backend, or the client): line 2's copies are cold. */
 		zdp_flow_key_addrs(dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd, &peer, &self);
-		/* Route per (uncached) packet rather than pinning the flow's
-		 * egress port: a route change in a reload applies to existing
-		 * flows too. */
-		if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
-			zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
-			return;
+		memo = fp_nh_memo_slot(w, &peer);
+		if (memo->epoch == w->nh_epoch && zdp_addr_eq(&memo->peer, &peer)) {
+			port = memo->port;
+		} else {
+			memo->epoch = w->nh_epoch - 1;	/* invalid until resolved */
+			/* Route per (uncached) packet rather than pinning the
+			 * flow's egress port: a route change in a reload
+			 * applies to existing flows too. */
+			if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
+				zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
+				return;
+			}
+			port = nh.port;
 		}
-		port = nh.port;
 	}
 	if (unlikely(pi->l3_len > w->rt->ports[port].mtu)) {
 		/* Checked before any rewrite: the error quotes the packet as
@@ -259,14 +300,23 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		zdp_l3_output_mac(w, port, pi->family, f->nh_mac[dir], m);
 		return;
 	}
-	if (zdp_l3_output(w, s, port, &nh.addr, m, f->nh_mac[dir])) {
-		if (f->nh_epoch != w->nh_epoch) {
-			/* The other direction's entry is from an older epoch. */
-			f->nh_epoch = w->nh_epoch;
-			f->nh_port[dir ^ 1] = ZDP_FLOW_NH_NONE;
-		}
-		f->nh_port[dir] = (uint8_t)port;
+	if (memo->epoch == w->nh_epoch) {
+		memcpy(f->nh_mac[dir], memo->mac, 6);
+		zdp_l3_output_mac(w, port, pi->family, f->nh_mac[dir], m);
+	} else if (zdp_l3_output(w, s, port, &nh.addr, m, f->nh_mac[dir])) {
+		memo->peer = peer;
+		memo->port = (uint8_t)port;
+		memcpy(memo->mac, f->nh_mac[dir], 6);
+		memo->epoch = w->nh_epoch;
+	} else {
+		return;
 	}
+	if (f->nh_epoch != w->nh_epoch) {
+		/* The other direction's entry is from an older epoch. */
+		f->nh_epoch = w->nh_epoch;
+		f->nh_port[dir ^ 1] = ZDP_FLOW_NH_NONE;
+	}
+	f->nh_port[dir] = (uint8_t)port;
 }
 
 /*
