@@ -76,6 +76,33 @@ fp_apply_timeouts(struct zdp_worker *w, const struct zdp_snapshot *s)
 	zdp_flow_set_timeouts(w->flows, &to);
 }
 
+/*
+ * Next hops resolved in the current next-hop epoch, by peer address
+ * (direct mapped). Within one epoch no route and no neighbour changed, so a
+ * peer resolves to the same egress port and MAC for every flow: when the
+ * epoch moves (every second at least), only the first flow towards each
+ * peer pays the route and neighbour lookups (which also mark the neighbour
+ * used and start its re-probe when it is stale); the others copy this.
+ */
+#define FP_NH_MEMO_SIZE 256u
+
+struct zdp_nh_memo {
+	struct zdp_addr peer;
+	uint32_t epoch;
+	uint8_t port;
+	uint8_t mac[6];
+};
+
+static inline struct zdp_nh_memo *
+fp_nh_memo_slot(struct zdp_worker *w, const struct zdp_addr *peer)
+{
+	uint32_t x[4], h;
+
+	memcpy(x, peer->a, 16);
+	h = (x[0] ^ x[1] ^ x[2] ^ x[3]) * 0x9e3779b1u;
+	return &w->nh_memo[h >> 24];
+}
+
 int
 zdp_fastpath_worker_init(struct zdp_worker *w)
 {
@@ -107,6 +134,11 @@ zdp_fastpath_worker_init(struct zdp_worker *w)
 	w->neigh = zdp_neigh_create(&np);
 	if (w->neigh == NULL)
 		return -ENOMEM;
+	_Static_assert(FP_NH_MEMO_SIZE == 256u, "fp_nh_memo_slot uses h >> 24");
+	w->nh_memo = rte_zmalloc_socket("zdp_nh_memo", FP_NH_MEMO_SIZE * sizeof(*w->nh_memo),
+					RTE_CACHE_LINE_SIZE, w->socket);
+	if (w->nh_memo == NULL)
+		return -ENOMEM;
 	if (zdp_proxy_worker_init(w) < 0)
 		return -ENOMEM;
 	/* Flows created in the very first loop must age with the configured
@@ -120,6 +152,8 @@ void
 zdp_fastpath_worker_fini(struct zdp_worker *w)
 {
 	zdp_proxy_worker_fini(w);
+	rte_free(w->nh_memo);
+	w->nh_memo = NULL;
 	zdp_neigh_destroy(w->neigh);
 	w->neigh = NULL;
 	zdp_flow_table_destroy(w->flows);
@@ -196,6 +230,7 @@ static void
 fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *m,
 	   struct zdp_pkt_info *pi, struct zdp_flow *f, uint8_t dir)
 {
+	struct zdp_nh_memo *memo = NULL;
 	struct zdp_route_nh nh;
 	struct zdp_addr peer;
 	uint8_t *frame;
@@ -219,21 +254,25 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 	if (likely(cached)) {
 		port = f->nh_port[dir];
 	} else {
-		if (dir == ZDP_FLOW_DIR_FWD) {
-			peer = f->backend_addr;
-		} else {
-			struct zdp_addr vip;
+		struct zdp_addr self;
 
-			zdp_flow_key_addrs(&f->fwd, &peer, &vip);
+		/* The peer is the source of the other direction's key (the
+		 * backend, or the client): line 2's copies are cold. */
+		zdp_flow_key_addrs(dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd, &peer, &self);
+		memo = fp_nh_memo_slot(w, &peer);
+		if (memo->epoch == w->nh_epoch && zdp_addr_eq(&memo->peer, &peer)) {
+			port = memo->port;
+		} else {
+			memo->epoch = w->nh_epoch - 1;	/* invalid until resolved */
+			/* Route per (uncached) packet rather than pinning the
+			 * flow's egress port: a route change in a reload
+			 * applies to existing flows too. */
+			if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
+				zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
+				return;
+			}
+			port = nh.port;
 		}
-		/* Route per (uncached) packet rather than pinning the flow's
-		 * egress port: a route change in a reload applies to existing
-		 * flows too. */
-		if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
-			zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
-			return;
-		}
-		port = nh.port;
 	}
 	if (unlikely(pi->l3_len > w->rt->ports[port].mtu)) {
 		/* Checked before any rewrite: the error quotes the packet as
@@ -241,25 +280,43 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[port].mtu);
 		return;
 	}
-	if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
-		zdp_worker_drop(w, m, ZDP_DROP_TTL);
-		return;
+	if (likely(pi->family == ZDP_AF_INET &&
+		   (pi->l4_proto == ZDP_IPPROTO_UDP || pi->l4_proto == ZDP_IPPROTO_TCP))) {
+		if (unlikely(pi->ttl <= 1)) {
+			zdp_worker_drop(w, m, ZDP_DROP_TTL);
+			return;
+		}
+		zdp_flow_nat4_ttl(frame, pi, f, dir);
+	} else {
+		if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
+			zdp_worker_drop(w, m, ZDP_DROP_TTL);
+			return;
+		}
+		zdp_flow_rewrite(frame, pi, f, dir);
 	}
-	zdp_flow_rewrite(frame, pi, f, dir);
 	if (dir == ZDP_FLOW_DIR_FWD)
 		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
 	if (likely(cached)) {
 		zdp_l3_output_mac(w, port, pi->family, f->nh_mac[dir], m);
 		return;
 	}
-	if (zdp_l3_output(w, s, port, &nh.addr, m, f->nh_mac[dir])) {
-		if (f->nh_epoch != w->nh_epoch) {
-			/* The other direction's entry is from an older epoch. */
-			f->nh_epoch = w->nh_epoch;
-			f->nh_port[dir ^ 1] = ZDP_FLOW_NH_NONE;
-		}
-		f->nh_port[dir] = (uint8_t)port;
+	if (memo->epoch == w->nh_epoch) {
+		memcpy(f->nh_mac[dir], memo->mac, 6);
+		zdp_l3_output_mac(w, port, pi->family, f->nh_mac[dir], m);
+	} else if (zdp_l3_output(w, s, port, &nh.addr, m, f->nh_mac[dir])) {
+		memo->peer = peer;
+		memo->port = (uint8_t)port;
+		memcpy(memo->mac, f->nh_mac[dir], 6);
+		memo->epoch = w->nh_epoch;
+	} else {
+		return;
 	}
+	if (f->nh_epoch != w->nh_epoch) {
+		/* The other direction's entry is from an older epoch. */
+		f->nh_epoch = w->nh_epoch;
+		f->nh_port[dir ^ 1] = ZDP_FLOW_NH_NONE;
+	}
+	f->nh_port[dir] = (uint8_t)port;
 }
 
 /*
@@ -569,6 +626,8 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	return true;
 }
 
+/* The NIC's checksum verdicts (BAD was dropped already); without an L4
+ * verdict the TCP/UDP checksum is left to fp_l4_csum_bad(). */
 static inline unsigned
 fp_parse_flags(const struct rte_mbuf *m)
 {
@@ -578,7 +637,27 @@ fp_parse_flags(const struct rte_mbuf *m)
 		f |= ZDP_PARSE_IP_CSUM_GOOD;
 	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 		f |= ZDP_PARSE_L4_CSUM_GOOD;
+	else
+		f |= ZDP_PARSE_DEFER_L4_CSUM;
 	return f;
+}
+
+/*
+ * Deferred TCP/UDP checksum verification (parse.h ZDP_PARSE_DEFER_L4_CSUM).
+ * Verified in software, when the NIC did not, for every packet that zdp
+ * consumes or that opens or changes a flow: first packets, local traffic,
+ * tcp-proxy, ICMP errors' carriers, and TCP segments with SYN, FIN or RST
+ * (they move the flow's state and timeout). Plain packets of an established
+ * NAT flow are forwarded without it unless the snapshot asks for it
+ * (gateway.verifyForwardedChecksums): NAT updates their checksum
+ * incrementally (RFC 1624), which keeps a wrong checksum wrong, so the end
+ * host still drops the packet — as VPP's NAT44 does. True when @m must be
+ * dropped with ZDP_DROP_L4_CSUM.
+ */
+static inline bool
+fp_l4_csum_bad(const struct rte_mbuf *m, const struct zdp_pkt_info *pi)
+{
+	return zdp_pkt_l4_csum_check(rte_pktmbuf_mtod(m, const uint8_t *), pi) != 0;
 }
 
 /*
@@ -646,9 +725,11 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	struct zdp_pkt_info pi[ZDP_BURST];
 	struct zdp_flow_key keys[ZDP_BURST];
 	const struct zdp_flow_key *kp[ZDP_BURST];
+	uint32_t kh[ZDP_BURST];
 	struct rte_mbuf *ip[ZDP_BURST];
 	struct zdp_flow *hits[ZDP_BURST];
 	uint8_t dirs[ZDP_BURST];
+	uint8_t csum_todo[ZDP_BURST];	/* TCP/UDP checksum not verified yet */
 	unsigned n_ip = 0;
 	uint64_t bytes = 0;
 
@@ -663,6 +744,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct zdp_pkt_info *p = &pi[n_ip];
+		unsigned pf;
 		int r;
 
 		if (i + 1 < n)
@@ -676,12 +758,15 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
 			continue;
 		}
+		pf = fp_parse_flags(m);
 		r = zdp_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				  fp_parse_flags(m), p);
+				  pf, p);
 		if (unlikely(r != 0)) {
 			zdp_worker_drop(w, m, (enum zdp_drop_reason)r);
 			continue;
 		}
+		csum_todo[n_ip] = (pf & ZDP_PARSE_DEFER_L4_CSUM) &&
+				  (p->l4_proto == ZDP_IPPROTO_TCP || p->l4_proto == ZDP_IPPROTO_UDP);
 		if (unlikely(w->rt->handoff) && !handed_off && zdp_l3_is_neigh_msg(p))
 			fp_share_neigh_msg(w, pidx, m);
 		if (unlikely(p->kind == ZDP_PKT_ARP)) {
@@ -689,6 +774,10 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			continue;
 		}
 		if (unlikely(learn_only)) {
+			if (csum_todo[n_ip] && fp_l4_csum_bad(m, p)) {
+				zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
+				continue;
+			}
 			zdp_l3_local_input(w, s, pidx, m, p, true);
 			continue;
 		}
@@ -696,21 +785,19 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		    fp_handoff(w, pidx, m, p))
 			continue;
 		zdp_flow_key_from_pkt(&keys[n_ip], p);
+		/* Start the bucket miss now: it overlaps with parsing the
+		 * rest of the burst. */
+		kh[n_ip] = zdp_flow_hash_prefetch(w->flows, &keys[n_ip]);
 		kp[n_ip] = &keys[n_ip];
 		ip[n_ip++] = m;
 	}
 	if (n_ip == 0)
 		return;
 
-	/* Stage 2: staged lookup of the whole burst, then fetch the rest of
-	 * every hit record (the lookup touched only its key's line) so the
-	 * misses of the whole burst overlap. */
-	zdp_flow_lookup_burst(w->flows, kp, n_ip, hits, dirs);
-	for (unsigned j = 0; j < n_ip; j++)
-		if (hits[j] != NULL) {
-			rte_prefetch0((const uint8_t *)hits[j] + 64 * (dirs[j] ^ 1));
-			rte_prefetch0((const uint8_t *)hits[j] + 128);
-		}
+	/* Stage 2: the rest of the staged lookup of the whole burst (it
+	 * prefetches both record lines a hit touches, so their misses
+	 * overlap). */
+	zdp_flow_lookup_burst_hashed(w->flows, kp, kh, n_ip, hits, dirs);
 
 	/* Stage 3: act. */
 	for (unsigned j = 0; j < n_ip; j++) {
@@ -718,6 +805,13 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		struct zdp_pkt_info *p = &pi[j];
 		const struct zdp_vip *vip;
 
+		if (csum_todo[j] &&
+		    (hits[j] == NULL || s->verify_fwd_l4_csum ||
+		     (p->tcp_flags & (ZDP_TCP_SYN | ZDP_TCP_FIN | ZDP_TCP_RST))) &&
+		    fp_l4_csum_bad(m, p)) {
+			zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
+			continue;
+		}
 		if (likely(hits[j] != NULL)) {
 			fp_forward(w, s, m, p, hits[j], dirs[j]);
 			continue;

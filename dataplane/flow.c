@@ -28,7 +28,9 @@ _Static_assert(sizeof(struct flow_bucket) == 64, "bucket must be one cache line"
 _Static_assert(sizeof(struct zdp_flow_key) == 40, "key layout");
 _Static_assert(sizeof(struct zdp_flow) == 192, "flow record must stay 3 lines");
 _Static_assert(offsetof(struct zdp_flow, rev) == 64, "rev key starts line 1");
-_Static_assert(offsetof(struct zdp_flow, user32) == 128, "line 2");
+_Static_assert(offsetof(struct zdp_flow, expires) + 8 <= 64, "hot fields of line 0");
+_Static_assert(offsetof(struct zdp_flow, bytes) + 16 <= 128, "hot fields of line 1");
+_Static_assert(offsetof(struct zdp_flow, snat_addr) == 128, "line 2 is cold");
 
 /* f->tflags bits (private). */
 #define TF_USED		0x80
@@ -412,29 +414,43 @@ zdp_flow_lookup(struct zdp_flow_table *t, const struct zdp_flow_key *key,
  * Three stages per group so memory latency overlaps across the burst
  * (cf. rte_cuckoo_hash __bulk_lookup_prefetching_loop):
  *   1. hash every key, prefetch its primary bucket;
- *   2. match signatures in b1, prefetch the record line holding the first
- *      candidate key; with no candidate in b1, prefetch b2 instead;
+ *   2. match signatures in b1, prefetch the first candidate's record
+ *      (lines 0 and 1: its key and everything a packet needs); with no
+ *      candidate in b1, prefetch b2 instead;
  *   3. compare full keys (hits are now in cache); fall back to b2.
  */
-static unsigned
+static inline unsigned
 lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
-	     unsigned n, struct zdp_flow *out[], uint8_t dir[])
+	     const uint32_t *hashes, unsigned n, struct zdp_flow *out[], uint8_t dir[])
 {
 	uint32_t h[ZDP_FLOW_BURST_MAX];
 	const struct flow_bucket *b1[ZDP_FLOW_BURST_MAX];
 	unsigned m1[ZDP_FLOW_BURST_MAX];
 	unsigned i, hits = 0;
 
-	for (i = 0; i < n; i++) {
-		h[i] = key_hash(t, keys[i]);
-		b1[i] = &t->buckets[bucket1(t, h[i])];
-		rte_prefetch0(b1[i]);
+	if (hashes != NULL) {
+		/* stage 1 done by the caller (zdp_flow_hash_prefetch) */
+		for (i = 0; i < n; i++) {
+			h[i] = hashes[i];
+			b1[i] = &t->buckets[bucket1(t, h[i])];
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			h[i] = key_hash(t, keys[i]);
+			b1[i] = &t->buckets[bucket1(t, h[i])];
+			rte_prefetch0(b1[i]);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		m1[i] = sig_match(b1[i], h[i]) & ~free_slots(b1[i]);
-		if (m1[i])
-			rte_prefetch0(ref_key(t, b1[i]->ref[__builtin_ctz(m1[i])]));
-		else
+		if (m1[i]) {
+			/* Both lines a hit touches (flow.h), not just the key's:
+			 * the caller's misses then overlap with the lookup's. */
+			const struct zdp_flow *f = &t->rec[b1[i]->ref[__builtin_ctz(m1[i])] >> 1];
+
+			rte_prefetch0(f);
+			rte_prefetch0((const uint8_t *)f + 64);
+		} else
 			rte_prefetch0(&t->buckets[bucket2(t, h[i])]);
 	}
 	for (i = 0; i < n; i++) {
@@ -473,7 +489,33 @@ zdp_flow_lookup_burst(struct zdp_flow_table *t,
 		unsigned k = n - done > ZDP_FLOW_BURST_MAX ? ZDP_FLOW_BURST_MAX
 							   : n - done;
 
-		hits += lookup_group(t, keys + done, k, out + done, dir + done);
+		hits += lookup_group(t, keys + done, NULL, k, out + done, dir + done);
+		done += k;
+	}
+	return hits;
+}
+
+uint32_t
+zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key)
+{
+	uint32_t h = key_hash(t, key);
+
+	rte_prefetch0(&t->buckets[bucket1(t, h)]);
+	return h;
+}
+
+unsigned
+zdp_flow_lookup_burst_hashed(struct zdp_flow_table *t,
+			     const struct zdp_flow_key *const keys[], const uint32_t hashes[],
+			     unsigned n, struct zdp_flow *out[], uint8_t dir[])
+{
+	unsigned done = 0, hits = 0;
+
+	while (done < n) {
+		unsigned k = n - done > ZDP_FLOW_BURST_MAX ? ZDP_FLOW_BURST_MAX
+							   : n - done;
+
+		hits += lookup_group(t, keys + done, hashes + done, k, out + done, dir + done);
 		done += k;
 	}
 	return hits;
@@ -537,7 +579,6 @@ zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
 	*f = *tmpl;
 	f->tflags = TF_USED;
 	f->nh_port[0] = f->nh_port[1] = ZDP_FLOW_NH_NONE;
-	f->pkts[0] = f->pkts[1] = 0;
 	f->bytes[0] = f->bytes[1] = 0;
 	f->expires = now + state_timeout(t, f);
 	t->st.created++;

@@ -14,7 +14,8 @@
  *                                    | ref >> 1
  *                                    v
  *                       records[] (struct zdp_flow, 192 B, 3 cache lines,
- *                                  each key inside one line)
+ *                                  each key inside one line; a packet
+ *                                  touches lines 0 and 1 only)
  *                       [0] unused  [1..capacity] flows  + LIFO free list
  *                                    ^
  *                      expiry clock hand sweeps [1..high_water] in chunks
@@ -24,8 +25,8 @@
  * record for each signature hit; only when that fails, b2. ref's low bit
  * tells which direction matched. The burst version runs in stages like
  * rte_cuckoo_hash's bulk lookup: hash all keys and prefetch b1, then scan
- * signatures and prefetch the candidate record line (or b2 when b1 has no
- * candidate), then compare.
+ * signatures and prefetch the candidate record's two hot lines (or b2 when
+ * b1 has no candidate), then compare.
  *
  * Insert puts a key in b1 unless b1 is full (so almost every hit costs one
  * bucket line), then b2; when both are full it moves one resident entry to
@@ -102,37 +103,47 @@ const char *zdp_flow_tcp_state_name(unsigned state);
 
 /*
  * One connection. Both directions point to the same record.
- * Layout (192 B, 3 cache lines), so a lookup compares keys within one line:
- *   line 0: fwd key + what the forward rewrite needs (SNAT addr/port,
- *           backend port) — and fwd.a_src/a_dst/ports are what the reverse
- *           rewrite restores;
- *   line 1: rev key + backend address + backend id;
- *   line 2: ids, ports, state, expiry, counters.
+ *
+ * Layout (192 B, 3 cache lines). A packet of either direction touches
+ * lines 0 and 1 only: the lookup compares its key within one line, and the
+ * rewrite data of one direction IS the other direction's key (rev =
+ * backend:bport -> snat:nport, so a forward packet gets src = rev.a_dst,
+ * dst = rev.a_src; a reply gets src = fwd.a_dst, dst = fwd.a_src), so
+ * every per-packet field lives next to the two keys:
+ *   line 0: fwd key, next-hop cache of both directions, TCP state, expires
+ *           (the expiry sweep reads this line only);
+ *   line 1: rev key, next-hop epoch, backend id, byte counters;
+ *   line 2: cold copies of the NAT binding (first packet, ICMP errors,
+ *           route resolution when the next-hop cache is stale), user32.
+ * Keys of NAT flows must therefore be consistent with the binding:
+ *   TCP/UDP: rev = (backend_addr, backend_port) -> (snat_addr, snat_port);
+ *   ICMP echo: rev = (backend_addr, id snat_port) -> (snat_addr, 0).
  */
 struct zdp_flow {
 	/* line 0 */
 	struct zdp_flow_key fwd;	/* client -> VIP as received */
-	struct zdp_addr snat_addr;	/* forward rewrite: src -> snat_addr:snat_port */
-	uint16_t snat_port, backend_port;	/* network order */
-	/* line 1 */
-	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
-	struct zdp_addr backend_addr;	/* forward rewrite: dst -> backend_addr:backend_port;
-					 * reverse restores src = VIP (fwd.a_dst/dport),
-					 * dst = client (fwd.a_src/sport) */
-	uint32_t backend_id;		/* opaque id from the snapshot compiler */
-	/* line 2 */
-	uint32_t user32;		/* free for the caller */
-	uint8_t  tcp_state;		/* enum zdp_flow_tcp_state */
-	uint8_t  tflags;		/* internal: tracking bits, do not touch */
 	/* Next-hop cache, one per direction, owned by the caller (fastpath.c):
 	 * egress port index (ZDP_FLOW_NH_NONE = not cached) and destination
 	 * MAC, valid while nh_epoch equals the caller's current epoch. It saves
 	 * a route and a neighbour lookup per packet. */
-	uint8_t  nh_port[2];
-	uint32_t nh_epoch;
 	uint8_t  nh_mac[2][6];
+	uint8_t  nh_port[2];
+	uint8_t  tcp_state;		/* enum zdp_flow_tcp_state */
+	uint8_t  tflags;		/* internal: tracking bits, do not touch */
 	uint64_t expires;		/* absolute, caller's time unit */
-	uint64_t pkts[2], bytes[2];	/* [ZDP_FLOW_DIR_FWD], [ZDP_FLOW_DIR_REV] */
+	/* line 1 */
+	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
+	uint32_t nh_epoch;
+	uint32_t backend_id;		/* opaque id from the snapshot compiler */
+	uint64_t bytes[2];		/* L3 bytes, [ZDP_FLOW_DIR_FWD], [ZDP_FLOW_DIR_REV] */
+	/* line 2: cold */
+	struct zdp_addr snat_addr;	/* forward rewrite: src -> snat_addr:snat_port */
+	struct zdp_addr backend_addr;	/* forward rewrite: dst -> backend_addr:backend_port;
+					 * reverse restores src = VIP (fwd.a_dst/dport),
+					 * dst = client (fwd.a_src/sport) */
+	uint16_t snat_port, backend_port;	/* network order */
+	uint32_t user32;		/* free for the caller */
+	uint8_t  pad[16];
 };	/* 192 B; records[] is 64-byte aligned, so each record is too */
 
 struct zdp_flow_timeouts {
@@ -208,6 +219,19 @@ unsigned zdp_flow_lookup_burst(struct zdp_flow_table *t,
 			       unsigned n, struct zdp_flow *out[], uint8_t dir[]);
 
 /*
+ * The same lookup split in two so the caller can overlap the bucket miss
+ * with its own work: zdp_flow_hash_prefetch() hashes a key and prefetches
+ * its first bucket (call it as soon as the key is built), and
+ * zdp_flow_lookup_burst_hashed() runs the remaining stages with those
+ * hashes (hashes[i] must be zdp_flow_hash_prefetch(t, keys[i])).
+ */
+uint32_t zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key);
+unsigned zdp_flow_lookup_burst_hashed(struct zdp_flow_table *t,
+				      const struct zdp_flow_key *const keys[],
+				      const uint32_t hashes[], unsigned n,
+				      struct zdp_flow *out[], uint8_t dir[]);
+
+/*
  * Insert a connection: copies *tmpl (fwd, rev and NAT fields, ids, ports,
  * tcp_state, user fields), empties the next-hop cache, zeroes counters and sets
  * expires = now + timeout for tmpl->tcp_state (TCP) or the UDP timeout.
@@ -243,11 +267,11 @@ uint8_t zdp_flow_tcp_update(struct zdp_flow_table *t, struct zdp_flow *f,
 /* UDP/ICMP (or any non-TCP) activity: expires = now + timeouts.udp. */
 void zdp_flow_refresh(struct zdp_flow_table *t, struct zdp_flow *f, uint64_t now);
 
-/* Per-direction packet/byte accounting. */
+/* Per-direction byte accounting (no per-flow packet count: it would not
+ * fit the two lines a packet touches, and nothing reads it). */
 static inline void
 zdp_flow_account(struct zdp_flow *f, uint8_t dir, uint32_t bytes)
 {
-	f->pkts[dir & 1]++;
 	f->bytes[dir & 1] += bytes;
 }
 
@@ -290,6 +314,33 @@ zdp_flow_key_from_pkt(struct zdp_flow_key *k, const struct zdp_pkt_info *pi)
 
 	if (pi->l4_proto == ZDP_IPPROTO_ICMP || pi->l4_proto == ZDP_IPPROTO_ICMPV6)
 		dport = 0;
+	if (pi->family == ZDP_AF_INET) {
+		/* Whole 8-byte words, built in registers: the key is hashed
+		 * and compared 8 bytes at a time right away, and a load that
+		 * spans several smaller pending stores (memset + 4-byte
+		 * copies) cannot be forwarded from the store buffer and
+		 * stalls. The parser wrote the addresses with 4-byte stores,
+		 * so read them that way. */
+		uint32_t s4, d4;
+		uint64_t w[5];
+
+		memcpy(&s4, pi->src.a, 4);
+		memcpy(&d4, pi->dst.a, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w[0] = s4;
+		w[2] = d4;
+		w[4] = (uint64_t)pi->sport | (uint64_t)dport << 16 |
+		       (uint64_t)pi->l4_proto << 32 | (uint64_t)ZDP_AF_INET << 40;
+#else
+		w[0] = (uint64_t)s4 << 32;
+		w[2] = (uint64_t)d4 << 32;
+		w[4] = (uint64_t)pi->sport << 48 | (uint64_t)dport << 32 |
+		       (uint64_t)pi->l4_proto << 24 | (uint64_t)ZDP_AF_INET << 16;
+#endif
+		w[1] = w[3] = 0;
+		memcpy(k, w, sizeof(w));
+		return;
+	}
 	zdp_flow_key_make(k, pi->l4_proto, &pi->src, pi->sport, &pi->dst, dport);
 }
 
@@ -310,23 +361,37 @@ zdp_flow_key_addrs(const struct zdp_flow_key *k, struct zdp_addr *src,
  *   FWD: src -> snat_addr:snat_port, dst -> backend_addr:backend_port
  *   REV: src -> VIP (fwd.a_dst:fwd.dport), dst -> client (fwd.a_src:fwd.sport)
  * ICMP echo: the id is rewritten (snat_port forward, the client's id back).
+ * Both directions read the addresses and ports from the other direction's
+ * key (see struct zdp_flow), so only the two key lines are touched.
  * Returns zdp_nat_rewrite()'s result (0 or -EINVAL).
  */
 static inline int
 zdp_flow_rewrite(uint8_t *frame, const struct zdp_pkt_info *pi,
 		 const struct zdp_flow *f, uint8_t dir)
 {
-	struct zdp_addr client, vip;
+	/* The key a reply to this packet would carry: its source is our new
+	 * destination and its destination our new source. */
+	const struct zdp_flow_key *k = dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd;
+	struct zdp_addr src, dst;
 
-	if (dir == ZDP_FLOW_DIR_FWD)
-		return zdp_nat_rewrite(frame, pi, &f->snat_addr, f->snat_port,
-				       &f->backend_addr, f->backend_port);
-	zdp_flow_key_addrs(&f->fwd, &client, &vip);
+	zdp_flow_key_addrs(k, &dst, &src);
 	if (pi->l4_proto == ZDP_IPPROTO_ICMP || pi->l4_proto == ZDP_IPPROTO_ICMPV6)
 		/* the echo id travels in the sport slot both ways */
-		return zdp_nat_rewrite(frame, pi, &vip, f->fwd.sport, &client, 0);
-	return zdp_nat_rewrite(frame, pi, &vip, f->fwd.dport, &client,
-			       f->fwd.sport);
+		return zdp_nat_rewrite(frame, pi, &src, k->sport, &dst, 0);
+	return zdp_nat_rewrite(frame, pi, &src, k->dport, &dst, k->sport);
+}
+
+/*
+ * zdp_nat_ttl_dec() + zdp_flow_rewrite() for an IPv4 TCP/UDP packet (the
+ * caller checks family, protocol and TTL > 1; see zdp_nat_rewrite4_ttl()).
+ */
+static inline void
+zdp_flow_nat4_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
+		  const struct zdp_flow *f, uint8_t dir)
+{
+	const struct zdp_flow_key *k = dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd;
+
+	zdp_nat_rewrite4_ttl(frame, pi, k->a_dst, k->dport, k->a_src, k->sport);
 }
 
 static inline bool

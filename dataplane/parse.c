@@ -52,6 +52,30 @@ is_vlan_ethertype(uint16_t et)
 	return et == ETHERTYPE_VLAN || et == ETHERTYPE_QINQ || et == ETHERTYPE_QINQ1;
 }
 
+/* TCP/UDP checksum over [l4, l4 + l4len) with the pseudo-header of *pi. */
+static inline int
+l4_csum(const uint8_t *l4, uint32_t l4len, uint8_t proto, const struct zdp_pkt_info *pi)
+{
+	uint64_t s = zdp_cksum_pseudo(&pi->src, &pi->dst, proto, l4len);
+
+	if (zdp_cksum_fold(zdp_cksum_add(l4, l4len, s)) != 0xffff)
+		return ZDP_DROP_L4_CSUM;
+	return ZDP_DROP_NONE;
+}
+
+int
+zdp_pkt_l4_csum_check(const uint8_t *p, const struct zdp_pkt_info *pi)
+{
+	const uint8_t *l4 = p + pi->l4_off;
+
+	if (pi->l4_proto != ZDP_IPPROTO_TCP && pi->l4_proto != ZDP_IPPROTO_UDP)
+		return ZDP_DROP_NONE;
+	/* UDP checksum 0 over IPv4: none (parse_l4 refused it over IPv6). */
+	if (pi->l4_proto == ZDP_IPPROTO_UDP && raw16(l4 + 6) == 0)
+		return ZDP_DROP_NONE;
+	return l4_csum(l4, zdp_pkt_l4_len(pi), pi->l4_proto, pi);
+}
+
 /*
  * L4 header checks and (optionally) the checksum. [l4, l4end) is the IP
  * payload as bounded by the IP length; src/dst/family are already in *out.
@@ -61,7 +85,8 @@ parse_l4(const uint8_t *p, const uint8_t *l4, const uint8_t *l4end,
 	 uint8_t proto, unsigned flags, struct zdp_pkt_info *out)
 {
 	uint32_t l4len = (uint32_t)(l4end - l4);
-	unsigned no_csum = flags & (ZDP_PARSE_L4_CSUM_GOOD | ZDP_PARSE_NO_L4_CSUM);
+	unsigned no_csum = flags & (ZDP_PARSE_L4_CSUM_GOOD | ZDP_PARSE_NO_L4_CSUM |
+				    ZDP_PARSE_DEFER_L4_CSUM);
 
 	out->l4_proto = proto;
 	out->l4_off = (uint16_t)(l4 - p);
@@ -88,12 +113,8 @@ parse_l4(const uint8_t *p, const uint8_t *l4, const uint8_t *l4end,
 		out->sport = raw16(l4);
 		out->dport = raw16(l4 + 2);
 		out->payload_off = (uint16_t)(out->l4_off + doff);
-		if (!no_csum) {
-			uint64_t s = zdp_cksum_pseudo(&out->src, &out->dst,
-						      proto, l4len);
-			if (zdp_cksum_fold(zdp_cksum_add(l4, l4len, s)) != 0xffff)
-				return ZDP_DROP_L4_CSUM;
-		}
+		if (!no_csum)
+			return l4_csum(l4, l4len, proto, out);
 		return ZDP_DROP_NONE;
 	}
 
@@ -112,12 +133,8 @@ parse_l4(const uint8_t *p, const uint8_t *l4, const uint8_t *l4end,
 			return out->family == ZDP_AF_INET ?
 				ZDP_DROP_NONE : ZDP_DROP_L4_CSUM;
 		}
-		if (!no_csum) {
-			uint64_t s = zdp_cksum_pseudo(&out->src, &out->dst,
-						      proto, l4len);
-			if (zdp_cksum_fold(zdp_cksum_add(l4, l4len, s)) != 0xffff)
-				return ZDP_DROP_L4_CSUM;
-		}
+		if (!no_csum)
+			return l4_csum(l4, l4len, proto, out);
 		return ZDP_DROP_NONE;
 	}
 

@@ -73,6 +73,12 @@ enum zdp_pkt_kind {
 #define ZDP_PARSE_IP_CSUM_GOOD	0x1u	/* NIC verified the IPv4 header checksum */
 #define ZDP_PARSE_L4_CSUM_GOOD	0x2u	/* NIC verified the TCP/UDP checksum */
 #define ZDP_PARSE_NO_L4_CSUM	0x4u	/* do not verify L4 checksums at all */
+/* Do not verify TCP/UDP checksums here: the caller checks them later with
+ * zdp_pkt_l4_csum_check() where it needs them (the fast path defers the
+ * check until it knows whether the packet belongs to an established NAT
+ * flow; see docs/performance-fastpath.md). ICMP/ICMPv6 are still verified
+ * (neighbour discovery and ICMP errors are consumed or rebuilt by zdp). */
+#define ZDP_PARSE_DEFER_L4_CSUM	0x8u
 
 #define ZDP_PARSE_MAX_EXT_HDRS	8	/* IPv6 extension headers walked at most */
 
@@ -120,6 +126,14 @@ struct zdp_pkt_info {
  */
 int zdp_pkt_parse(const uint8_t *p, uint32_t len, unsigned flags,
 		  struct zdp_pkt_info *out);
+
+/*
+ * TCP/UDP checksum of a packet zdp_pkt_parse() accepted (typically with
+ * ZDP_PARSE_DEFER_L4_CSUM): 0 when it is right (or a UDP-over-IPv4 checksum
+ * of 0, "none"), ZDP_DROP_L4_CSUM when it is wrong. Other protocols: 0 (the
+ * parser has checked them). @p is the frame the packet was parsed from.
+ */
+int zdp_pkt_l4_csum_check(const uint8_t *p, const struct zdp_pkt_info *pi);
 
 /* Frame length with Ethernet padding removed (what to transmit). */
 static inline uint32_t

@@ -87,6 +87,9 @@ struct zdp_snapshot {
 	/* Ageing, in TSC cycles. */
 	uint64_t to_tcp_syn, to_tcp_est, to_tcp_closing, to_udp;
 	uint16_t nat_port_min, nat_port_max;
+	/* Verify TCP/UDP checksums of established NAT flows' packets too
+	 * (gateway.verifyForwardedChecksums; fastpath.c fp_l4_csum_bad). */
+	bool verify_fwd_l4_csum;
 	void *priv;			/* mgmt-side bookkeeping (names, dumps) */
 };
 

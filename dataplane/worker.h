@@ -97,6 +97,7 @@ struct zdp_worker {
 	int init_rc;			/* result of the worker's own init */
 	uint32_t nh_epoch;		/* next-hop cache epoch (fastpath.c) */
 	uint64_t nh_gen, nh_neigh_version, nh_tick;	/* what the epoch reflects */
+	struct zdp_nh_memo *nh_memo;	/* next hops resolved in this epoch (fastpath.c) */
 	uint64_t icmp_tokens_at;	/* TSC of the last ICMP error token refill */
 	uint32_t icmp_tokens;		/* ICMP errors we may still send */
 	struct zdp_txbuf tx[ZDP_MAX_PORTS];

@@ -222,6 +222,10 @@ struct zdp_cfg_gateway {
 	/* Ephemeral ports of the workers' TCP stacks (tcp-proxy upstream);
 	 * source NAT never uses them (zdp_cfg_nat_range). */
 	uint16_t proxy_port_min, proxy_port_max;	/* default 61000..65535 */
+	/* Verify TCP/UDP checksums of every forwarded packet of an established
+	 * NAT flow too (default false: first packets, local traffic and TCP
+	 * SYN/FIN/RST are always verified; docs/config.md). */
+	bool verify_forwarded_checksums;
 	struct zdp_cfg_sockaddr admin;		/* default 127.0.0.1:15000 */
 	struct zdp_cfg_sockaddr metrics;	/* default 127.0.0.1:15020 */
 	struct zdp_cfg_sockaddr readiness;	/* default 127.0.0.1:15021 */

@@ -127,6 +127,7 @@ test_empty_and_defaults(void)
 	ZDP_CHECK_EQ(gw->udp_timeout, 30);
 	ZDP_CHECK_EQ(gw->nat_port_min, 1024);
 	ZDP_CHECK_EQ(gw->nat_port_max, 65535);
+	ZDP_CHECK(!gw->verify_forwarded_checksums);
 	ZDP_CHECK(addr_is(&gw->admin.addr, "127.0.0.1"));
 	ZDP_CHECK_EQ(gw->admin.port, 15000);
 	ZDP_CHECK(addr_is(&gw->metrics.addr, "127.0.0.1"));
@@ -134,6 +135,13 @@ test_empty_and_defaults(void)
 	ZDP_CHECK(addr_is(&gw->readiness.addr, "127.0.0.1"));
 	ZDP_CHECK_EQ(gw->readiness.port, 15021);
 	ZDP_CHECK_EQ(gw->n_ports + gw->n_routes + gw->n_traffic_routes, 0);
+	zdp_config_free(cfg);
+	cfg = NULL;
+	ZDP_CASE("verifyForwardedChecksums");
+	ZDP_CHECK_EQ(load_str("gateway: { verifyForwardedChecksums: true }\n", &cfg, &errs), 0);
+	ZDP_CHECK_EQ(errs.n, 0);
+	ZDP_REQUIRE(cfg != NULL);
+	ZDP_CHECK(cfg->gateway.verify_forwarded_checksums);
 	zdp_config_free(cfg);
 	zdp_config_errors_fini(&errs);
 }

@@ -460,6 +460,53 @@ test_cksum_helpers(void)
 	ZDP_CASE(NULL);
 }
 
+/* ZDP_PARSE_DEFER_L4_CSUM leaves TCP/UDP to zdp_pkt_l4_csum_check(), which
+ * must agree with the parser's own check; ICMP is still checked in parse. */
+static void
+test_deferred_l4_csum(void)
+{
+	static const struct {
+		const char *name;
+		struct tb_spec s;
+		int bad, want_parse, want_check;
+	} rows[] = {
+		{ "tcp4 good", { .family = 4, .proto = 6, .payload = 5 }, 0, 0, 0 },
+		{ "tcp4 bad", { .family = 4, .proto = 6, .payload = 5 }, 1, 0, ZDP_DROP_L4_CSUM },
+		{ "tcp6 bad", { .family = 6, .proto = 6, .payload = 4 }, 1, 0, ZDP_DROP_L4_CSUM },
+		{ "udp4 good odd", { .family = 4, .proto = 17, .payload = 3 }, 0, 0, 0 },
+		{ "udp4 bad", { .family = 4, .proto = 17, .payload = 18 }, 1, 0, ZDP_DROP_L4_CSUM },
+		{ "udp4 csum 0", { .family = 4, .proto = 17, .payload = 4, .udp_csum_zero = 1 }, 0, 0, 0 },
+		{ "udp6 good", { .family = 6, .proto = 17, .payload = 9 }, 0, 0, 0 },
+		{ "udp6 bad", { .family = 6, .proto = 17, .payload = 9 }, 1, 0, ZDP_DROP_L4_CSUM },
+		{ "udp6 csum 0 still refused", { .family = 6, .proto = 17, .payload = 4, .udp_csum_zero = 1 },
+		  0, ZDP_DROP_L4_CSUM, 0 },
+		{ "tcp4 vlan padded bad", { .family = 4, .proto = 6, .ntags = 1, .pad = 8, .payload = 2 },
+		  1, 0, ZDP_DROP_L4_CSUM },
+		{ "icmp4 bad still in parse", { .family = 4, .proto = 1, .icmp_type = 8, .payload = 4 },
+		  1, ZDP_DROP_L4_CSUM, 0 },
+		{ "icmp6 good", { .family = 6, .proto = 58, .icmp_type = 128, .payload = 4 }, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct tb_pkt k;
+		struct zdp_pkt_info pi;
+		int r;
+
+		ZDP_CASE(rows[i].name);
+		ZDP_REQUIRE(tb_build(&rows[i].s, &k) == 0);
+		if (rows[i].bad)
+			m_l4_csum(&k);
+		r = parse_exact(k.b, k.len, ZDP_PARSE_DEFER_L4_CSUM, &pi);
+		ZDP_CHECK_EQ(r, rows[i].want_parse);
+		if (r != 0)
+			continue;
+		ZDP_CHECK_EQ(zdp_pkt_l4_csum_check(k.b, &pi), rows[i].want_check);
+		/* the same verdict as the parser's own check */
+		ZDP_CHECK_EQ(parse_exact(k.b, k.len, 0, &pi), rows[i].want_check);
+	}
+	ZDP_CASE(NULL);
+}
+
 static void
 test_drop_names(void)
 {
@@ -481,6 +528,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_ip_length_cut_inside_l4),
 	ZDP_TEST_ENTRY(test_padding_trimmed),
 	ZDP_TEST_ENTRY(test_cksum_helpers),
+	ZDP_TEST_ENTRY(test_deferred_l4_csum),
 	ZDP_TEST_ENTRY(test_drop_names),
 	{ 0 },
 };
