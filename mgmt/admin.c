@@ -243,7 +243,16 @@ zdp_admin_config_dump(struct zdp_mgmt *m, size_t *len)
 		    ",\"failed\":%" PRIu64 ",\"lastError\":", m->generation, m->rt->n_workers,
 		    m->reloads_ok, m->reloads_failed);
 	sbuf_json_str(&b, m->last_reload_error[0] ? m->last_reload_error : NULL);
-	sbuf_put(&b, "},", 2);
+	{
+		const struct zdp_cfg_gateway *g = &m->cfg->gateway;
+		uint16_t lo, hi;
+
+		zdp_cfg_nat_range(g, &lo, &hi);
+		sbuf_printf(&b, "},\"sourceNatPorts\":\"%u-%u\",\"proxyPorts\":\"%u-%u\","
+			    "\"tcpConnectionsPerCore\":%u,\"verifyForwardedChecksums\":%s,",
+			    lo, hi, g->proxy_port_min, g->proxy_port_max, g->tcp_conns_per_core,
+			    g->verify_forwarded_checksums ? "true" : "false");
+	}
 	dump_ports(&b, m);
 	sbuf_put(&b, ",", 1);
 	dump_workloads(&b, m->cfg);

@@ -29,3 +29,8 @@ def test_config_dump_shows_weights(gw):
     vip = [v for v in dump["vips"] if v["name"] == "reviews-canary"][0]
     shares = {b["workload"].rsplit("/", 1)[1]: b["share"] for b in vip["backends"]}
     assert abs(shares["reviews-v1"] - 0.9) < 0.01 and abs(shares["reviews-v2"] - 0.1) < 0.01
+    # Port ranges as configured: source NAT gets natPorts minus proxyPorts.
+    assert dump["proxyPorts"] == "40000-65535"
+    assert dump["sourceNatPorts"] == "1024-39999"
+    assert dump["tcpConnectionsPerCore"] == 65536
+    assert dump["verifyForwardedChecksums"] is False
