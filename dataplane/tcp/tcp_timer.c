@@ -187,6 +187,7 @@ zdp_tcp_rtt_sample(struct zdp_tcp_conn *c, uint32_t r)
 	if (rto > p->rto_max_us)
 		rto = p->rto_max_us;
 	c->rto_us = (uint32_t)rto;
+	zdp_tcp_rack_rtt(c, r);		/* RFC 8985 §6.2 step 1 */
 	/* A sample from a segment that was not retransmitted (Karn) ends the
 	 * backoff (§5.7 lets the next RTO use the fresh estimate). */
 	c->backoff = 0;
@@ -227,12 +228,12 @@ zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
 		if (pto < 10000)
 			pto = 10000;	/* timer granularity and jitter */
 		if (pto < rto) {
-			c->flags |= F_TLP;
+			c->flags = (c->flags & ~F_REO) | F_TLP;
 			zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, pto);
 			return;
 		}
 	}
-	c->flags &= ~F_TLP;
+	c->flags &= ~(F_TLP | F_REO);
 	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, rto);
 }
 
@@ -334,6 +335,17 @@ rtx_fire(struct zdp_tcp_conn *c)
 
 	if (c->snd_una == c->snd_max)
 		return;		/* nothing outstanding (raced with an ACK) */
+	if (c->flags & F_REO) {
+		/* RFC 8985 §6.3: the reordering window of a segment passed;
+		 * detect again (it may re-arm itself), then the RTO guards
+		 * what is left */
+		c->flags &= ~F_REO;
+		CTR_INC(stk, RACK_REO_TIMEOUTS);
+		zdp_tcp_arm_rtx(c);
+		zdp_tcp_rack_process(c);
+		zdp_tcp_output(c);
+		return;
+	}
 	if (c->flags & F_TLP) {
 		tlp_fire(c);
 		return;
@@ -353,6 +365,7 @@ rtx_fire(struct zdp_tcp_conn *c)
 	c->bytes_acked = 0;
 	/* RFC 2018 §8: the receiver may have reneged; forget SACK state. */
 	zdp_tcp_sb_reset(&c->sb);
+	c->rack.lost_hi = c->snd_una;
 	c->flags &= ~F_IN_RECOVERY;
 	c->dupacks = 0;
 	/* RFC 6582 §3.2 step 4 analogue: no fast retransmit for data sent
