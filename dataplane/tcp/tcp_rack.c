@@ -139,12 +139,28 @@ rack_delivered(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
 	}
 }
 
+/* Whether the SACK ranges of @sb hold the last byte of [@s, @e). */
+static bool
+holds_end(const struct zdp_tcp_sb *sb, uint32_t s, uint32_t e)
+{
+	for (unsigned i = 0; i < sb->n; i++)
+		if (SEQ_LT(sb->blk[i][0], e) && SEQ_GEQ(sb->blk[i][1], e) &&
+		    SEQ_LT(s, e))
+			return true;
+	return false;
+}
+
 /* RFC 8985 §6.2 steps 1-3 for an ACK, before SND.UNA moves: every
  * send-queue mbuf it delivers — cumulatively acknowledged, or inside a
  * SACK block and not inside one of @old (the scoreboard before this ACK;
- * NULL when it did not change) — updates RACK.xmit_ts/end_seq/rtt/fack. An
- * mbuf only partly covered is not counted: its stamp may be from a part
- * still missing. */
+ * NULL when it did not change) — updates RACK.xmit_ts/end_seq/rtt/fack.
+ *
+ * Segments and mbufs need not line up (1448-byte segments from 2048-byte
+ * mbufs): an mbuf whose last byte was newly SACKed counts too when it was
+ * never retransmitted, since first transmissions go out in sequence order
+ * and the segment holding its last byte was the last to touch it — the
+ * stamp is that segment's. Otherwise a partly SACKed mbuf does not count:
+ * its stamp may be from a part still missing. */
 void
 zdp_tcp_rack_on_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
 		    const struct zdp_tcp_sb *old)
@@ -171,6 +187,10 @@ zdp_tcp_rack_on_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
 		was = old ? zdp_tcp_sb_covered(old, &io, seq, end) :
 			zdp_tcp_sb_covered(sb, &io, seq, end);
 		now = SEQ_LEQ(end, s->ack) || (old && zdp_tcp_sb_covered(sb, &in, seq, end));
+		if (!now && old && !(t->flags & TXS_RXT) && holds_end(sb, seq, end)) {
+			now = true;
+			was = holds_end(old, seq, end);
+		}
 		if (now && !was)
 			rack_delivered(c, s, t, end);
 	}
@@ -188,6 +208,22 @@ zdp_tcp_rack_reo_wnd(const struct zdp_tcp_conn *c)
 	     c->sb.sacked >= (uint32_t)ZDP_TCP_DUPTHRESH * c->mss))
 		return 0;
 	return u32_min(c->rack.min_rtt_us / 4, c->srtt_us);
+}
+
+/* End of the first unSACKed run of [@s, @e). */
+static uint32_t
+missing_end(const struct zdp_tcp_sb *sb, uint32_t s, uint32_t e)
+{
+	for (unsigned i = 0; i < sb->n; i++) {
+		if (SEQ_LEQ(sb->blk[i][1], s))
+			continue;
+		if (SEQ_LEQ(sb->blk[i][0], s)) {
+			s = sb->blk[i][1];	/* SACKed head: skip it */
+			continue;
+		}
+		return SEQ_MIN(sb->blk[i][0], e);
+	}
+	return e;
 }
 
 /* RFC 8985 §6.2 step 5, RACK_detect_loss(): mark lost every outstanding,
@@ -222,7 +258,10 @@ zdp_tcp_rack_detect_loss(struct zdp_tcp_conn *c, unsigned *n_lost)
 		    (t->flags & (TXS_SENT | TXS_LOST)) != TXS_SENT ||
 		    zdp_tcp_sb_covered(&c->sb, &i, SEQ_MAX(seq, c->snd_una), end))
 			continue;
-		if (!sent_after(r->xmit_us, r->end_seq, t->us, end))
+		/* compare by the end of the missing part: an mbuf whose tail
+		 * was SACKed may be RACK.end_seq's own, and its missing head
+		 * went out no later than that tail */
+		if (!sent_after(r->xmit_us, r->end_seq, t->us, missing_end(&c->sb, SEQ_MAX(seq, c->snd_una), end)))
 			continue;
 		remaining = (int32_t)(t->us + r->rtt_us + reo - now);
 		if (remaining > 0) {
