@@ -721,7 +721,7 @@ output_data(struct zdp_tcp_conn *c)
 {
 	uint32_t data_end = c->snd_una + c->snd_queued;
 	bool fin = c->flags & F_FIN_QUEUED;
-	uint32_t end = data_end + (fin ? 1 : 0);
+	uint32_t end = data_end + (fin ? 1 : 0), max0 = c->snd_max;
 	unsigned n = 0;
 
 	if ((c->flags & (F_IN_RECOVERY | F_SACK)) == (F_IN_RECOVERY | F_SACK)) {
@@ -782,6 +782,12 @@ output_data(struct zdp_tcp_conn *c)
 		if (!zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX) || (c->flags & F_PERSIST)) {
 			c->flags &= ~F_PERSIST;
 			zdp_tcp_arm_rtx(c);
+		} else if (SEQ_GT(c->snd_max, max0) && !(c->flags & F_REO)) {
+			/* RFC 8985 §7.2: (re)start the PTO after new data.
+			 * The RTO armed when an ACK left one segment out
+			 * (PTO then includes WCDelAckT and exceeds it) would
+			 * otherwise guard the segments sent since. */
+			zdp_tcp_arm_pto(c);
 		}
 	} else if (c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, data_end) &&
 		   !zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX)) {

@@ -365,6 +365,7 @@ uint32_t zdp_tcp_rto_current(const struct zdp_tcp_conn *c);
 /* Arm the RTX timer for outstanding data: a tail loss probe (RFC 8985 §7)
  * when one is allowed, the RTO otherwise. */
 void zdp_tcp_arm_rtx(struct zdp_tcp_conn *c);
+bool zdp_tcp_arm_pto(struct zdp_tcp_conn *c);
 
 /* SACK scoreboard (tcp_sack.c) */
 void zdp_tcp_sb_reset(struct zdp_tcp_sb *sb);

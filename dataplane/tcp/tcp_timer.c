@@ -211,9 +211,10 @@ zdp_tcp_rto_current(const struct zdp_tcp_conn *c)
 /* RFC 8985 §7.2: PTO = 2*SRTT, plus the peer's worst-case delayed ACK
  * when a single segment is out, never beyond the RTO. Only with SACK (the
  * probe's ACK must be able to reveal the loss), outside loss recovery, with
- * an RTT sample and no probe already out. */
-void
-zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
+ * an RTT sample and no probe already out. Returns false (timer untouched)
+ * when no probe is allowed. */
+bool
+zdp_tcp_arm_pto(struct zdp_tcp_conn *c)
 {
 	struct zdp_tcp_stack *stk = c->stk;
 	uint32_t rto = zdp_tcp_rto_current(c);
@@ -230,11 +231,21 @@ zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
 		if (pto < rto) {
 			c->flags = (c->flags & ~F_REO) | F_TLP;
 			zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, pto);
-			return;
+			return true;
 		}
 	}
+	return false;
+}
+
+/* Arm the RTX timer for outstanding data: a probe when allowed
+ * (zdp_tcp_arm_pto), else the RTO. */
+void
+zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
+{
+	if (zdp_tcp_arm_pto(c))
+		return;
 	c->flags &= ~(F_TLP | F_REO);
-	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, rto);
+	zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
 }
 
 /* RFC 8985 §7.3: send one new segment if the windows allow, else
