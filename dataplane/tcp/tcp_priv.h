@@ -118,7 +118,7 @@ struct zdp_tcp_sb {
  *
  * Each send-queue mbuf carries, in an mbuf dynamic field, when any of its
  * bytes was last sent and whether that was a retransmission or it was
- * marked lost (struct zdp_tcp_txstamp): the per-segment Segment.xmit_ts,
+ * marked lost (struct zdp_tcp_txstamp, 12 bytes): the per-segment Segment.xmit_ts,
  * .retransmitted and .lost of §6.1 at mbuf granularity, with no per-packet
  * allocation and nothing per connection. A segment's stamp is the newest
  * send of any part of its mbufs, so a segment is never judged sent earlier
@@ -137,11 +137,13 @@ struct zdp_tcp_rack {
 
 struct zdp_tcp_txstamp {
 	uint32_t us;			/* last transmission (low 32 bits of now_us) */
+	uint32_t end_us;		/* last transmission of its last byte sent */
 	uint32_t flags;			/* TXS_* */
 };
-#define TXS_SENT 1u
-#define TXS_RXT  2u			/* the last transmission was a retransmission */
-#define TXS_LOST 4u			/* RACK marked it lost since */
+#define TXS_SENT    1u
+#define TXS_RXT     2u			/* the last transmission was a retransmission */
+#define TXS_LOST    4u			/* RACK marked it lost since */
+#define TXS_END_RXT 8u			/* so was the one of end_us */
 
 /* Congestion control (chosen once per stack, never per packet). */
 struct zdp_tcp_cc_ops {

@@ -24,7 +24,7 @@
  * HighRxt back to it so the scan offers it again; retransmissions still
  * in flight above it are passed over.
  *
- * Cost: nothing per packet allocated; 8 bytes of each send-queue mbuf's
+ * Cost: nothing per packet allocated; 12 bytes of each send-queue mbuf's
  * dynamic area; struct zdp_tcp_rack (28 bytes) per connection. The
  * reordering timer (§6.3) reuses the RTX timer node (flag F_REO). Walks are
  * over send-queue mbufs: an ACK walks the ones it acknowledges or newly
@@ -75,23 +75,26 @@ void
 zdp_tcp_rack_sent(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len, bool rxt)
 {
 	struct zdp_tcp_stack *stk = c->stk;
-	uint32_t off, now = (uint32_t)stk->now_us;
+	uint32_t off, now = (uint32_t)stk->now_us, rend = seq + len, mseq, sent_hi;
 	struct rte_mbuf *m;
 
 	if (stk->txs_off < 0 || !len)
 		return;
+	sent_hi = SEQ_MAX(c->snd_max, rend);	/* SND.MAX after this send */
 	m = zdp_tcp_sndq_find(c, seq, &off);
-	while (m) {
+	for (mseq = seq - off; m && SEQ_LT(mseq, rend); mseq += m->data_len, m = m->next) {
 		struct zdp_tcp_txstamp *t = tcp_txs(stk, m);
-		uint32_t n = m->data_len - off;
+		uint32_t f = TXS_SENT | (rxt ? TXS_RXT : 0);
 
 		t->us = now;
-		t->flags = TXS_SENT | (rxt ? TXS_RXT : 0);
-		if (n >= len)
-			break;
-		len -= n;
-		off = 0;
-		m = m->next;
+		/* this send holds the last byte of the mbuf sent so far */
+		if (SEQ_GEQ(rend, SEQ_MIN(mseq + m->data_len, sent_hi))) {
+			t->end_us = now;
+			f |= rxt ? TXS_END_RXT : 0;
+		} else {
+			f |= t->flags & TXS_END_RXT;
+		}
+		t->flags = f;
 	}
 }
 
@@ -106,11 +109,10 @@ zdp_tcp_rack_rtt(struct zdp_tcp_conn *c, uint32_t rtt_us)
 /* RFC 8985 §6.2 steps 2 and 3 for one delivered segment [.., @end). */
 static void
 rack_delivered(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
-	       const struct zdp_tcp_txstamp *t, uint32_t end)
+	       uint32_t us, bool rxt, uint32_t end)
 {
 	struct zdp_tcp_rack *r = &c->rack;
-	uint32_t now = (uint32_t)c->stk->now_us, age = now - t->us;
-	bool rxt = t->flags & TXS_RXT;
+	uint32_t now = (uint32_t)c->stk->now_us, age = now - us;
 
 	/* step 3: a segment that was never retransmitted delivered below
 	 * the highest one delivered so far was reordered */
@@ -130,8 +132,8 @@ rack_delivered(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
 		if (age < r->min_rtt_us)
 			return;
 	}
-	if (!r->valid || sent_after(t->us, end, r->xmit_us, r->end_seq)) {
-		r->xmit_us = t->us;
+	if (!r->valid || sent_after(us, end, r->xmit_us, r->end_seq)) {
+		r->xmit_us = us;
 		r->end_seq = end;
 		r->rxt = rxt;
 		r->rtt_us = age;
@@ -156,11 +158,12 @@ holds_end(const struct zdp_tcp_sb *sb, uint32_t s, uint32_t e)
  * NULL when it did not change) — updates RACK.xmit_ts/end_seq/rtt/fack.
  *
  * Segments and mbufs need not line up (1448-byte segments from 2048-byte
- * mbufs): an mbuf whose last byte was newly SACKed counts too when it was
- * never retransmitted, since first transmissions go out in sequence order
- * and the segment holding its last byte was the last to touch it — the
- * stamp is that segment's. Otherwise a partly SACKed mbuf does not count:
- * its stamp may be from a part still missing. */
+ * mbufs, an mbuf only partly sent yet): an mbuf counts with its send time
+ * when wholly delivered; when only the last byte of it sent so far was
+ * newly SACKed, with the time of the last transmission that held that byte
+ * (end_us) — the segment SACKed is that one or, for a retransmission, an
+ * earlier copy (the ambiguity step 2 checks for). Anything else partly
+ * SACKed does not count: its stamp may be from a part still missing. */
 void
 zdp_tcp_rack_on_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
 		    const struct zdp_tcp_sb *old)
@@ -179,20 +182,19 @@ zdp_tcp_rack_on_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
 		return;
 	for (m = c->sndq_head; m && SEQ_LT(seq, hi); seq += m->data_len, m = m->next) {
 		const struct zdp_tcp_txstamp *t = tcp_txs(stk, m);
-		uint32_t end = seq + m->data_len;
+		/* up to the last byte of it sent so far */
+		uint32_t end = SEQ_MIN(seq + m->data_len, c->snd_max);
 		bool was, now;
 
-		if (!m->data_len || !(t->flags & TXS_SENT))
+		if (!SEQ_LT(seq, end) || !(t->flags & TXS_SENT))
 			continue;
 		was = old ? zdp_tcp_sb_covered(old, &io, seq, end) :
 			zdp_tcp_sb_covered(sb, &io, seq, end);
 		now = SEQ_LEQ(end, s->ack) || (old && zdp_tcp_sb_covered(sb, &in, seq, end));
-		if (!now && old && !(t->flags & TXS_RXT) && holds_end(sb, seq, end)) {
-			now = true;
-			was = holds_end(old, seq, end);
-		}
 		if (now && !was)
-			rack_delivered(c, s, t, end);
+			rack_delivered(c, s, t->us, t->flags & TXS_RXT, end);
+		else if (!now && old && holds_end(sb, seq, end) && !holds_end(old, seq, end))
+			rack_delivered(c, s, t->end_us, t->flags & TXS_END_RXT, end);
 	}
 }
 
@@ -251,10 +253,10 @@ zdp_tcp_rack_detect_loss(struct zdp_tcp_conn *c, unsigned *n_lost)
 	bound = r->rxt ? c->snd_max : SEQ_MIN(r->end_seq, c->snd_max);
 	for (m = c->sndq_head; m && SEQ_LT(seq, bound); seq += m->data_len, m = m->next) {
 		struct zdp_tcp_txstamp *t = tcp_txs(stk, m);
-		uint32_t end = seq + m->data_len;
+		uint32_t end = SEQ_MIN(seq + m->data_len, c->snd_max);	/* sent part */
 		int32_t remaining;
 
-		if (!m->data_len || SEQ_LEQ(end, c->snd_una) ||
+		if (!SEQ_LT(seq, end) || SEQ_LEQ(end, c->snd_una) ||
 		    (t->flags & (TXS_SENT | TXS_LOST)) != TXS_SENT ||
 		    zdp_tcp_sb_covered(&c->sb, &i, SEQ_MAX(seq, c->snd_una), end))
 			continue;
