@@ -1229,6 +1229,26 @@ test_tail_loss_probe(void)
 	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 0);
 	zdp_tcp_abort(c);
 	zdp_tcp_stack_destroy(stk);
+
+	ZDP_CASE("RFC 8985 §7.2: new data sent while that RTO runs restarts the PTO "
+		 "(2*SRTT, more than one segment out): a probe, not the RTO, guards it");
+	stk = stack_with(NULL);
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_for_sending(stk, &p, &HS_FULL, &iss);
+	ZDP_REQUIRE(c);
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 100));
+	zdp_tcp_poll(stk, 1 * S);
+	zdp_tcp_send(c, t_mbuf_data(100, 3000));
+	zdp_tcp_poll(stk, 1 * S + 5 * MS);
+	ZDP_CHECK(t_nout >= 3);
+	for (t = 1 * S + 5 * MS; t < 1 * S + 40 * MS; t += MS)
+		zdp_tcp_poll(stk, t);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 0);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
 	t_leak_check();
 }
 
