@@ -27,9 +27,10 @@
  * Cost: nothing per packet allocated; 12 bytes of each send-queue mbuf's
  * dynamic area; struct zdp_tcp_rack (28 bytes) per connection. The
  * reordering timer (§6.3) reuses the RTX timer node (flag F_REO). Walks are
- * over send-queue mbufs: an ACK walks the ones it acknowledges or newly
- * SACKs, and loss detection — only while SACK blocks are outstanding or in
- * recovery — walks [SND.UNA, RACK.end_seq) (to SND.MAX when the newest
+ * over send-queue mbufs: an ACK walks the ones it acknowledges, or with
+ * SACK blocks all up to the highest SACKed byte, and loss detection — only
+ * while SACK blocks are outstanding or in recovery — walks
+ * [SND.UNA, RACK.end_seq) (to SND.MAX when the newest
  * delivered segment was a retransmission): O(segments in flight), bounded
  * by snd_buf (256 KiB = ~180 segments by default). Linux's time-sorted
  * list avoids that walk; zdp's queue is sorted by sequence only.
