@@ -115,6 +115,9 @@ zdp_tcp_stack_create(const struct zdp_tcp_stack_params *p)
 			memcpy(stk->p.secret + 8 * i, &r, 8);
 		}
 	stk->hseed = zdp_tcp_siphash(stk->p.secret, "hash", 4);
+	/* RFC 8985 per-segment transmit times; without them RACK is off and
+	 * loss detection is RFC 6675's alone */
+	stk->txs_off = zdp_tcp_rack_register();
 	stk->cc = p->cc == ZDP_TCP_CC_NEWRENO ? &zdp_tcp_cc_newreno : &zdp_tcp_cc_cubic;
 	stk->tsc_mult = (uint64_t)(((unsigned __int128)1000000 << 32) / p->tsc_hz);
 	stk->conns = zalloc(p, sizeof(*stk->conns) * p->max_conns);
@@ -319,6 +322,7 @@ zdp_tcp_conn_established(struct zdp_tcp_conn *c)
 	zdp_tcp_timer_cancel(c, ZDP_TCP_T_RTX);
 	c->retries = 0;
 	c->backoff = 0;
+	c->rack.lost_hi = c->snd_una;	/* nothing marked lost (tcp_rack.c) */
 	stk->cc->init(c);
 	if (c->flags & F_SYN_RTX) {
 		/* RFC 5681 §3.1 / RFC 6928 §2: IW is one segment after a lost
@@ -543,8 +547,12 @@ zdp_tcp_send(struct zdp_tcp_conn *c, struct rte_mbuf *m)
 		return 0;
 	}
 	c->snd_queued += m->pkt_len;
-	for (last = m; last->next; last = last->next)
-		;
+	for (last = m;; last = last->next) {
+		if (c->stk->txs_off >= 0)	/* not sent yet (tcp_rack.c) */
+			tcp_txs(c->stk, last)->flags = 0;
+		if (!last->next)
+			break;
+	}
 	if (c->sndq_tail)
 		c->sndq_tail->next = m;
 	else

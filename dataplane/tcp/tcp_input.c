@@ -320,7 +320,6 @@ enter_recovery(struct zdp_tcp_conn *c)
 		c->n_sack_rec++;
 		c->cwnd = c->ssthresh;
 		c->sb.high_rxt = c->snd_una;
-		c->sb.rxt_fence = c->snd_max;
 		c->sb.rescue_set = false;	/* one rescue per entry (§4 rule 4) */
 		if (zdp_tcp_retransmit_seg(c, c->snd_una, len) == 0)
 			c->sb.high_rxt = c->snd_una + len;
@@ -332,27 +331,34 @@ enter_recovery(struct zdp_tcp_conn *c)
 	}
 }
 
-/* RFC 6675 cannot see a retransmission that is lost again; without help
- * only the RTO recovers it. If the receiver SACKs data we first sent after
- * this retransmission round began while a retransmitted hole is still
- * missing, the retransmission was lost (barring reordering): start a new
- * round so NextSeg() offers those holes again. (A narrow form of what
- * RACK, RFC 8985, does with timestamps.) */
-static void
-lost_retransmission_check(struct zdp_tcp_conn *c)
+/* RFC 8985 §6.2 RACK_detect_loss() after an ACK (or §6.3 when the
+ * reordering timer fires): segments it marks lost are retransmitted by
+ * the RFC 6675 loop; marking any outside recovery starts fast recovery
+ * (§6.2: "enter fast recovery if not already in it"), with the same guard
+ * as the duplicate-ACK path (RFC 6582 §3.2 step 2: not for data sent
+ * before the last recovery or RTO). When some segment will be lost once
+ * its reordering window passes, the RTX timer becomes the reordering
+ * timer until then; the RTO (or a probe) is re-armed when it fires. */
+void
+zdp_tcp_rack_process(struct zdp_tcp_conn *c)
 {
-	struct zdp_tcp_sb *sb = &c->sb;
+	unsigned n;
+	uint32_t timeout;
 
-	if ((c->flags & (F_IN_RECOVERY | F_SACK)) != (F_IN_RECOVERY | F_SACK) || !sb->n)
+	if (!(c->flags & F_SACK) || (c->flags & F_PERSIST) ||
+	    (!c->sb.n && !(c->flags & F_IN_RECOVERY)))
 		return;
-	if (!SEQ_GT(sb->high_rxt, c->snd_una) || !SEQ_GT(c->snd_max, sb->rxt_fence))
-		return;
-	if (!SEQ_GT(sb->blk[sb->n - 1][1], sb->rxt_fence))
-		return;
-	sb->lost_rxt++;
-	sb->high_rxt = c->snd_una;
-	sb->rxt_fence = c->snd_max;
-	zdp_tcp_conn_pending(c);
+	timeout = zdp_tcp_rack_detect_loss(c, &n);
+	if (n) {
+		if (!(c->flags & F_IN_RECOVERY) && SEQ_GEQ(c->snd_una, c->recover) &&
+		    !(c->flags & F_RTO_RECOVERY))
+			enter_recovery(c);
+		zdp_tcp_conn_pending(c);
+	}
+	if (timeout && c->snd_una != c->snd_max && timeout < zdp_tcp_rto_current(c)) {
+		c->flags = (c->flags & ~F_TLP) | F_REO;
+		zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_RTX, timeout);
+	}
 }
 
 /* Returns false when the connection is gone (LAST-ACK completed). */
@@ -383,6 +389,8 @@ new_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
 	if (SEQ_LT(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	zdp_tcp_sb_ack(&c->sb, ack);
+	if (SEQ_LT(c->rack.lost_hi, ack))	/* keep it within the window */
+		c->rack.lost_hi = ack;
 	c->retries = 0;
 
 	if (c->flags & F_IN_RECOVERY) {
@@ -421,8 +429,11 @@ new_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
 	if (c->snd_una == c->snd_max) {
 		if (!(c->flags & F_PERSIST)) {
 			zdp_tcp_timer_cancel(c, ZDP_TCP_T_RTX);
-			c->flags &= ~F_TLP;
+			c->flags &= ~(F_TLP | F_REO);
 		}
+		/* nothing outstanding: the next delivery starts RACK afresh
+		 * (no stale 32-bit time or sequence after a long idle) */
+		c->rack.valid = false;
 	} else if (!(c->flags & F_PERSIST)) {
 		zdp_tcp_arm_rtx(c);
 	}
@@ -659,12 +670,19 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 	if (c->state != ZDP_TCP_TIME_WAIT) {
 		uint32_t wnd = s->wnd << c->snd_wscale;
 		uint32_t sacked_before = c->sb.sacked;
-		bool is_dup;
+		bool is_dup, rack = false;
 
 		if ((c->flags & F_SACK) && s->n_sack) {
+			struct zdp_tcp_sb old = c->sb;
+
 			zdp_tcp_sb_update(&c->sb, c->snd_una, c->snd_max,
 					  (const uint32_t (*)[2])s->sack, s->n_sack);
-			lost_retransmission_check(c);
+			/* RFC 8985 §6.2 steps 1-3, while the mbufs are queued */
+			zdp_tcp_rack_on_ack(c, s, &old);
+			rack = true;
+		} else if ((c->flags & F_SACK) && SEQ_GT(s->ack, c->snd_una)) {
+			zdp_tcp_rack_on_ack(c, s, NULL);
+			rack = true;
 		}
 		/* Duplicate ACK: RFC 5681 §2 (no data, no FIN, same window)
 		 * without SACK; with SACK, RFC 6675 §2: any ACK at SND.UNA
@@ -705,6 +723,9 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 			}
 			zdp_tcp_conn_pending(c);
 		}
+		/* RFC 8985 §6.2 steps 4-5 */
+		if (rack)
+			zdp_tcp_rack_process(c);
 		/* window update (§3.10.7.4 fifth, ESTABLISHED) */
 		if (SEQ_LT(c->snd_wl1, s->seq) ||
 		    (c->snd_wl1 == s->seq && SEQ_LEQ(c->snd_wl2, s->ack))) {

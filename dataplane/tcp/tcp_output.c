@@ -175,9 +175,10 @@ opts_sack(uint8_t *o, const uint32_t (*blk)[2], unsigned n)
 }
 
 /* Find the send-queue mbuf holding sequence number @seq (>= snd_una) and
- * the offset inside it. Uses and refreshes the cursor. */
-static struct rte_mbuf *
-sndq_find(struct zdp_tcp_conn *c, uint32_t seq, uint32_t *off)
+ * the offset inside it. Uses and refreshes the cursor. NULL when @seq is
+ * beyond the queued data. */
+struct rte_mbuf *
+zdp_tcp_sndq_find(struct zdp_tcp_conn *c, uint32_t seq, uint32_t *off)
 {
 	struct rte_mbuf *s;
 	uint32_t sseq;
@@ -237,7 +238,7 @@ payload_attach(struct zdp_tcp_conn *c, struct rte_mbuf *h, uint32_t seq, uint32_
 {
 	struct zdp_tcp_stack *stk = c->stk;
 	uint32_t off;
-	struct rte_mbuf *s = sndq_find(c, seq, &off), *last = h;
+	struct rte_mbuf *s = zdp_tcp_sndq_find(c, seq, &off), *last = h;
 
 	if (len <= COPY_BELOW || stk->p.tx_copy) {
 		if (rte_pktmbuf_tailroom(h) >= len) {
@@ -598,7 +599,10 @@ zdp_tcp_retransmit_seg(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len)
 	CTR_INC(c->stk, RETRANS);
 	c->n_retrans++;
 	c->rtt_start_us = 0;	/* Karn's rule */
-	return xmit_conn(c, seq, flags | (dlen ? TH_PSH : 0), dlen);
+	if (xmit_conn(c, seq, flags | (dlen ? TH_PSH : 0), dlen) != 0)
+		return -ENOMEM;
+	zdp_tcp_rack_sent(c, seq, dlen, true);
+	return 0;
 }
 
 /* Zero-window probe (@zwp: one byte of new data beyond the window, RFC
@@ -633,6 +637,7 @@ send_new(struct zdp_tcp_conn *c, uint32_t len, bool fin)
 	rc = xmit_conn(c, c->snd_nxt, flags, len);
 	if (rc)
 		return rc;
+	zdp_tcp_rack_sent(c, c->snd_nxt, len, rtx);
 	if (!rtx && !c->rtt_start_us && len) {
 		c->rtt_seq = c->snd_nxt + len;
 		c->rtt_start_us = c->stk->now_us ? c->stk->now_us : 1;
@@ -660,20 +665,22 @@ can_send_data(const struct zdp_tcp_conn *c)
 	}
 }
 
-/* RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send NextSeg(). */
+/* RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send NextSeg(). Segments
+ * RACK marked lost (RFC 8985 §6.2) count as lost in both (tcp_rack.c). */
 static unsigned
 output_sack_recovery(struct zdp_tcp_conn *c, uint32_t data_end, bool fin)
 {
 	unsigned n = 0;
 
 	for (int guard = 0; guard < 64; guard++) {
-		uint32_t pipe = zdp_tcp_sb_pipe(&c->sb, c->snd_una, c->snd_max, c->mss);
+		uint32_t pipe = zdp_tcp_sb_pipe_edge(&c->sb, c->snd_una, c->snd_max,
+						     zdp_tcp_rack_edge(c));
 		uint32_t seq, len;
 
 		if (pipe + c->mss > c->cwnd)
 			break;
 		/* rule 1: a lost hole above HighRxt; (C.2) moves HighRxt */
-		if (zdp_tcp_sb_next_hole(&c->sb, c->snd_una, c->mss, &seq, &len)) {
+		if (zdp_tcp_rack_next_seg(c, &seq, &len)) {
 			if (zdp_tcp_retransmit_seg(c, seq, len) != 0)
 				break;
 			c->sb.high_rxt = seq + len;
@@ -714,7 +721,7 @@ output_data(struct zdp_tcp_conn *c)
 {
 	uint32_t data_end = c->snd_una + c->snd_queued;
 	bool fin = c->flags & F_FIN_QUEUED;
-	uint32_t end = data_end + (fin ? 1 : 0);
+	uint32_t end = data_end + (fin ? 1 : 0), max0 = c->snd_max;
 	unsigned n = 0;
 
 	if ((c->flags & (F_IN_RECOVERY | F_SACK)) == (F_IN_RECOVERY | F_SACK)) {
@@ -775,6 +782,12 @@ output_data(struct zdp_tcp_conn *c)
 		if (!zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX) || (c->flags & F_PERSIST)) {
 			c->flags &= ~F_PERSIST;
 			zdp_tcp_arm_rtx(c);
+		} else if (SEQ_GT(c->snd_max, max0) && !(c->flags & F_REO)) {
+			/* RFC 8985 §7.2: (re)start the PTO after new data.
+			 * The RTO armed when an ACK left one segment out
+			 * (PTO then includes WCDelAckT and exceeds it) would
+			 * otherwise guard the segments sent since. */
+			zdp_tcp_arm_pto(c);
 		}
 	} else if (c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, data_end) &&
 		   !zdp_tcp_timer_armed(c, ZDP_TCP_T_RTX)) {

@@ -23,6 +23,7 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "tcp_api.h"
 
@@ -111,9 +112,38 @@ struct zdp_tcp_sb {
 	uint32_t sacked;		/* bytes covered by blk[] */
 	uint32_t high_rxt;		/* RFC 6675 HighRxt */
 	uint32_t rescue_rxt;		/* RFC 6675 RescueRxt, when rescue_set */
-	uint32_t rxt_fence;		/* SND.MAX when this retransmission round began */
-	uint32_t lost_rxt;		/* retransmissions found lost (stats) */
 };
+
+/* RACK loss detection (RFC 8985 §6, tcp_rack.c).
+ *
+ * Each send-queue mbuf carries, in an mbuf dynamic field, when any of its
+ * bytes was last sent and whether that was a retransmission or it was
+ * marked lost (struct zdp_tcp_txstamp, 12 bytes): the per-segment Segment.xmit_ts,
+ * .retransmitted and .lost of §6.1 at mbuf granularity, with no per-packet
+ * allocation and nothing per connection. A segment's stamp is the newest
+ * send of any part of its mbufs, so a segment is never judged sent earlier
+ * than it was. The connection keeps the RACK.* variables below. */
+struct zdp_tcp_rack {
+	uint32_t xmit_us;		/* RACK.xmit_ts (low 32 bits of now_us) */
+	uint32_t end_seq;		/* RACK.end_seq */
+	uint32_t rtt_us;		/* RACK.rtt */
+	uint32_t min_rtt_us;		/* RACK.min_RTT (connection minimum; 0 = none) */
+	uint32_t fack;			/* RACK.fack */
+	uint32_t lost_hi;		/* end of the highest segment RACK marked lost */
+	bool valid;			/* xmit_us/end_seq/fack hold a delivery */
+	bool rxt;			/* RACK.end_seq's segment was retransmitted */
+	bool reord;			/* RACK.reordering_seen */
+};
+
+struct zdp_tcp_txstamp {
+	uint32_t us;			/* last transmission (low 32 bits of now_us) */
+	uint32_t end_us;		/* last transmission of its last byte sent */
+	uint32_t flags;			/* TXS_* */
+};
+#define TXS_SENT    1u
+#define TXS_RXT     2u			/* the last transmission was a retransmission */
+#define TXS_LOST    4u			/* RACK marked it lost since */
+#define TXS_END_RXT 8u			/* so was the one of end_us */
 
 /* Congestion control (chosen once per stack, never per packet). */
 struct zdp_tcp_cc_ops {
@@ -161,6 +191,7 @@ enum {
 	F_PERSIST	= 1u << 19,	/* RTX timer is the persist timer */
 	F_TLP		= 1u << 20,	/* RTX timer is a tail loss probe timer */
 	F_TLP_OUT	= 1u << 21,	/* a probe is out, unanswered */
+	F_REO		= 1u << 22,	/* RTX timer is RACK's reordering timer */
 };
 
 struct zdp_tcp_conn {
@@ -214,6 +245,7 @@ struct zdp_tcp_conn {
 	uint32_t cwnd, ssthresh, bytes_acked;
 	uint32_t prior_cwnd;
 	struct zdp_tcp_sb sb;
+	struct zdp_tcp_rack rack;
 	union {
 		struct zdp_tcp_cubic cubic;
 	} cc;
@@ -256,6 +288,7 @@ struct zdp_tcp_stack {
 	uint32_t chack_tokens;		/* challenge ACKs left this second */
 	uint64_t chack_sec;
 	struct zdp_tcp_wheel wheel;
+	int txs_off;			/* struct zdp_tcp_txstamp dynfield; < 0: no RACK */
 	uint64_t ctr[ZDP_TCP_CTR_MAX];
 };
 
@@ -284,6 +317,12 @@ static inline uint32_t
 tcp_ts_now(const struct zdp_tcp_conn *c)
 {
 	return tcp_now_ms(c->stk) + c->ts_off;
+}
+
+static inline struct zdp_tcp_txstamp *
+tcp_txs(const struct zdp_tcp_stack *stk, struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, stk->txs_off, struct zdp_tcp_txstamp *);
 }
 
 static inline uint32_t
@@ -328,6 +367,7 @@ uint32_t zdp_tcp_rto_current(const struct zdp_tcp_conn *c);
 /* Arm the RTX timer for outstanding data: a tail loss probe (RFC 8985 §7)
  * when one is allowed, the RTO otherwise. */
 void zdp_tcp_arm_rtx(struct zdp_tcp_conn *c);
+bool zdp_tcp_arm_pto(struct zdp_tcp_conn *c);
 
 /* SACK scoreboard (tcp_sack.c) */
 void zdp_tcp_sb_reset(struct zdp_tcp_sb *sb);
@@ -338,11 +378,25 @@ bool zdp_tcp_sb_is_lost(const struct zdp_tcp_sb *sb, uint32_t seq, uint16_t mss)
 uint32_t zdp_tcp_sb_lost_edge(const struct zdp_tcp_sb *sb, uint16_t mss, uint32_t snd_una);
 uint32_t zdp_tcp_sb_pipe(const struct zdp_tcp_sb *sb, uint32_t snd_una,
 			 uint32_t snd_max, uint16_t mss);
+uint32_t zdp_tcp_sb_pipe_edge(const struct zdp_tcp_sb *sb, uint32_t snd_una,
+			      uint32_t snd_max, uint32_t edge);
+bool zdp_tcp_sb_covered(const struct zdp_tcp_sb *sb, unsigned *i, uint32_t s, uint32_t e);
 bool zdp_tcp_sb_next_hole(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint16_t mss,
 			  uint32_t *seq, uint32_t *len);
 bool zdp_tcp_sb_is_sacked(const struct zdp_tcp_sb *sb, uint32_t seq);
 bool zdp_tcp_sb_rescue(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint32_t snd_max,
 		       uint16_t mss, uint32_t *seq, uint32_t *len);
+
+/* RACK (tcp_rack.c) */
+int zdp_tcp_rack_register(void);
+void zdp_tcp_rack_sent(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len, bool rxt);
+void zdp_tcp_rack_rtt(struct zdp_tcp_conn *c, uint32_t rtt_us);
+void zdp_tcp_rack_on_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s,
+			 const struct zdp_tcp_sb *old);
+uint32_t zdp_tcp_rack_reo_wnd(const struct zdp_tcp_conn *c);
+uint32_t zdp_tcp_rack_detect_loss(struct zdp_tcp_conn *c, unsigned *n_lost);
+uint32_t zdp_tcp_rack_edge(const struct zdp_tcp_conn *c);
+bool zdp_tcp_rack_next_seg(struct zdp_tcp_conn *c, uint32_t *seq, uint32_t *len);
 
 /* mbuf chain helpers (tcp_reass.c): drop the first @n bytes / keep the
  * first @keep bytes; both return the new head (NULL when nothing is left). */
@@ -376,6 +430,7 @@ void zdp_tcp_send_probe(struct zdp_tcp_conn *c, bool zwp);
 uint32_t zdp_tcp_rcv_window(struct zdp_tcp_conn *c);
 uint16_t zdp_tcp_mss_for_mtu(const struct zdp_addr *a, uint16_t mtu);
 void zdp_tcp_sndq_ack(struct zdp_tcp_conn *c, uint32_t acked);
+struct rte_mbuf *zdp_tcp_sndq_find(struct zdp_tcp_conn *c, uint32_t seq, uint32_t *off);
 
 /* connection management (tcp_conn.c) */
 struct zdp_tcp_conn *zdp_tcp_conn_alloc(struct zdp_tcp_stack *stk);
@@ -397,6 +452,9 @@ void zdp_tcp_conn_error(struct zdp_tcp_conn *c, int err);
 
 /* input helpers shared with tests (tcp_input.c) */
 void zdp_tcp_set_now(struct zdp_tcp_stack *stk, uint64_t now);
+/* RACK after an ACK or its reordering timer: mark losses, enter recovery,
+ * arm the reordering timer (tcp_input.c). */
+void zdp_tcp_rack_process(struct zdp_tcp_conn *c);
 int zdp_tcp_parse(const uint8_t *p, uint32_t avail, struct zdp_tcp_seg *s);
 
 #endif /* ZDP_TCP_PRIV_H */

@@ -163,9 +163,21 @@ uint32_t
 zdp_tcp_sb_pipe(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint32_t snd_max,
 		uint16_t mss)
 {
-	uint32_t edge = zdp_tcp_sb_lost_edge(sb, mss, snd_una);
+	return zdp_tcp_sb_pipe_edge(sb, snd_una, snd_max,
+				    zdp_tcp_sb_lost_edge(sb, mss, snd_una));
+}
+
+/* SetPipe() with un-SACKed octets below @edge counted as lost: the IsLost()
+ * edge, or a higher one where RACK (RFC 8985 §6.2) marked segments lost
+ * that IsLost() does not see yet. */
+uint32_t
+zdp_tcp_sb_pipe_edge(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint32_t snd_max,
+		     uint32_t edge)
+{
 	uint32_t hrx, total, lost, rxt;
 
+	if (SEQ_LT(edge, snd_una))
+		edge = snd_una;
 	if (SEQ_GT(edge, snd_max))
 		edge = snd_max;
 	total = (snd_max - snd_una) - sacked_in(sb, snd_una, snd_max);
@@ -177,6 +189,16 @@ zdp_tcp_sb_pipe(const struct zdp_tcp_sb *sb, uint32_t snd_una, uint32_t snd_max,
 		hrx = snd_max;
 	rxt = (hrx - snd_una) - sacked_in(sb, snd_una, hrx);
 	return total - lost + rxt;
+}
+
+/* Whether [@s, @e) lies inside one SACKed range. For callers that ask in
+ * ascending order: *@i (start at 0) remembers where the last answer was. */
+bool
+zdp_tcp_sb_covered(const struct zdp_tcp_sb *sb, unsigned *i, uint32_t s, uint32_t e)
+{
+	while (*i < sb->n && SEQ_LEQ(sb->blk[*i][1], s))
+		(*i)++;
+	return *i < sb->n && SEQ_GEQ(s, sb->blk[*i][0]) && SEQ_LEQ(e, sb->blk[*i][1]);
 }
 
 /* RFC 6675 §4 NextSeg() rule 1: the first un-SACKed range at or above

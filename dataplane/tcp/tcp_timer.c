@@ -187,6 +187,7 @@ zdp_tcp_rtt_sample(struct zdp_tcp_conn *c, uint32_t r)
 	if (rto > p->rto_max_us)
 		rto = p->rto_max_us;
 	c->rto_us = (uint32_t)rto;
+	zdp_tcp_rack_rtt(c, r);		/* RFC 8985 §6.2 step 1 */
 	/* A sample from a segment that was not retransmitted (Karn) ends the
 	 * backoff (§5.7 lets the next RTO use the fresh estimate). */
 	c->backoff = 0;
@@ -210,9 +211,10 @@ zdp_tcp_rto_current(const struct zdp_tcp_conn *c)
 /* RFC 8985 §7.2: PTO = 2*SRTT, plus the peer's worst-case delayed ACK
  * when a single segment is out, never beyond the RTO. Only with SACK (the
  * probe's ACK must be able to reveal the loss), outside loss recovery, with
- * an RTT sample and no probe already out. */
-void
-zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
+ * an RTT sample and no probe already out. Returns false (timer untouched)
+ * when no probe is allowed. */
+bool
+zdp_tcp_arm_pto(struct zdp_tcp_conn *c)
 {
 	struct zdp_tcp_stack *stk = c->stk;
 	uint32_t rto = zdp_tcp_rto_current(c);
@@ -227,13 +229,23 @@ zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
 		if (pto < 10000)
 			pto = 10000;	/* timer granularity and jitter */
 		if (pto < rto) {
-			c->flags |= F_TLP;
+			c->flags = (c->flags & ~F_REO) | F_TLP;
 			zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, pto);
-			return;
+			return true;
 		}
 	}
-	c->flags &= ~F_TLP;
-	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_RTX, rto);
+	return false;
+}
+
+/* Arm the RTX timer for outstanding data: a probe when allowed
+ * (zdp_tcp_arm_pto), else the RTO. */
+void
+zdp_tcp_arm_rtx(struct zdp_tcp_conn *c)
+{
+	if (zdp_tcp_arm_pto(c))
+		return;
+	c->flags &= ~(F_TLP | F_REO);
+	zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_RTX, zdp_tcp_rto_current(c));
 }
 
 /* RFC 8985 §7.3: send one new segment if the windows allow, else
@@ -334,6 +346,17 @@ rtx_fire(struct zdp_tcp_conn *c)
 
 	if (c->snd_una == c->snd_max)
 		return;		/* nothing outstanding (raced with an ACK) */
+	if (c->flags & F_REO) {
+		/* RFC 8985 §6.3: the reordering window of a segment passed;
+		 * detect again (it may re-arm itself), then the RTO guards
+		 * what is left */
+		c->flags &= ~F_REO;
+		CTR_INC(stk, RACK_REO_TIMEOUTS);
+		zdp_tcp_arm_rtx(c);
+		zdp_tcp_rack_process(c);
+		zdp_tcp_output(c);
+		return;
+	}
 	if (c->flags & F_TLP) {
 		tlp_fire(c);
 		return;
@@ -353,6 +376,7 @@ rtx_fire(struct zdp_tcp_conn *c)
 	c->bytes_acked = 0;
 	/* RFC 2018 §8: the receiver may have reneged; forget SACK state. */
 	zdp_tcp_sb_reset(&c->sb);
+	c->rack.lost_hi = c->snd_una;
 	c->flags &= ~F_IN_RECOVERY;
 	c->dupacks = 0;
 	/* RFC 6582 §3.2 step 4 analogue: no fast retransmit for data sent

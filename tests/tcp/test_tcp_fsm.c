@@ -1229,6 +1229,26 @@ test_tail_loss_probe(void)
 	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 0);
 	zdp_tcp_abort(c);
 	zdp_tcp_stack_destroy(stk);
+
+	ZDP_CASE("RFC 8985 §7.2: new data sent while that RTO runs restarts the PTO "
+		 "(2*SRTT, more than one segment out): a probe, not the RTO, guards it");
+	stk = stack_with(NULL);
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_for_sending(stk, &p, &HS_FULL, &iss);
+	ZDP_REQUIRE(c);
+	t_out_reset();
+	zdp_tcp_send(c, t_mbuf_data(0, 100));
+	zdp_tcp_poll(stk, 1 * S);
+	zdp_tcp_send(c, t_mbuf_data(100, 3000));
+	zdp_tcp_poll(stk, 1 * S + 5 * MS);
+	ZDP_CHECK(t_nout >= 3);
+	for (t = 1 * S + 5 * MS; t < 1 * S + 40 * MS; t += MS)
+		zdp_tcp_poll(stk, t);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 0);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
 	t_leak_check();
 }
 
@@ -1373,6 +1393,94 @@ test_sack_rescue_retransmission(void)
 		zdp_tcp_poll(stk, 40);
 		ZDP_CHECK(!(c->flags & F_IN_RECOVERY));
 		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 0);
+		zdp_tcp_abort(c);
+		zdp_tcp_stack_destroy(stk);
+		t_leak_check();
+	}
+}
+
+/* RACK (RFC 8985 §6): losses RFC 6675 alone leaves to the RTO. Ten
+ * segments of @seg bytes go out at t=10 from 1500-byte send-queue mbufs
+ * (1000-byte segments do not line up with them); the peer's first ACK
+ * (t=20) and, in some cases, a second one (t=30) report what arrived; by
+ * @t_check the segment at @expect must have been sent again (after the
+ * second ACK when there is one), with no RTO and no tail loss probe. */
+static void
+test_rack_loss_detection(void)
+{
+	static const struct {
+		const char *name;
+		uint16_t seg;
+		uint32_t ack1, blk1[2][2];
+		unsigned nb1;
+		uint32_t ack2, blk2[2][2];
+		unsigned nb2;		/* 0: no second ACK */
+		uint64_t t_check;
+		uint32_t expect;	/* offset of the segment resent by t_check */
+	} cases[] = {
+		{ "retransmission lost again: a later retransmission is SACKed (§6.2)", 1000,
+		  0, { { 1000, 5000 }, { 6000, 10000 } }, 2,
+		  0, { { 1000, 10000 } }, 1, 30, 0 },
+		{ "tail: one segment SACKed above a hole, no three SACKs to come", 1500,
+		  10500, { { 12000, 13500 } }, 1, 0, { { 0 } }, 0, 2500, 10500 },
+	};
+
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_stack *stk = stack_with(NULL);
+		struct zdp_tcp_conn *c;
+		struct t_peer p;
+		uint32_t iss, una;
+		struct hs h = HS_FULL;
+		uint8_t o[40];
+		unsigned n;
+		bool resent = false;
+
+		ZDP_REQUIRE(stk);
+		t_peer_init(&p, false);
+		h.mss = (uint16_t)(cases[k].seg + 12);	/* with timestamps */
+		c = open_for_sending(stk, &p, &h, &iss);
+		ZDP_REQUIRE(c);
+		una = iss + 1;
+		t_out_reset();
+		/* more than the initial window: no early retransmit (RFC 5827) */
+		zdp_tcp_send(c, t_mbuf_data(0, 14u * cases[k].seg));
+		zdp_tcp_poll(stk, 10);
+		ZDP_CASE(cases[k].name);
+		ZDP_CHECK_EQ(t_nout, 10);
+		{
+			uint32_t b[2][2];
+
+			for (unsigned i = 0; i < cases[k].nb1; i++) {
+				b[i][0] = una + cases[k].blk1[i][0];
+				b[i][1] = una + cases[k].blk1[i][1];
+			}
+			n = t_opt_ts(o, ++p.tsval, p.tsecr);
+			n += t_opt_sack(o + n, (const uint32_t (*)[2])b, cases[k].nb1);
+		}
+		if (!cases[k].nb2)
+			t_out_reset();
+		t_send(stk, &p, TH_ACK, 1001, una + cases[k].ack1, 65535, NULL, 0, o, n, 20);
+		zdp_tcp_poll(stk, 20);
+		if (cases[k].nb2) {
+			uint32_t b[2][2];
+
+			for (unsigned i = 0; i < cases[k].nb2; i++) {
+				b[i][0] = una + cases[k].blk2[i][0];
+				b[i][1] = una + cases[k].blk2[i][1];
+			}
+			n = t_opt_ts(o, ++p.tsval, p.tsecr);
+			n += t_opt_sack(o + n, (const uint32_t (*)[2])b, cases[k].nb2);
+			t_out_reset();	/* only what follows the second ACK counts */
+			t_send(stk, &p, TH_ACK, 1001, una + cases[k].ack2, 65535, NULL, 0, o, n, 30);
+		}
+		zdp_tcp_poll(stk, cases[k].t_check);
+		for (int i = 0; i < t_nout; i++)
+			if (t_outq[i].s.seq == una + cases[k].expect && t_outq[i].dlen > 0)
+				resent = true;
+		ZDP_CHECK(resent);
+		ZDP_CHECK(ctr(stk, ZDP_TCP_CTR_RACK_LOST) >= 1);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_RTO_FIRES), 0);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TLP), 0);
 		zdp_tcp_abort(c);
 		zdp_tcp_stack_destroy(stk);
 		t_leak_check();
@@ -1748,6 +1856,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
 	ZDP_TEST_ENTRY(test_sack_rescue_retransmission),
+	ZDP_TEST_ENTRY(test_rack_loss_detection),
 	ZDP_TEST_ENTRY(test_sack_blocks_fit_the_mss),
 	ZDP_TEST_ENTRY(test_tail_loss_probe),
 	ZDP_TEST_ENTRY(test_syn_cookies),

@@ -356,6 +356,54 @@ test_sack_scoreboard(void)
 
 /* RFC 6675 §4 NextSeg() rule (4): which segment the rescue retransmission
  * takes, and when RescueRxt forbids it. Offsets are from SND.UNA. */
+/* The scoreboard queries RACK (tcp_rack.c) uses: SetPipe() with a loss
+ * edge raised to RACK's marks, and "is this range wholly SACKed" asked in
+ * ascending order. Blocks 3000-4000 and 5000-6000, SND.UNA 1000, SND.MAX
+ * 10000; everything also shifted across the 2^32 wrap. */
+static void
+test_sack_pipe_edge_and_covered(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t high_rxt, edge, pipe;
+	} pipes[] = {
+		{ "nothing lost: every unSACKed byte in flight", 1000, 1000, 7000 },
+		{ "RACK marked up to 5000: 3000 unSACKed bytes below it lost", 1000, 5000, 4000 },
+		{ "and 1000 of them retransmitted (below HighRxt)", 2000, 5000, 5000 },
+		{ "edge beyond SND.MAX counts all as lost", 1000, 20000, 0 },
+		{ "edge below SND.UNA counts nothing as lost", 1000, 500, 7000 },
+	};
+	static const struct {
+		uint32_t s, e;
+		bool covered;
+	} cov[] = {
+		{ 1000, 2000, false }, { 2500, 3500, false }, { 3000, 3500, true },
+		{ 3000, 4000, true }, { 3500, 4500, false }, { 4000, 5000, false },
+		{ 5000, 6000, true }, { 5500, 6500, false }, { 7000, 8000, false },
+	};
+	static const uint32_t bases[] = { 0, 0xfffff000u };
+
+	for (unsigned b = 0; b < RTE_DIM(bases); b++) {
+		uint32_t base = bases[b];
+		uint32_t blk[2][2] = { { base + 3000, base + 4000 }, { base + 5000, base + 6000 } };
+		struct zdp_tcp_sb sb;
+		unsigned i = 0;
+
+		zdp_tcp_sb_reset(&sb);
+		zdp_tcp_sb_update(&sb, base + 1000, base + 10000, (const uint32_t (*)[2])blk, 2);
+		for (unsigned k = 0; k < RTE_DIM(pipes); k++) {
+			ZDP_CASE(pipes[k].name);
+			sb.high_rxt = base + pipes[k].high_rxt;
+			ZDP_CHECK_EQ(zdp_tcp_sb_pipe_edge(&sb, base + 1000, base + 10000,
+							  base + pipes[k].edge), pipes[k].pipe);
+		}
+		ZDP_CASE("covered: asked in ascending order");
+		for (unsigned k = 0; k < RTE_DIM(cov); k++)
+			ZDP_CHECK_EQ(zdp_tcp_sb_covered(&sb, &i, base + cov[k].s, base + cov[k].e),
+				     cov[k].covered);
+	}
+}
+
 static void
 test_sack_rescue(void)
 {
@@ -813,6 +861,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_timer_wheel_levels),
 	ZDP_TEST_ENTRY(test_sack_scoreboard),
 	ZDP_TEST_ENTRY(test_sack_rescue),
+	ZDP_TEST_ENTRY(test_sack_pipe_edge_and_covered),
 	ZDP_TEST_ENTRY(test_newreno_arith),
 	ZDP_TEST_ENTRY(test_cubic_arith),
 	ZDP_TEST_ENTRY(test_option_parse),
