@@ -25,23 +25,23 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))       # bench/, for benchlib
+from benchlib import (Owned, RunGuard, delta, fmt, free_ports, hugepages_free, interrupt_on,  # noqa: E402
+                      kv, lcore_thread, log, machine_info, require_exes, schedstat, scrape,
+                      wait_quiet, wait_zdp_ready)
 ZDP_MAC = "02:00:00:00:00:01"
 GEN_MAC = "02:00:00:00:00:02"
 GEN_HOSTS = 16384
 N_BACKENDS = 64
 
-PROCS = []          # every Popen we started, for cleanup
-SOCKETS = []        # memif socket paths we own
-PREFIXES = []       # EAL --file-prefix values we used
+OWNED = Owned()     # processes, memif sockets and EAL prefixes to remove
 
 
 # --------------------------------------------------------------------------
@@ -119,74 +119,9 @@ gateway:
 # --------------------------------------------------------------------------
 # processes
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
-
-
-def start(args, logpath, stdin=subprocess.DEVNULL, stdout=None):
-    lf = open(logpath, "w")
-    p = subprocess.Popen(args, stdin=stdin, stdout=stdout or lf, stderr=lf,
-                         text=True, start_new_session=True)
-    p.logfile = lf
-    PROCS.append(p)
-    return p
-
-
-def stop(p, sig=signal.SIGTERM, wait=15):
-    if p is None or p.poll() is not None:
-        return
-    try:
-        p.send_signal(sig)
-        p.wait(timeout=wait)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(timeout=5)
-    except ProcessLookupError:
-        pass
-
-
-def cleanup():
-    for p in reversed(PROCS):
-        try:
-            if p.stdin:
-                p.stdin.close()
-        except OSError:
-            pass
-        stop(p, wait=10)
-    PROCS.clear()
-    for s in SOCKETS:
-        try:
-            os.unlink(s)
-        except OSError:
-            pass
-    # --huge-unlink already released the pages; a crashed process may still
-    # leave its runtime directory (and, without that flag, hugepage files).
-    for pfx in PREFIXES:
-        shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
-        try:
-            for f in os.listdir("/dev/hugepages"):
-                if f.startswith(pfx + "map_"):
-                    os.unlink(os.path.join("/dev/hugepages", f))
-        except OSError:
-            pass
-
-
 def eal_prefix(kind):
     pfx = "zdpb-%s-%d" % (kind, os.getpid())
-    if pfx not in PREFIXES:
-        PREFIXES.append(pfx)
+    OWNED.prefix(pfx)
     return ["--file-prefix", pfx, "--huge-unlink"]
 
 
@@ -195,17 +130,17 @@ class Gen:
 
     def __init__(self, build, sock, flows, logdir, tag):
         exe = os.path.join(build, "bench", "fastpath", "zdp_gen")
-        self.p = start(["taskset", "-c", "0", exe, "-l", "0", "--no-pci"] +
-                       eal_prefix("gen") + ["-m", "64",
-                        "--vdev", "net_memif0,role=server,socket=%s,mac=%s" % (sock, GEN_MAC),
-                        "--", "--flows", str(flows), "--hosts", str(GEN_HOSTS),
-                        "--dst-mac", ZDP_MAC],
-                       os.path.join(logdir, "gen-%s.log" % tag),
-                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.p = OWNED.start(["taskset", "-c", "0", exe, "-l", "0", "--no-pci"] +
+                             eal_prefix("gen") + ["-m", "64",
+                              "--vdev", "net_memif0,role=server,socket=%s,mac=%s" % (sock, GEN_MAC),
+                              "--", "--flows", str(flows), "--hosts", str(GEN_HOSTS),
+                              "--dst-mac", ZDP_MAC],
+                             os.path.join(logdir, "gen-%s.log" % tag),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.p.stdout.readline()
         if not line.startswith("ready"):
             raise RuntimeError("zdp_gen did not start (see gen-%s.log)" % tag)
-        self.tsc_hz = int(dict(kv.split("=", 1) for kv in line.split()[1:])["tsc_hz"])
+        self.tsc_hz = int(kv(line)["tsc_hz"])
 
     def cmd(self, c, timeout=600):
         self.p.stdin.write(c + "\n")
@@ -213,7 +148,7 @@ class Gen:
         line = self.p.stdout.readline()
         if not line:
             raise RuntimeError("zdp_gen exited during '%s'" % c)
-        return dict(kv.split("=", 1) for kv in line.split()[1:])
+        return kv(line)
 
     def close(self):
         try:
@@ -221,71 +156,11 @@ class Gen:
             self.p.stdin.flush()
             self.p.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
-            stop(self.p)
-
-
-def http_get(port, path, timeout=2.0):
-    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=timeout) as r:
-        return r.status, r.read().decode()
-
-
-METRIC_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$')
-
-
-def scrape(port):
-    """Prometheus text -> {name: total over labels, name{labels}: value}."""
-    _, body = http_get(port, "/stats/prometheus", timeout=5)
-    m = {}
-    for line in body.splitlines():
-        r = METRIC_RE.match(line)
-        if not r:
-            continue
-        name, labels, v = r.group(1), r.group(2) or "", float(r.group(3))
-        m[name] = m.get(name, 0.0) + v
-        if labels:
-            m[name + labels] = v
-    return m
-
-
-def delta(a, b, name):
-    return b.get(name, 0.0) - a.get(name, 0.0)
-
-
-def hugepages_free():
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("HugePages_Free:"):
-                return int(line.split()[1])
-    return -1
+            OWNED.stop(self.p)
 
 
 # --------------------------------------------------------------------------
 # cases
-
-def lcore_thread(pid, timeout=10.0):
-    """TID of the DPDK worker lcore thread of @pid (EAL names it *-worker-N)."""
-    t_end = time.time() + timeout
-    while time.time() < t_end:
-        try:
-            for tid in os.listdir("/proc/%d/task" % pid):
-                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                    if "worker" in f.read():
-                        return int(tid)
-        except OSError:
-            pass
-        time.sleep(0.1)
-    return None
-
-
-def schedstat(pid, tid):
-    """(ns on CPU, ns waiting on a runqueue) of one thread, or None."""
-    try:
-        with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
-            run, wait, _ = f.read().split()
-        return int(run), int(wait)
-    except (OSError, ValueError):
-        return None
-
 
 def sched_delta(a, b, wall_ns):
     if a is None or b is None or wall_ns <= 0:
@@ -333,9 +208,9 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
     if perf_out and fwd_thread and fwd_thread[1]:
         # cpu-clock samples only while the thread is on its CPU, so the
         # profile is not skewed by a co-tenant's time slices.
-        prof = start(["perf", "record", "-q", "-e", "cpu-clock", "-F", "2999", "-g",
-                      "-t", str(fwd_thread[1]), "-o", perf_out + ".data", "--",
-                      "sleep", str(max(1.0, secs - 1.0))], perf_out + ".log")
+        prof = OWNED.start(["perf", "record", "-q", "-e", "cpu-clock", "-F", "2999", "-g",
+                            "-t", str(fwd_thread[1]), "-o", perf_out + ".data", "--",
+                            "sleep", str(max(1.0, secs - 1.0))], perf_out + ".log")
         time.sleep(0.2)
     s0 = schedstat(*fwd_thread) if fwd_thread else None
     g0 = schedstat(gen.p.pid, gen.p.pid)
@@ -394,14 +269,15 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
 
 def run_testpmd(args, flows, logdir):
     sock = "/tmp/zdp-bench-%d-tp-%d.sock" % (os.getpid(), flows)
-    SOCKETS.append(sock)
+    OWNED.socket(sock)
     gen = Gen(args.build, sock, flows, logdir, "testpmd-%d" % flows)
-    tp = start(["dpdk-testpmd", "-l", "0-1", "--no-pci"] + eal_prefix("tp") + ["-m", "256",
-                "--vdev", "net_memif0,role=client,socket=%s,mac=%s" % (sock, ZDP_MAC),
-                "--", "--forward-mode=5tswap", "--nb-cores=1", "--rxq=1", "--txq=1",
-                "--stats-period", "0", "-a", "--total-num-mbufs=16384",
-                "--record-core-cycles", "--record-burst-stats"],
-               os.path.join(logdir, "testpmd-%d.log" % flows), stdin=subprocess.PIPE)
+    tp = OWNED.start(["dpdk-testpmd", "-l", "0-1", "--no-pci"] + eal_prefix("tp") +
+                     ["-m", "256",
+                      "--vdev", "net_memif0,role=client,socket=%s,mac=%s" % (sock, ZDP_MAC),
+                      "--", "--forward-mode=5tswap", "--nb-cores=1", "--rxq=1", "--txq=1",
+                      "--stats-period", "0", "-a", "--total-num-mbufs=16384",
+                      "--record-core-cycles", "--record-burst-stats"],
+                     os.path.join(logdir, "testpmd-%d.log" % flows), stdin=subprocess.PIPE)
     try:
         time.sleep(3)   # memif connect + auto-start
         if tp.poll() is not None:
@@ -416,7 +292,7 @@ def run_testpmd(args, flows, logdir):
             tp.stdin.flush()
             tp.wait(timeout=15)
         except (OSError, subprocess.TimeoutExpired):
-            stop(tp, signal.SIGINT)
+            OWNED.stop(tp, signal.SIGINT)
         gen.close()
     # testpmd prints "CPU cycles/packet=X" over its whole life at exit.
     with open(os.path.join(logdir, "testpmd-%d.log" % flows)) as f:
@@ -429,70 +305,29 @@ def run_testpmd(args, flows, logdir):
 def run_zdp(args, flows, rules, logdir):
     tag = "zdp-%d-%d" % (flows, rules)
     sock = "/tmp/zdp-bench-%d-%s.sock" % (os.getpid(), tag)
-    SOCKETS.append(sock)
+    OWNED.socket(sock)
     ports = free_ports(3)
     cfgpath = os.path.join(logdir, "%s.yaml" % tag)
     with open(cfgpath, "w") as f:
         f.write(bench_config(rules, sock, ports))
     gen = Gen(args.build, sock, flows, logdir, tag)
-    hp0 = hugepages_free()
-    z = start([os.path.join(args.build, "mgmt", "zdp"), "--lcores", "0@0,1@1", "--no-pci"] +
-              eal_prefix("z") + ["--", "--config", cfgpath],
-              os.path.join(logdir, "%s.log" % tag))
+    hp0 = hugepages_free(missing=-1)
+    z = OWNED.start([os.path.join(args.build, "mgmt", "zdp"), "--lcores", "0@0,1@1",
+                     "--no-pci"] + eal_prefix("z") + ["--", "--config", cfgpath],
+                    os.path.join(logdir, "%s.log" % tag))
     met = ports[1]
     try:
-        t_end = time.time() + 60
-        while True:
-            if z.poll() is not None:
-                raise RuntimeError("zdp exited rc=%s (see %s.log)" % (z.returncode, tag))
-            try:
-                st, _ = http_get(ports[2], "/healthz/ready", timeout=1)
-                if st == 200 and scrape(met).get("zdp_port_link_up", 0) >= 1:
-                    break
-            except OSError:
-                pass
-            if time.time() > t_end:
-                raise RuntimeError("zdp not ready after 60 s (see %s.log)" % tag)
-            time.sleep(0.2)
-        hp1 = hugepages_free()
+        wait_zdp_ready(z, ports[2], met, 60, "%s.log" % tag)
+        hp1 = hugepages_free(missing=-1)
         res = warm_and_measure(gen, flows, args.secs, (z.pid, lcore_thread(z.pid)),
                                lambda: scrape(met),
                                lambda m: m.get("zdp_flows_active", 0) >= flows,
                                perf_out=args.perf and os.path.join(logdir, "perf-" + tag))
         res["hugepages_used_mb"] = (hp0 - hp1) * 2
     finally:
-        stop(z)
+        OWNED.stop(z)
         gen.close()
     return res
-
-
-def cpu_busy(interval=1.0):
-    """Non-idle share of each CPU over @interval seconds (from /proc/stat)."""
-    def snap():
-        out = {}
-        with open("/proc/stat") as f:
-            for line in f:
-                if line.startswith("cpu") and line[3].isdigit():
-                    v = [int(x) for x in line.split()[1:]]
-                    out[line.split()[0]] = (sum(v), v[3] + v[4])
-        return out
-    a = snap()
-    time.sleep(interval)
-    b = snap()
-    return {c: 1.0 - (b[c][1] - a[c][1]) / max(1, b[c][0] - a[c][0]) for c in b}
-
-
-def wait_quiet(max_wait, threshold=0.15, cpu="cpu1"):
-    """Wait (up to @max_wait s) until the forwarding core (@cpu) is at most
-    @threshold busy, so that it is ours; cycle counts depend on it most.
-    Returns the last sample of every CPU."""
-    t_end = time.time() + max_wait
-    while True:
-        b = cpu_busy()
-        if b.get(cpu, 0) <= threshold or time.time() >= t_end:
-            return b
-        log("  machine busy (%s): waiting" % ", ".join("%s %.0f%%" % (c, 100 * v)
-                                                    for c, v in sorted(b.items())))
 
 
 FP_LINE_RE = re.compile(r"^(setup|zdp|parse|lookup|route|neigh|swap|housekeeping|state|end|drop|warning) (.*)$")
@@ -505,10 +340,11 @@ def run_fp_bench(args, flows, rules, logdir):
     with open(cfgpath, "w") as f:
         f.write(bench_config(rules, None, (0, 0, 0), device="net_null0,no-rx=1"))
     exe = os.path.join(args.build, "bench", "fastpath", "zdp_fp_bench")
-    p = start(["taskset", "-c", "1", exe, "-l", "1", "--no-pci"] + eal_prefix("fp") +
-              ["--log-level", "user1:notice", "--", "--config", cfgpath, "--flows", str(flows),
-               "--bursts", str(args.fp_bursts), "--backends", str(N_BACKENDS)],
-              os.path.join(logdir, "%s.log" % tag), stdout=subprocess.PIPE)
+    p = OWNED.start(["taskset", "-c", "1", exe, "-l", "1", "--no-pci"] + eal_prefix("fp") +
+                    ["--log-level", "user1:notice", "--", "--config", cfgpath,
+                     "--flows", str(flows), "--bursts", str(args.fp_bursts),
+                     "--backends", str(N_BACKENDS)],
+                    os.path.join(logdir, "%s.log" % tag), stdout=subprocess.PIPE)
     out, _ = p.communicate(timeout=600)
     if p.returncode != 0:
         raise RuntimeError("zdp_fp_bench failed rc=%d (see %s.log)" % (p.returncode, tag))
@@ -534,18 +370,11 @@ def run_fp_bench(args, flows, rules, logdir):
 
 
 def machine():
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/loadavg") as f:
-        load = f.read().split()[:3]
+    m = machine_info()
     busy = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu"], text=True,
                           capture_output=True).stdout.splitlines()[1:6]
-    return {"cpu": cpu, "ncpu": os.cpu_count(), "loadavg": load,
-            "kernel": os.uname().release, "top": [b.strip() for b in busy]}
+    m["top"] = [b.strip() for b in busy]
+    return m
 
 
 def best_of(args, fn):
@@ -600,11 +429,9 @@ def main():
         return 0
 
     args.build = os.path.abspath(args.build)
-    for exe in (os.path.join(args.build, "mgmt", "zdp"),
-                os.path.join(args.build, "bench", "fastpath", "zdp_gen")):
-        if not os.access(exe, os.X_OK):
-            log("missing %s: build first (ninja -C %s)" % (exe, args.build))
-            return 2
+    if not require_exes(args.build, os.path.join("mgmt", "zdp"),
+                        os.path.join("bench", "fastpath", "zdp_gen")):
+        return 2
     if not args.no_testpmd and shutil.which("dpdk-testpmd") is None:
         log("dpdk-testpmd not found (--no-testpmd to skip the ceiling)")
         return 2
@@ -620,11 +447,8 @@ def main():
     results = {"machine": machine(), "secs": args.secs, "cases": []}
     log("machine: %s" % json.dumps(results["machine"]))
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_signal)
-    rc = 0
-    try:
+    interrupt_on(signal.SIGTERM)
+    with RunGuard(logdir, args.logs, OWNED.cleanup) as guard:
         for flows in flows_l:
             for rules in ([] if args.no_fp else rules_l):
                 log("zdp_fp_bench, %d flows, %d rules ..." % (flows, rules))
@@ -650,23 +474,12 @@ def main():
                                             ceiling["mpps_per_oncpu_core"])
                 results["cases"].append(r)
                 log("  %s" % json.dumps(r))
-    except KeyboardInterrupt:
-        log("interrupted")
-        rc = 130
-    except (RuntimeError, OSError) as e:
-        log("error: %s (logs in %s)" % (e, logdir))
-        rc = 1
-        args.logs = args.logs or logdir
-    finally:
-        cleanup()
-        if not args.logs:
-            shutil.rmtree(logdir, ignore_errors=True)
 
     print_table(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-    return rc
+    return guard.rc
 
 
 def corrected_busy(c):
@@ -683,10 +496,6 @@ def corrected_busy(c):
     if raw is None or share is None:
         return raw
     return raw * min(1.0, share)
-
-
-def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
 
 
 def print_table(results):
@@ -746,4 +555,4 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     finally:
-        cleanup()
+        OWNED.cleanup()

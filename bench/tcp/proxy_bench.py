@@ -57,18 +57,18 @@ import argparse
 import json
 import os
 import random
-import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))       # bench/, for benchlib
+from benchlib import (Owned, RunGuard, fmt, free_ports, http_get, hugepages_free,  # noqa: E402
+                      interrupt_on, lcore_thread, log, machine_info, require_exes, scrape,
+                      thread_ns, thread_times, wait_quiet)
 PY = "/usr/bin/python3"
 PEER = os.path.join(HERE, "proxy_peer.py")
 
@@ -80,13 +80,9 @@ SRV_TAP = ["198.18.1.%d" % (10 + i) for i in range(8)]
 PORT_BULK, PORT_RR = 9000, 9001
 PROXY_CPU, GEN_CPU = 1, 0
 
-PROCS = []          # Popen objects we started (each its own session)
+# processes (stopped by process group: forked peers included) and EAL prefixes
+OWNED = Owned(group=True)
 NAMESPACES = []
-PREFIXES = []
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 def sh(*cmd, check=True, timeout=60):
@@ -113,71 +109,15 @@ def nsx(ns, *cmd, **kw):
     return sh("ip", "netns", "exec", ns, *cmd, **kw)
 
 
-def start(args, logpath, stdout=None):
-    lf = open(logpath, "w")
-    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=stdout or lf, stderr=lf,
-                         text=True, start_new_session=True)
-    p.logfile = lf
-    PROCS.append(p)
-    return p
-
-
-def stop(p, wait=15):
-    """SIGTERM the process group we created for @p (forked peers included)."""
-    if p is None:
-        return
-    for sig, t in ((signal.SIGTERM, wait), (signal.SIGKILL, 5)):
-        if p.poll() is not None:
-            break
-        try:
-            os.killpg(p.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            p.wait(timeout=t)
-        except subprocess.TimeoutExpired:
-            pass
-    try:        # children of an exited leader (forked peers) share its group
-        os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if p in PROCS:
-        PROCS.remove(p)
-    p.logfile.close()
-
-
 def cleanup():
-    for p in list(reversed(PROCS)):
-        stop(p, wait=10)
+    OWNED.cleanup()
     for ns in list(NAMESPACES):
         sh("ip", "netns", "del", ns, check=False)
         NAMESPACES.remove(ns)
-    for pfx in PREFIXES:
-        shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
 
 
 def iface_exists(name):
     return os.path.exists("/sys/class/net/" + name)
-
-
-def hugepages_free():
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("HugePages_Free:"):
-                return int(line.split()[1])
-    return 0
 
 
 # --------------------------------------------------------------------------
@@ -192,76 +132,6 @@ def proc_stat_cpu(cpu):
                 user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
                 return (user + nice + system + irq + softirq, irq + softirq, steal)
     raise RuntimeError("no cpu%d in /proc/stat" % cpu)
-
-
-def thread_ns(pid, tid=None):
-    """On-CPU nanoseconds of one thread (or all threads of @pid)."""
-    tids = [tid] if tid else os.listdir("/proc/%d/task" % pid)
-    total = 0
-    for t in tids:
-        try:
-            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError):
-            pass
-    return total
-
-
-def thread_times(pid, tid=None):
-    """(utime, stime) in seconds of one thread (or all threads of @pid);
-    tick-sampled by the kernel (CONFIG_HZ), fine over seconds."""
-    tids = [tid] if tid else os.listdir("/proc/%d/task" % pid)
-    hz = os.sysconf("SC_CLK_TCK")
-    u = st = 0
-    for t in tids:
-        try:
-            with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
-                v = f.read().rsplit(")", 1)[1].split()
-            u += int(v[11])
-            st += int(v[12])
-        except (OSError, ValueError, IndexError):
-            pass
-    return u / hz, st / hz
-
-
-def lcore_thread(pid, timeout=10.0):
-    """TID of the DPDK worker lcore thread of @pid (EAL names it lcore-worker-N)."""
-    t_end = time.time() + timeout
-    while time.time() < t_end:
-        try:
-            for tid in os.listdir("/proc/%d/task" % pid):
-                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                    if "worker" in f.read():
-                        return int(tid)
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("no worker lcore thread in zdp")
-
-
-def cpu_busy(interval=1.0):
-    """Non-idle share of CPUs 0 and 1 over @interval seconds."""
-    def snap(cpu):
-        with open("/proc/stat") as f:
-            for line in f:
-                if line.startswith("cpu%d " % cpu):
-                    v = [int(x) for x in line.split()[1:9]]
-                    return sum(v), v[3] + v[4] + v[7]     # all, idle+iowait+steal
-        return 1, 1
-    a = [snap(c) for c in (0, 1)]
-    time.sleep(interval)
-    b = [snap(c) for c in (0, 1)]
-    return [1.0 - (b[i][1] - a[i][1]) / max(1, b[i][0] - a[i][0]) for i in (0, 1)]
-
-
-def wait_quiet(max_wait, threshold=0.15):
-    """Wait (up to @max_wait s) until the proxy CPU is at most @threshold busy."""
-    t_end = time.time() + max_wait
-    while True:
-        b = cpu_busy()
-        if b[PROXY_CPU] <= threshold or time.time() >= t_end:
-            return b
-        log("  machine busy (cpu0 %.0f%%, cpu1 %.0f%%): waiting" % (100 * b[0], 100 * b[1]))
 
 
 # --------------------------------------------------------------------------
@@ -318,9 +188,9 @@ class Topo:
             nsx(ns, "ethtool", "-K", dev, "tso", v, "gso", v, "gro", v)
 
     def peer(self, ns, logname, *args):
-        return start(["ip", "netns", "exec", ns, "taskset", "-c", str(GEN_CPU), PY, PEER]
-                     + list(args), os.path.join(self.logdir, logname + ".log"),
-                     stdout=subprocess.PIPE)
+        return OWNED.start(["ip", "netns", "exec", ns, "taskset", "-c", str(GEN_CPU), PY,
+                            PEER] + list(args), os.path.join(self.logdir, logname + ".log"),
+                           stdout=subprocess.PIPE)
 
     def client(self, *args, timeout=120):
         """Run a proxy_peer client in the client namespace on the generator CPU."""
@@ -378,28 +248,6 @@ gateway:
        VIP, PORT_BULK, VIP, PORT_RR)
 
 
-METRIC_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$')
-
-
-def http_get(port, path, timeout=5.0):
-    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=timeout) as r:
-        return r.status, r.read().decode()
-
-
-def scrape(port):
-    """Prometheus text -> {name: sum over labels, name{labels}: value}."""
-    m = {}
-    for line in http_get(port, "/stats/prometheus")[1].splitlines():
-        r = METRIC_RE.match(line)
-        if not r:
-            continue
-        name, labels, v = r.group(1), r.group(2) or "", float(r.group(3))
-        m[name] = m.get(name, 0.0) + v
-        if labels:
-            m[name + labels] = v
-    return m
-
-
 class Zdp:
     def __init__(self, args, topo, run_id):
         self.args, self.topo = args, topo
@@ -410,14 +258,13 @@ class Zdp:
         with open(self.cfg, "w") as f:
             f.write(zdp_config(self.tap_c, self.tap_s, self.ports))
         pfx = "pb%s" % topo.tag
-        if pfx not in PREFIXES:
-            PREFIXES.append(pfx)
+        OWNED.prefix(pfx)
         eal = ["--lcores", "0@%d,1@%d" % (GEN_CPU, PROXY_CPU), "--no-pci", "--file-prefix", pfx,
                "--log-level", "user1:info", "-m", "512"]
         self.huge = hugepages_free() >= 300
         eal += ["--huge-unlink"] if self.huge else ["--no-huge"]
-        self.p = start([os.path.join(args.build, "mgmt", "zdp")] + eal +
-                       ["--", "--config", self.cfg], self.logname)
+        self.p = OWNED.start([os.path.join(args.build, "mgmt", "zdp")] + eal +
+                             ["--", "--config", self.cfg], self.logname)
         try:
             self._bring_up()
         except BaseException:
@@ -462,7 +309,7 @@ class Zdp:
         t.rps(t.srv, self.tap_s, GEN_CPU)
         self._wait(lambda: http_get(self.ports[2], "/healthz/ready")[0] == 200, 30,
                    "zdp never became ready")
-        self.tid = lcore_thread(self.p.pid)
+        self.tid = lcore_thread(self.p.pid, required=True)
         m = self.metrics()
         self.tsc_hz = m["zdp_tsc_hz"]
 
@@ -470,7 +317,7 @@ class Zdp:
         return scrape(self.ports[1])
 
     def close(self):
-        stop(self.p)
+        OWNED.stop(self.p)
 
 
 # --------------------------------------------------------------------------
@@ -509,8 +356,9 @@ class Haproxy:
             f.write(haproxy_config())
         self.logname = os.path.join(topo.logdir, "haproxy-%s.log" % run_id)
         # ip netns exec and taskset both exec: the PID is haproxy's.
-        self.p = start(["ip", "netns", "exec", topo.mid, "taskset", "-c", str(PROXY_CPU),
-                        args.haproxy, "-db", "-f", self.cfg], self.logname)
+        self.p = OWNED.start(["ip", "netns", "exec", topo.mid, "taskset", "-c",
+                              str(PROXY_CPU), args.haproxy, "-db", "-f", self.cfg],
+                             self.logname)
         t_end = time.time() + 10
         while "%s:%d" % (HAP_FRONT, PORT_RR) not in nsx(topo.mid, "ss", "-ltnH").stdout:
             if self.p.poll() is not None or time.time() > t_end:
@@ -519,7 +367,7 @@ class Haproxy:
             time.sleep(0.1)
 
     def close(self):
-        stop(self.p)
+        OWNED.stop(self.p)
 
 
 # --------------------------------------------------------------------------
@@ -591,9 +439,9 @@ def perf_start(args, topo, name):
     if not args.perf:
         return None
     out = os.path.join(topo.logdir, "perf-" + name)
-    p = start(["perf", "record", "-q", "-e", "cpu-clock", "-F", "1999", "-C", str(PROXY_CPU),
-               "-g", "-o", out + ".data", "--", "sleep", str(max(1.0, args.secs - 0.5))],
-              out + ".log")
+    p = OWNED.start(["perf", "record", "-q", "-e", "cpu-clock", "-F", "1999",
+                     "-C", str(PROXY_CPU), "-g", "-o", out + ".data", "--",
+                     "sleep", str(max(1.0, args.secs - 0.5))], out + ".log")
     p.out = out
     time.sleep(0.3)
     return p
@@ -610,7 +458,7 @@ def perf_report(p):
             subprocess.run(["perf", "report", "-i", p.out + ".data", "--stdio", "--no-children",
                             "--sort", sort, "-g", "none", "--percent-limit", "0.5"],
                            stdout=f, stderr=subprocess.DEVNULL)
-    stop(p)
+    OWNED.stop(p)
     return p.out + ".txt"
 
 
@@ -755,10 +603,6 @@ def summarize(results):
     return s
 
 
-def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
-
-
 def print_table(results):
     m = results["machine"]
     s = summarize(results)
@@ -824,17 +668,10 @@ def add_busy(res):
 
 
 def machine(args):
-    cpu = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/loadavg") as f:
-        load = f.read().split()[:3]
+    m = machine_info()
     hv = sh(args.haproxy, "-v", check=False).stdout.split()
-    return {"cpu": cpu, "ncpu": os.cpu_count(), "loadavg": load, "kernel": os.uname().release,
-            "haproxy": hv[2] if len(hv) > 2 else "?"}
+    m["haproxy"] = hv[2] if len(hv) > 2 else "?"
+    return m
 
 
 def main():
@@ -864,9 +701,7 @@ def main():
             print_table(json.load(f))
         return 0
     args.build = os.path.abspath(args.build)
-    zdp = os.path.join(args.build, "mgmt", "zdp")
-    if not os.access(zdp, os.X_OK):
-        log("missing %s: build first (ninja -C %s)" % (zdp, args.build))
+    if not require_exes(args.build, os.path.join("mgmt", "zdp")):
         return 2
     if not os.access(args.haproxy, os.X_OK):
         log("missing %s (apt-get install haproxy; scripts/deps/bench.txt)" % args.haproxy)
@@ -887,18 +722,17 @@ def main():
                "conn_procs": args.conn_procs, "conn_max": args.conn_max, "runs": []}
     log("machine: %s; logs in %s" % (json.dumps(results["machine"]), logdir))
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
-    rc = 0
+    interrupt_on(signal.SIGTERM, signal.SIGHUP)
     tsc = {}
     topo = Topo(logdir)
-    try:
+    with RunGuard(logdir, args.logs, cleanup, keep_on_interrupt=True,
+                  errors=(RuntimeError, OSError, subprocess.TimeoutExpired)) as guard:
         topo.setup()
         for rep in range(args.repeat):
             for case in cases:
-                quiet = wait_quiet(args.quiet_wait)
+                # CPU 1 idle (steal counts as idle); [cpu0, cpu1] busy shares
+                b = wait_quiet(args.quiet_wait, cpu=PROXY_CPU, cpus=(0, 1), steal_idle=True)
+                quiet = [b["cpu0"], b["cpu1"]]
                 log("run %d/%d: %s ..." % (rep + 1, args.repeat, case))
                 run = {"case": case, "rep": rep, "cpu_busy_before": quiet}
                 try:
@@ -915,24 +749,13 @@ def main():
                     if case == "zdp" and "hz" not in tsc:
                         raise
                 results["runs"].append(run)
-    except KeyboardInterrupt:
-        log("interrupted")
-        rc = 130
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-        log("error: %s (logs in %s)" % (e, logdir))
-        rc = 1
-        args.logs = args.logs or logdir
-    finally:
-        cleanup()
-        if not args.logs and rc == 0:
-            shutil.rmtree(logdir, ignore_errors=True)
     results["tsc_hz"] = tsc.get("hz")
     if results["runs"]:
         print_table(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-    return rc
+    return guard.rc
 
 
 if __name__ == "__main__":

@@ -36,18 +36,19 @@ directories removed, on every exit path (also Ctrl-C / SIGTERM).
 import argparse
 import json
 import os
-import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))       # bench/, for benchlib
+from benchlib import (Owned, RunGuard, delta, fmt, free_ports, heap_info, http_get,  # noqa: E402
+                      hugepages_free, interrupt_on, kv, lcore_thread, log, proc_status,
+                      require_exes, schedstat, scrape, wait_zdp_ready)
 ZDP_MAC = "02:00:00:00:00:01"
 LG_MAC = "02:00:00:00:00:02"
 VIP, VPORT, BPORT = "198.18.255.1", 9000, 9000
@@ -56,13 +57,8 @@ BACKEND0, N_BACKENDS = "198.19.1.1", 64     # x 55,536 proxyPorts from 198.19.0.
 PROXY_PORTS = (10000, 65535)
 
 TSC_HZ = [None]     # the loadgen tells it
-PROCS = []
-SOCKETS = []
-PREFIXES = []
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
+# processes, memif sockets and EAL prefixes to remove
+OWNED = Owned(stop_wait=20, cleanup_wait=20)
 
 
 # --------------------------------------------------------------------------
@@ -116,175 +112,12 @@ gateway:
 # --------------------------------------------------------------------------
 # processes
 
-def start(args, logpath, stdin=subprocess.DEVNULL, stdout=None):
-    lf = open(logpath, "w")
-    p = subprocess.Popen(args, stdin=stdin, stdout=stdout or lf, stderr=lf,
-                         text=True, start_new_session=True)
-    p.logfile = lf
-    PROCS.append(p)
-    return p
-
-
-def stop(p, sig=signal.SIGTERM, wait=20):
-    if p is None or p.poll() is not None:
-        return
-    try:
-        p.send_signal(sig)
-        p.wait(timeout=wait)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait(timeout=5)
-    except ProcessLookupError:
-        pass
-
-
-def cleanup():
-    for p in reversed(PROCS):
-        try:
-            if p.stdin:
-                p.stdin.close()
-        except OSError:
-            pass
-        stop(p)
-        try:
-            p.logfile.close()
-        except (AttributeError, OSError):
-            pass
-    PROCS.clear()
-    for s in SOCKETS:
-        try:
-            os.unlink(s)
-        except OSError:
-            pass
-    for pfx in PREFIXES:
-        shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
-        try:
-            for f in os.listdir("/dev/hugepages"):
-                if f.startswith(pfx + "map_"):
-                    os.unlink(os.path.join("/dev/hugepages", f))
-        except OSError:
-            pass
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
-
-
-def hugepages_free():
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("HugePages_Free:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def eal_mem(args, mb):
     """EAL memory options: hugepages when asked and enough are free, else
     --no-huge (the memif regions are memfd either way)."""
     if args.huge and hugepages_free() * 2 >= mb + 64:
         return ["-m", str(mb), "--huge-unlink"]
     return ["--no-huge", "-m", str(mb)]
-
-
-def http_get(port, path, timeout=5.0):
-    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=timeout) as r:
-        return r.status, r.read().decode()
-
-
-METRIC_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$')
-
-
-def scrape(port):
-    _, body = http_get(port, "/stats/prometheus")
-    m = {}
-    for line in body.splitlines():
-        r = METRIC_RE.match(line)
-        if not r:
-            continue
-        name, labels, v = r.group(1), r.group(2) or "", float(r.group(3))
-        m[name] = m.get(name, 0.0) + v
-        if labels:
-            m[name + labels] = v
-    return m
-
-
-def delta(a, b, name):
-    return b.get(name, 0.0) - a.get(name, 0.0)
-
-
-def proc_status(pid):
-    """VmRSS, RssAnon, RssShmem, VmHWM in KiB."""
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            if k in ("VmRSS", "RssAnon", "RssShmem", "RssFile", "VmHWM"):
-                out[k] = int(v.split()[0])
-    return out
-
-
-def telemetry(prefix, cmd):
-    """One DPDK telemetry command (v2 socket of the process's runtime dir)."""
-    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        s.settimeout(5)
-        s.connect(path)
-        json.loads(s.recv(1 << 16).decode())
-        s.send(cmd.encode())
-        return json.loads(s.recv(1 << 20).decode())
-    except (OSError, ValueError):
-        return None
-    finally:
-        s.close()
-
-
-def heap_info(prefix):
-    r = telemetry(prefix, "/eal/heap_info,0")
-    if not r:
-        return None
-    h = r.get("/eal/heap_info")
-    if not isinstance(h, dict):
-        return None
-    return {k: int(h[k]) for k in ("Heap_size", "Free_size", "Alloc_size") if k in h}
-
-
-def lcore_thread(pid, timeout=10.0):
-    t_end = time.time() + timeout
-    while time.time() < t_end:
-        try:
-            for tid in os.listdir("/proc/%d/task" % pid):
-                with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                    if "worker" in f.read():
-                        return int(tid)
-        except OSError:
-            pass
-        time.sleep(0.1)
-    return None
-
-
-def schedstat(pid, tid):
-    try:
-        with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
-            run, wait, _ = f.read().split()
-        return int(run), int(wait)
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def kv(line):
-    return dict(x.split("=", 1) for x in line.split()[1:] if "=" in x)
 
 
 class Session:
@@ -294,27 +127,29 @@ class Session:
         self.args, self.tag = args, tag
         pid = os.getpid()
         self.sock = os.path.join(logdir, "memif-%s.sock" % tag)
-        SOCKETS.append(self.sock)
+        OWNED.socket(self.sock)
         self.http = free_ports(3)
         self.cfg = os.path.join(logdir, "zdp-%s.yaml" % tag)
         with open(self.cfg, "w") as f:
             f.write(zdp_config(self.sock, self.http, tcp_conns, args.zdp_mbufs))
         self.lg_prefix = "zdps-lg-%s-%d" % (tag, pid)
         self.z_prefix = "zdps-z-%s-%d" % (tag, pid)
-        PREFIXES.extend([self.lg_prefix, self.z_prefix])
+        OWNED.prefix(self.lg_prefix)
+        OWNED.prefix(self.z_prefix)
         lg_conns = 2 * max_clients + 65536
         lg_mb = 768 + (lg_conns * 620 + max_clients * 16) // (1 << 20)
         exe = os.path.join(args.build, "bench", "tcp", "tcp_loadgen")
-        self.lg = start(["taskset", "-c", "0", exe, "-l", "0", "--no-pci",
-                         "--file-prefix", self.lg_prefix] + eal_mem(args, lg_mb) +
-                        ["--vdev", "net_memif0,role=server,socket=%s,mac=%s" % (self.sock, LG_MAC),
-                         "--", "--dst-mac", ZDP_MAC, "--vip", VIP, "--vport", str(VPORT),
-                         "--clients", CLIENT0, "--n-clients", str(N_CLIENTS),
-                         "--backends", BACKEND0, "--n-backends", str(N_BACKENDS),
-                         "--bport", str(BPORT), "--max-clients", str(max_clients),
-                         "--max-conns", str(lg_conns)],
-                        os.path.join(logdir, "loadgen-%s.log" % tag),
-                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.lg = OWNED.start(["taskset", "-c", "0", exe, "-l", "0", "--no-pci",
+                               "--file-prefix", self.lg_prefix] + eal_mem(args, lg_mb) +
+                              ["--vdev", "net_memif0,role=server,socket=%s,mac=%s"
+                               % (self.sock, LG_MAC),
+                               "--", "--dst-mac", ZDP_MAC, "--vip", VIP, "--vport", str(VPORT),
+                               "--clients", CLIENT0, "--n-clients", str(N_CLIENTS),
+                               "--backends", BACKEND0, "--n-backends", str(N_BACKENDS),
+                               "--bport", str(BPORT), "--max-clients", str(max_clients),
+                               "--max-conns", str(lg_conns)],
+                              os.path.join(logdir, "loadgen-%s.log" % tag),
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.lg.stdout.readline()
         if not line.startswith("ready"):
             raise RuntimeError("tcp_loadgen did not start (see loadgen-%s.log)" % tag)
@@ -322,27 +157,12 @@ class Session:
         self.hz = TSC_HZ[0] = int(self.lg_ready["tsc_hz"])
         z_mb = 1024 + (tcp_conns * 700) // (1 << 20)
         t0 = time.time()
-        self.z = start([os.path.join(args.build, "mgmt", "zdp"), "--lcores", "0@0,1@1",
-                        "--no-pci", "--file-prefix", self.z_prefix] + eal_mem(args, z_mb) +
-                       ["--", "--config", self.cfg],
-                       os.path.join(logdir, "zdp-%s.log" % tag))
-        t_end = time.time() + 600
-        while True:
-            if self.z.poll() is not None:
-                raise RuntimeError("zdp exited rc=%s (see zdp-%s.log)" % (self.z.returncode, tag))
-            try:
-                # Ready, link up, and the worker past its init (which
-                # allocates and touches the TCP pools: seconds for millions).
-                st, _ = http_get(self.http[2], "/healthz/ready", timeout=1)
-                m = scrape(self.http[1])
-                if (st == 200 and m.get("zdp_port_link_up", 0) >= 1 and
-                        m.get("zdp_worker_loops_total", 0) > 0):
-                    break
-            except OSError:
-                pass
-            if time.time() > t_end:
-                raise RuntimeError("zdp not ready after 600 s (see zdp-%s.log)" % tag)
-            time.sleep(0.2)
+        self.z = OWNED.start([os.path.join(args.build, "mgmt", "zdp"), "--lcores", "0@0,1@1",
+                              "--no-pci", "--file-prefix", self.z_prefix] + eal_mem(args, z_mb) +
+                             ["--", "--config", self.cfg],
+                             os.path.join(logdir, "zdp-%s.log" % tag))
+        wait_zdp_ready(self.z, self.http[2], self.http[1], 600, "zdp-%s.log" % tag,
+                       worker_started=True)
         self.start_secs = time.time() - t0
         self.z_tid = lcore_thread(self.z.pid)
 
@@ -380,11 +200,11 @@ class Session:
             self.lg.stdin.flush()
         except OSError:
             pass
-        stop(self.z)
+        OWNED.stop(self.z)
         try:
             self.lg.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            stop(self.lg)
+            OWNED.stop(self.lg)
 
 
 def in_use_of(j):
@@ -531,45 +351,39 @@ def run_conns(args, logdir, base):
         s.close()
 
 
-def run_cps(args, logdir):
-    tcp_conns = args.tcp_conns or 2 * 1024 * 1024
-    s = Session(args, logdir, "cps", tcp_conns, max(args.window, 1024))
+def run_timed(s, mode, what, cmd, unit):
+    """One timed loadgen command @cmd on session @s, which it closes; zdp's
+    window opens when the loadgen says "start". Costs are per @unit (the
+    loadgen's count of connections or bytes)."""
     try:
         w = Window(s)
-        log("cps: %g s, window %d ..." % (args.cps, args.window))
-        r = s.cmd("cps %g %d" % (args.cps, args.window), on_start=w.begin)
+        log("%s: %s ..." % (mode, what))
+        r = s.cmd(cmd, on_start=w.begin)
         w.end()
-        res = dict(r, mode="cps", **w.zdp())
+        res = dict(r, mode=mode, **w.zdp())
         res.update(lg_cpu(r))
-        corrected(res, float(r.get("done", 0)))
+        corrected(res, float(r.get(unit, 0)))
         log("  %s" % json.dumps(r))
         return res
     finally:
         s.close()
+
+
+def run_cps(args, logdir):
+    tcp_conns = args.tcp_conns or 2 * 1024 * 1024
+    s = Session(args, logdir, "cps", tcp_conns, max(args.window, 1024))
+    return run_timed(s, "cps", "%g s, window %d" % (args.cps, args.window),
+                     "cps %g %d" % (args.cps, args.window), "done")
 
 
 def run_bulk(args, logdir):
     s = Session(args, logdir, "bulk", 65536, 1024)
-    try:
-        w = Window(s)
-        log("bulk: %g s, %d connections ..." % (args.bulk, args.bulk_conns))
-        r = s.cmd("bulk %g %d" % (args.bulk, args.bulk_conns), on_start=w.begin)
-        w.end()
-        res = dict(r, mode="bulk", **w.zdp())
-        res.update(lg_cpu(r))
-        corrected(res, float(r.get("bytes", 0)))
-        log("  %s" % json.dumps(r))
-        return res
-    finally:
-        s.close()
+    return run_timed(s, "bulk", "%g s, %d connections" % (args.bulk, args.bulk_conns),
+                     "bulk %g %d" % (args.bulk, args.bulk_conns), "bytes")
 
 
 # --------------------------------------------------------------------------
 # report
-
-def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
-
 
 def print_table(results):
     hz = results.get("tsc_hz") or 0
@@ -667,29 +481,25 @@ def main():
             print_table(json.load(f))
         return 0
     args.build = os.path.abspath(args.build)
-    for exe in (os.path.join(args.build, "mgmt", "zdp"),
-                os.path.join(args.build, "bench", "tcp", "tcp_loadgen")):
-        if not os.access(exe, os.X_OK):
-            log("missing %s: build first (ninja -C %s)" % (exe, args.build))
-            return 2
+    if not require_exes(args.build, os.path.join("mgmt", "zdp"),
+                        os.path.join("bench", "tcp", "tcp_loadgen")):
+        return 2
     os.sched_setaffinity(0, {0})
     logdir = args.logs or tempfile.mkdtemp(prefix="zdp-pscale-")
     os.makedirs(logdir, exist_ok=True)
 
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_signal)
+    interrupt_on(signal.SIGTERM)
     results = {"modes": [], "args": vars(args), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                      time.gmtime())}
-    rc = 0
-    try:
+    with RunGuard(logdir, args.logs, OWNED.cleanup,
+                  errors=(RuntimeError, OSError, ValueError)) as guard:
         modes = args.modes.split(",")
         base = None
         if "conns" in modes and not args.no_baseline:
             log("baseline zdp (64-connection pool) ...")
             base = run_baseline(args, logdir)
             results["baseline"] = base
-            cleanup()
+            OWNED.cleanup()
         for m in modes:
             if m == "conns":
                 results["modes"].append(run_conns(args, logdir, base))
@@ -699,24 +509,13 @@ def main():
                 results["modes"].append(run_bulk(args, logdir))
             else:
                 raise RuntimeError("unknown mode %s" % m)
-            cleanup()
-    except KeyboardInterrupt:
-        log("interrupted")
-        rc = 130
-    except (RuntimeError, OSError, ValueError) as e:
-        log("error: %s (logs in %s)" % (e, logdir))
-        rc = 1
-        args.logs = args.logs or logdir
-    finally:
-        cleanup()
-        if not args.logs:
-            shutil.rmtree(logdir, ignore_errors=True)
+            OWNED.cleanup()
     results["tsc_hz"] = TSC_HZ[0]
     print_table(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
-    return rc
+    return guard.rc
 
 
 if __name__ == "__main__":
