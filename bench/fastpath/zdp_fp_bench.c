@@ -50,6 +50,7 @@
 #include "worker.h"
 #include "zdp_config.h"
 #include "zdp_mgmt.h"
+#include "bench_util.h"
 
 #define B		ZDP_BURST
 #define POOL_MBUFS	8191
@@ -372,17 +373,6 @@ setup_runtime(const struct zdp_config *cfg)
 	return rt;
 }
 
-static int
-parse_ip(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*out = ntohl(a.s_addr);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -415,11 +405,11 @@ main(int argc, char **argv)
 	b.f.hosts = 16384;
 	b.f.sport_base = 1024;
 	b.f.dport = 5353;
-	parse_ip("198.18.0.0", &b.f.src_net);
-	parse_ip("198.18.255.1", &b.f.dst);
+	bench_parse_ip4("198.18.0.0", &b.f.src_net);
+	bench_parse_ip4("198.18.255.1", &b.f.dst);
 	b.backends = 64;
-	parse_ip("198.18.254.10", &b.be_first);
-	parse_ip("198.18.254.1", &b.gw);
+	bench_parse_ip4("198.18.254.10", &b.be_first);
+	bench_parse_ip4("198.18.254.1", &b.gw);
 	rte_ether_unformat_addr("02:00:00:00:00:02", &b.f.src_mac);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {

@@ -35,6 +35,7 @@
 #include <rte_lcore.h>
 
 #include "gen_pkt.h"
+#include "bench_util.h"
 
 #define GEN_BURST	32
 #define GEN_MBUFS	8191
@@ -200,43 +201,6 @@ gen_run(struct gen *g, double secs)
 	gen_print("run", &c0, &g->c, t - t0);
 }
 
-static int
-gen_port_init(struct gen *g)
-{
-	struct rte_eth_conf conf;
-	int rc;
-
-	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_count_avail() < 1) {
-		fprintf(stderr, "zdp_gen: no port (give --vdev net_memif0,...)\n");
-		return -ENODEV;
-	}
-	g->port = 0;
-	rc = rte_eth_dev_configure(g->port, 1, 1, &conf);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(g->port, 0, 1024, rte_socket_id(), NULL, g->pool);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(g->port, 0, 1024, rte_socket_id(), NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(g->port);
-	if (rc == 0)
-		rc = rte_eth_macaddr_get(g->port, &g->mac);
-	if (rc < 0)
-		fprintf(stderr, "zdp_gen: port setup: %s\n", rte_strerror(-rc));
-	return rc;
-}
-
-static int
-parse_ip(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*out = ntohl(a.s_addr);
-	return 0;
-}
-
 static void
 usage(void)
 {
@@ -267,8 +231,8 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 	o->flows = 1000;
 	o->hosts = 16384;
 	o->sport_base = 1024;
-	parse_ip("198.18.0.0", &o->src_net);
-	parse_ip("198.18.255.1", &o->dst);
+	bench_parse_ip4("198.18.0.0", &o->src_net);
+	bench_parse_ip4("198.18.255.1", &o->dst);
 	o->dport = 5353;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -277,11 +241,11 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 		case 'p': o->sport_base = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'P': o->dport = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 's':
-			if (parse_ip(optarg, &o->src_net) < 0)
+			if (bench_parse_ip4(optarg, &o->src_net) < 0)
 				return -EINVAL;
 			break;
 		case 'd':
-			if (parse_ip(optarg, &o->dst) < 0)
+			if (bench_parse_ip4(optarg, &o->dst) < 0)
 				return -EINVAL;
 			break;
 		case 'm':
@@ -322,7 +286,7 @@ main(int argc, char **argv)
 	}
 	g.pool = rte_pktmbuf_pool_create("gen_pool", GEN_MBUFS, GEN_MBUF_CACHE, 0,
 					 RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-	if (g.pool == NULL || gen_port_init(&g) < 0) {
+	if (g.pool == NULL || bench_port_start("zdp_gen", g.pool, 1024, &g.port, &g.mac) < 0) {
 		fprintf(stderr, "zdp_gen: cannot set up: %s\n", rte_strerror(rte_errno));
 		rte_eal_cleanup();
 		return 1;

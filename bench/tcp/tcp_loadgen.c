@@ -57,6 +57,7 @@
 #include <rte_mbuf.h>
 
 #include "tcp_api.h"
+#include "bench_util.h"
 
 #define LG_BURST	32
 #define LG_TXQ		(1u << 16)	/* frames the stack may queue per loop */
@@ -758,43 +759,6 @@ cmd_stats(void)
 
 /* ---- set-up ------------------------------------------------------------- */
 
-static int
-port_init(uint32_t nb_desc)
-{
-	struct rte_eth_conf conf;
-	int rc;
-
-	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_count_avail() < 1) {
-		fprintf(stderr, "tcp_loadgen: no port (give --vdev net_memif0,...)\n");
-		return -ENODEV;
-	}
-	G.port = 0;
-	rc = rte_eth_dev_configure(G.port, 1, 1, &conf);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(G.port, 0, nb_desc, rte_socket_id(), NULL, G.pool);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(G.port, 0, nb_desc, rte_socket_id(), NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(G.port);
-	if (rc == 0)
-		rc = rte_eth_macaddr_get(G.port, &G.mac);
-	if (rc < 0)
-		fprintf(stderr, "tcp_loadgen: port setup: %s\n", rte_strerror(-rc));
-	return rc;
-}
-
-static int
-parse_ip(const char *s, uint32_t *out)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*out = ntohl(a.s_addr);
-	return 0;
-}
-
 static void
 usage(void)
 {
@@ -834,9 +798,9 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 	bool have_mac = false;
 	int c;
 
-	parse_ip("198.18.255.1", &G.vip);
-	parse_ip("198.18.1.1", &G.cli0);
-	parse_ip("198.19.1.1", &G.be0);
+	bench_parse_ip4("198.18.255.1", &G.vip);
+	bench_parse_ip4("198.18.1.1", &G.cli0);
+	bench_parse_ip4("198.19.1.1", &G.be0);
 	G.vport = G.bport = 9000;
 	G.n_cli = 32;
 	G.n_be = 64;
@@ -851,9 +815,9 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 				return -EINVAL;
 			have_mac = true;
 			break;
-		case 'v': if (parse_ip(optarg, &G.vip) < 0) return -EINVAL; break;
-		case 'c': if (parse_ip(optarg, &G.cli0) < 0) return -EINVAL; break;
-		case 'b': if (parse_ip(optarg, &G.be0) < 0) return -EINVAL; break;
+		case 'v': if (bench_parse_ip4(optarg, &G.vip) < 0) return -EINVAL; break;
+		case 'c': if (bench_parse_ip4(optarg, &G.cli0) < 0) return -EINVAL; break;
+		case 'b': if (bench_parse_ip4(optarg, &G.be0) < 0) return -EINVAL; break;
 		case 'V': G.vport = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'P': G.bport = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'C': G.n_cli = (uint32_t)strtoul(optarg, NULL, 0); break;
@@ -930,7 +894,8 @@ main(int argc, char **argv)
 	G.cl = calloc(G.n_cl_max, sizeof(*G.cl));
 	G.pool = rte_pktmbuf_pool_create("lg_pool", o.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					 rte_socket_id());
-	if (G.txq == NULL || G.cl == NULL || G.pool == NULL || port_init(o.desc) < 0 ||
+	if (G.txq == NULL || G.cl == NULL || G.pool == NULL ||
+	    bench_port_start("tcp_loadgen", G.pool, (uint16_t)o.desc, &G.port, &G.mac) < 0 ||
 	    stack_init(&o) < 0) {
 		fprintf(stderr, "tcp_loadgen: cannot set up: %s\n", rte_strerror(rte_errno));
 		rte_eal_cleanup();
