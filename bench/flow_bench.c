@@ -65,7 +65,7 @@ main(int argc, char **argv)
 		zdp_addr_set_v4(&v, htonl(0xc6130000u + (i & 1023)));
 		zdp_flow_key_make(&f.fwd, 6, &c, htons((uint16_t)(i * 7)), &v, htons(443));
 		zdp_flow_key_make(&f.rev, 6, &v, htons(8443), &c, htons((uint16_t)i));
-		f.rev.a_dst[5] = (uint8_t)(i >> 16);	/* unique rev keys */
+		f.rev.a_dst[1] ^= (uint8_t)(i >> 16);	/* unique rev keys */
 		keys[2 * i] = f.fwd;
 		keys[2 * i + 1] = f.rev;
 	}

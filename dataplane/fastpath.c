@@ -241,7 +241,6 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		zdp_flow_tcp_update(w->flows, f, dir, pi->tcp_flags, w->now);
 	else
 		zdp_flow_refresh(w->flows, f, w->now);
-	zdp_flow_account(f, dir, pi->l3_len);
 
 	if (unlikely(pi->has_vlan))
 		fp_strip_vlan(m, pi);
@@ -254,11 +253,9 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 	if (likely(cached)) {
 		port = f->nh_port[dir];
 	} else {
-		struct zdp_addr self;
-
-		/* The peer is the source of the other direction's key (the
-		 * backend, or the client): line 2's copies are cold. */
-		zdp_flow_key_addrs(dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd, &peer, &self);
+		/* Once per flow per epoch, i.e. often: one packet in
+		 * (rate x 1 s / active flows) takes this path. */
+		zdp_flow_peer(f, dir, &peer);
 		memo = fp_nh_memo_slot(w, &peer);
 		if (memo->epoch == w->nh_epoch && zdp_addr_eq(&memo->peer, &peer)) {
 			port = memo->port;

@@ -26,11 +26,13 @@ struct flow_bucket {
 
 _Static_assert(sizeof(struct flow_bucket) == 64, "bucket must be one cache line");
 _Static_assert(sizeof(struct zdp_flow_key) == 40, "key layout");
+_Static_assert(sizeof(struct zdp_flow_key4) == 16, "compact key layout");
+_Static_assert(offsetof(struct zdp_flow_key, sport) == 32 &&
+	       offsetof(struct zdp_flow_key4, sport) == 8, "compact key tail = key tail");
 _Static_assert(sizeof(struct zdp_flow) == 192, "flow record must stay 3 lines");
-_Static_assert(offsetof(struct zdp_flow, rev) == 64, "rev key starts line 1");
-_Static_assert(offsetof(struct zdp_flow, expires) + 8 <= 64, "hot fields of line 0");
-_Static_assert(offsetof(struct zdp_flow, bytes) + 16 <= 128, "hot fields of line 1");
-_Static_assert(offsetof(struct zdp_flow, snat_addr) == 128, "line 2 is cold");
+_Static_assert(offsetof(struct zdp_flow, expires) + 8 <= 64, "per-packet fields in line 0");
+_Static_assert(offsetof(struct zdp_flow, fwd) == 64, "fwd key starts line 1");
+_Static_assert(offsetof(struct zdp_flow, rev) == 128, "rev key starts line 2");
 
 /* f->tflags bits (private). */
 #define TF_USED		0x80
@@ -280,14 +282,6 @@ free_slots(const struct flow_bucket *b)
 #endif
 }
 
-static inline const struct zdp_flow_key *
-ref_key(const struct zdp_flow_table *t, uint32_t ref)
-{
-	const struct zdp_flow *f = &t->rec[ref >> 1];
-
-	return (ref & 1) ? &f->rev : &f->fwd;
-}
-
 static inline int
 key_eq(const struct zdp_flow_key *x, const struct zdp_flow_key *y)
 {
@@ -297,6 +291,43 @@ key_eq(const struct zdp_flow_key *x, const struct zdp_flow_key *y)
 	memcpy(b, y, 40);
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
 		(a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+}
+
+/* Does record key @ref equal @k? IPv4 keys compare their compact form in
+ * line 0 (equal iff the full keys are: flow.h), IPv6 keys the full key. */
+static inline int
+ref_key_eq(const struct zdp_flow_table *t, uint32_t ref, const struct zdp_flow_key *k)
+{
+	const struct zdp_flow *f = &t->rec[ref >> 1];
+
+	if (likely(k->family == ZDP_AF_INET)) {
+		const struct zdp_flow_key4 *c = (ref & 1) ? &f->rev4 : &f->fwd4;
+		uint32_t cs, cd, ks, kd;
+		uint64_t ct, kt;
+
+		memcpy(&cs, c->a_src, 4);
+		memcpy(&cd, c->a_dst, 4);
+		memcpy(&ct, &c->sport, 8);
+		memcpy(&ks, k->a_src, 4);
+		memcpy(&kd, k->a_dst, 4);
+		memcpy(&kt, &k->sport, 8);
+		return ((cs ^ ks) | (cd ^ kd) | (ct ^ kt)) == 0;
+	}
+	return key_eq((ref & 1) ? &f->rev : &f->fwd, k);
+}
+
+/* Prefetch what a hit on @ref will touch: line 0 and, for IPv6, the key
+ * lines (compare and rewrite). */
+static inline void
+ref_prefetch(const struct zdp_flow_table *t, uint32_t ref, const struct zdp_flow_key *k)
+{
+	const uint8_t *f = (const uint8_t *)&t->rec[ref >> 1];
+
+	rte_prefetch0(f);
+	if (unlikely(k->family != ZDP_AF_INET)) {
+		rte_prefetch0(f + 64);
+		rte_prefetch0(f + 128);
+	}
 }
 
 /* Search one bucket; returns the ref or 0. */
@@ -310,7 +341,7 @@ bucket_find(const struct zdp_flow_table *t, const struct flow_bucket *b,
 		unsigned i = (unsigned)__builtin_ctz(m);
 		uint32_t ref = b->ref[i];
 
-		if (likely(key_eq(ref_key(t, ref), k)))
+		if (likely(ref_key_eq(t, ref, k)))
 			return ref;
 		m &= m - 1;
 	}
@@ -415,7 +446,7 @@ zdp_flow_lookup(struct zdp_flow_table *t, const struct zdp_flow_key *key,
  * (cf. rte_cuckoo_hash __bulk_lookup_prefetching_loop):
  *   1. hash every key, prefetch its primary bucket;
  *   2. match signatures in b1, prefetch the first candidate's record
- *      (lines 0 and 1: its key and everything a packet needs); with no
+ *      (line 0, plus the key lines for IPv6: ref_prefetch()); with no
  *      candidate in b1, prefetch b2 instead;
  *   3. compare full keys (hits are now in cache); fall back to b2.
  */
@@ -443,14 +474,11 @@ lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
 	}
 	for (i = 0; i < n; i++) {
 		m1[i] = sig_match(b1[i], h[i]) & ~free_slots(b1[i]);
-		if (m1[i]) {
-			/* Both lines a hit touches (flow.h), not just the key's:
+		if (m1[i])
+			/* Every line a hit touches (flow.h), not just the key's:
 			 * the caller's misses then overlap with the lookup's. */
-			const struct zdp_flow *f = &t->rec[b1[i]->ref[__builtin_ctz(m1[i])] >> 1];
-
-			rte_prefetch0(f);
-			rte_prefetch0((const uint8_t *)f + 64);
-		} else
+			ref_prefetch(t, b1[i]->ref[__builtin_ctz(m1[i])], keys[i]);
+		else
 			rte_prefetch0(&t->buckets[bucket2(t, h[i])]);
 	}
 	for (i = 0; i < n; i++) {
@@ -460,7 +488,7 @@ lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
 		for (m = m1[i]; m && !ref; m &= m - 1) {
 			uint32_t r = b1[i]->ref[__builtin_ctz(m)];
 
-			if (likely(key_eq(ref_key(t, r), keys[i])))
+			if (likely(ref_key_eq(t, r, keys[i])))
 				ref = r;
 		}
 		if (!ref)
@@ -526,7 +554,7 @@ zdp_flow_lookup_burst_hashed(struct zdp_flow_table *t,
 static inline uint64_t
 state_timeout(const struct zdp_flow_table *t, const struct zdp_flow *f)
 {
-	if (f->fwd.proto != ZDP_IPPROTO_TCP)
+	if (f->fwd4.proto != ZDP_IPPROTO_TCP)
 		return t->to.udp;
 	switch (f->tcp_state) {
 	case ZDP_FLOW_TCP_ESTABLISHED:
@@ -542,6 +570,19 @@ state_timeout(const struct zdp_flow_table *t, const struct zdp_flow *f)
 	}
 }
 
+/* IPv4 keys must be zero beyond their addresses (lookups compare the
+ * compact form, which cannot see those bytes); every key its zero pad. */
+static bool
+key_valid(const struct zdp_flow_key *k)
+{
+	static const uint8_t zero[12];
+
+	if (k->pad[0] || k->pad[1])
+		return false;
+	return k->family != ZDP_AF_INET ||
+	       (memcmp(k->a_src + 4, zero, 12) == 0 && memcmp(k->a_dst + 4, zero, 12) == 0);
+}
+
 int
 zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
 		uint64_t now, struct zdp_flow **out)
@@ -550,7 +591,7 @@ zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
 	struct zdp_flow *f;
 	int rc;
 
-	if (key_eq(&tmpl->fwd, &tmpl->rev))
+	if (key_eq(&tmpl->fwd, &tmpl->rev) || !key_valid(&tmpl->fwd) || !key_valid(&tmpl->rev))
 		return -EINVAL;
 	hf = key_hash(t, &tmpl->fwd);
 	hr = key_hash(t, &tmpl->rev);
@@ -577,9 +618,10 @@ zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
 		t->high_water = idx;
 	f = &t->rec[idx];
 	*f = *tmpl;
+	zdp_flow_key4_of(&f->fwd4, &f->fwd);
+	zdp_flow_key4_of(&f->rev4, &f->rev);
 	f->tflags = TF_USED;
 	f->nh_port[0] = f->nh_port[1] = ZDP_FLOW_NH_NONE;
-	f->bytes[0] = f->bytes[1] = 0;
 	f->expires = now + state_timeout(t, f);
 	t->st.created++;
 	t->st.active++;

@@ -13,16 +13,18 @@
  *                                    |
  *                                    | ref >> 1
  *                                    v
- *                       records[] (struct zdp_flow, 192 B, 3 cache lines,
- *                                  each key inside one line; a packet
- *                                  touches lines 0 and 1 only)
+ *                       records[] (struct zdp_flow, 192 B, 3 cache lines:
+ *                                  line 0 holds both keys in compact IPv4
+ *                                  form and every per-packet field, so an
+ *                                  IPv4 packet touches one record line)
  *                       [0] unused  [1..capacity] flows  + LIFO free list
  *                                    ^
  *                      expiry clock hand sweeps [1..high_water] in chunks
  *
  * Lookup: h = crc32c(key), b1 = h & mask, b2 = mix(h) & mask; compare the
- * 8 signatures of b1 (one cache line), then the full 40-byte key in the
- * record for each signature hit; only when that fails, b2. ref's low bit
+ * 8 signatures of b1 (one cache line), then the key in the record for each
+ * signature hit (IPv4: the 16-byte compact key in line 0; IPv6: the full
+ * 40-byte key); only when that fails, b2. ref's low bit
  * tells which direction matched. The burst version runs in stages like
  * rte_cuckoo_hash's bulk lookup: hash all keys and prefetch b1, then scan
  * signatures and prefetch the candidate record's two hot lines (or b2 when
@@ -102,26 +104,51 @@ const char *zdp_flow_tcp_state_name(unsigned state);
 #define ZDP_FLOW_DIR_REV 1	/* backend -> SNAT address (reply) */
 
 /*
+ * The 16 bytes of a key that differ between IPv4 keys: the first 4 bytes of
+ * each address and the last 8 bytes of the key (ports, protocol, family,
+ * pad), in the same order. An IPv4 key is all zero elsewhere, so two IPv4
+ * keys are equal exactly when their compact forms are. For IPv6 flows the
+ * compact form still carries the ports, protocol and family (the expiry
+ * and TCP tracking read the protocol from here); their lookups compare the
+ * full key.
+ */
+struct zdp_flow_key4 {
+	uint8_t  a_src[4];
+	uint8_t  a_dst[4];
+	uint16_t sport, dport;
+	uint8_t  proto;
+	uint8_t  family;
+	uint8_t  pad[2];
+};
+
+/*
  * One connection. Both directions point to the same record.
  *
- * Layout (192 B, 3 cache lines). A packet of either direction touches
- * lines 0 and 1 only: the lookup compares its key within one line, and the
- * rewrite data of one direction IS the other direction's key (rev =
- * backend:bport -> snat:nport, so a forward packet gets src = rev.a_dst,
- * dst = rev.a_src; a reply gets src = fwd.a_dst, dst = fwd.a_src), so
- * every per-packet field lives next to the two keys:
- *   line 0: fwd key, next-hop cache of both directions, TCP state, expires
- *           (the expiry sweep reads this line only);
- *   line 1: rev key, next-hop epoch, backend id, byte counters;
- *   line 2: cold copies of the NAT binding (first packet, ICMP errors,
- *           route resolution when the next-hop cache is stale), user32.
- * Keys of NAT flows must therefore be consistent with the binding:
+ * Layout (192 B, 3 cache lines). A packet of an IPv4 flow, in either
+ * direction, touches line 0 only: the lookup compares the compact form of
+ * its key there, and the rewrite data of one direction IS the other
+ * direction's key (rev = backend:bport -> snat:nport, so a forward packet
+ * gets src = rev.a_dst, dst = rev.a_src; a reply gets src = fwd.a_dst,
+ * dst = fwd.a_src), so every per-packet field lives next to the two
+ * compact keys:
+ *   line 0: compact keys, next-hop cache of both directions, TCP state,
+ *           next-hop epoch, backend id, expires (the expiry sweep reads
+ *           this line only);
+ *   line 1: full fwd key, cold copy of the SNAT address and both ports;
+ *   line 2: full rev key, cold copy of the backend address, user32.
+ * IPv6 packets also touch the line of their own key (compare) and of the
+ * other key (rewrite). The full keys serve insert, remove, the next-hop
+ * resolution after an epoch change and ICMP errors.
+ * Keys of NAT flows must be consistent with the binding:
  *   TCP/UDP: rev = (backend_addr, backend_port) -> (snat_addr, snat_port);
  *   ICMP echo: rev = (backend_addr, id snat_port) -> (snat_addr, 0).
+ * zdp_flow_insert() derives the compact keys from the full ones; callers
+ * fill fwd and rev only.
  */
 struct zdp_flow {
-	/* line 0 */
-	struct zdp_flow_key fwd;	/* client -> VIP as received */
+	/* line 0: everything an IPv4 packet needs */
+	struct zdp_flow_key4 fwd4;	/* compact fwd (set by zdp_flow_insert) */
+	struct zdp_flow_key4 rev4;	/* compact rev (set by zdp_flow_insert) */
 	/* Next-hop cache, one per direction, owned by the caller (fastpath.c):
 	 * egress port index (ZDP_FLOW_NH_NONE = not cached) and destination
 	 * MAC, valid while nh_epoch equals the caller's current epoch. It saves
@@ -130,20 +157,19 @@ struct zdp_flow {
 	uint8_t  nh_port[2];
 	uint8_t  tcp_state;		/* enum zdp_flow_tcp_state */
 	uint8_t  tflags;		/* internal: tracking bits, do not touch */
-	uint64_t expires;		/* absolute, caller's time unit */
-	/* line 1 */
-	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
 	uint32_t nh_epoch;
 	uint32_t backend_id;		/* opaque id from the snapshot compiler */
-	uint64_t bytes[2];		/* L3 bytes, [ZDP_FLOW_DIR_FWD], [ZDP_FLOW_DIR_REV] */
-	/* line 2: cold */
+	uint64_t expires;		/* absolute, caller's time unit */
+	/* line 1 */
+	struct zdp_flow_key fwd;	/* client -> VIP as received */
 	struct zdp_addr snat_addr;	/* forward rewrite: src -> snat_addr:snat_port */
+	uint16_t snat_port, backend_port;	/* network order */
+	/* line 2 */
+	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
 	struct zdp_addr backend_addr;	/* forward rewrite: dst -> backend_addr:backend_port;
 					 * reverse restores src = VIP (fwd.a_dst/dport),
 					 * dst = client (fwd.a_src/sport) */
-	uint16_t snat_port, backend_port;	/* network order */
 	uint32_t user32;		/* free for the caller */
-	uint8_t  pad[16];
 };	/* 192 B; records[] is 64-byte aligned, so each record is too */
 
 struct zdp_flow_timeouts {
@@ -233,13 +259,14 @@ unsigned zdp_flow_lookup_burst_hashed(struct zdp_flow_table *t,
 
 /*
  * Insert a connection: copies *tmpl (fwd, rev and NAT fields, ids, ports,
- * tcp_state, user fields), empties the next-hop cache, zeroes counters and sets
- * expires = now + timeout for tmpl->tcp_state (TCP) or the UDP timeout.
- * Both keys go into the table.
+ * tcp_state, user fields), derives the compact keys, empties the next-hop
+ * cache and sets expires = now + timeout for tmpl->tcp_state (TCP) or the
+ * UDP timeout. Both keys go into the table.
  * Returns 0 and *out (may be NULL) = the record;
  *   -EEXIST  either key is already present (*out = that existing flow);
  *   -ENOSPC  the table is full (no crash, counted in insert_failed);
- *   -EINVAL  fwd and rev are the same key.
+ *   -EINVAL  fwd and rev are the same key, or a key is malformed (non-zero
+ *            pad, or an IPv4 key with bytes beyond its 4-byte addresses).
  * The record pointer is stable until the flow is removed or expires.
  */
 int zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
@@ -266,14 +293,6 @@ uint8_t zdp_flow_tcp_update(struct zdp_flow_table *t, struct zdp_flow *f,
 
 /* UDP/ICMP (or any non-TCP) activity: expires = now + timeouts.udp. */
 void zdp_flow_refresh(struct zdp_flow_table *t, struct zdp_flow *f, uint64_t now);
-
-/* Per-direction byte accounting (no per-flow packet count: it would not
- * fit the two lines a packet touches, and nothing reads it). */
-static inline void
-zdp_flow_account(struct zdp_flow *f, uint8_t dir, uint32_t bytes)
-{
-	f->bytes[dir & 1] += bytes;
-}
 
 /*
  * Incremental expiry: scan at most @budget record slots from the clock
@@ -384,14 +403,42 @@ zdp_flow_rewrite(uint8_t *frame, const struct zdp_pkt_info *pi,
 /*
  * zdp_nat_ttl_dec() + zdp_flow_rewrite() for an IPv4 TCP/UDP packet (the
  * caller checks family, protocol and TTL > 1; see zdp_nat_rewrite4_ttl()).
+ * Reads the compact keys of line 0 only.
  */
 static inline void
 zdp_flow_nat4_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
 		  const struct zdp_flow *f, uint8_t dir)
 {
-	const struct zdp_flow_key *k = dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd;
+	const struct zdp_flow_key4 *k = dir == ZDP_FLOW_DIR_FWD ? &f->rev4 : &f->fwd4;
 
 	zdp_nat_rewrite4_ttl(frame, pi, k->a_dst, k->dport, k->a_src, k->sport);
+}
+
+/*
+ * The peer a packet matched in direction @dir goes to: the source of the
+ * other direction's key (the backend for FWD, the client for REV). IPv4
+ * flows read line 0 only.
+ */
+static inline void
+zdp_flow_peer(const struct zdp_flow *f, uint8_t dir, struct zdp_addr *peer)
+{
+	const struct zdp_flow_key4 *c = dir == ZDP_FLOW_DIR_FWD ? &f->rev4 : &f->fwd4;
+
+	memset(peer, 0, sizeof(*peer));
+	peer->family = c->family;
+	if (c->family == ZDP_AF_INET)
+		memcpy(peer->a, c->a_src, 4);
+	else
+		memcpy(peer->a, (dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd)->a_src, 16);
+}
+
+/* The compact form of a key (struct zdp_flow_key4). */
+static inline void
+zdp_flow_key4_of(struct zdp_flow_key4 *c, const struct zdp_flow_key *k)
+{
+	memcpy(c->a_src, k->a_src, 4);
+	memcpy(c->a_dst, k->a_dst, 4);
+	memcpy(&c->sport, &k->sport, 8);	/* sport .. pad, as in the key */
 }
 
 static inline bool

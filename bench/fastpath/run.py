@@ -178,8 +178,14 @@ def wait_drained(scrape_fn, sent, timeout=10.0):
     return m
 
 
+def gen_offer(args):
+    """The generator's run arguments after SECONDS: rate (0 = as fast as the
+    forwarder takes packets) and whether to drop what the ring refuses."""
+    return "%g%s" % (args.rate, " drop" if args.drop else "")
+
+
 def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None,
-                     perf_out=None):
+                     perf_out=None, offer="0"):
     """Warm-up pass(es), settle, measure. Returns a dict of results.
 
     @fwd_thread: (pid, tid) of the forwarding lcore thread, whose on-CPU
@@ -202,7 +208,7 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
                 break
             gen.cmd("pass")
         res["flows_active"] = scrape_fn().get("zdp_flows_active", 0)
-    gen.cmd("run 1")
+    gen.cmd("run 1 %s" % offer)
     a = scrape_fn() if scrape_fn else None
     prof = None
     if perf_out and fwd_thread and fwd_thread[1]:
@@ -215,7 +221,7 @@ def warm_and_measure(gen, flows, secs, fwd_thread, scrape_fn=None, flows_ok=None
     s0 = schedstat(*fwd_thread) if fwd_thread else None
     g0 = schedstat(gen.p.pid, gen.p.pid)
     t0 = time.monotonic_ns()
-    r = gen.cmd("run %g" % secs)
+    r = gen.cmd("run %g %s" % (secs, offer))
     wall = time.monotonic_ns() - t0
     s1 = schedstat(*fwd_thread) if fwd_thread else None
     g1 = schedstat(gen.p.pid, gen.p.pid)
@@ -283,7 +289,8 @@ def run_testpmd(args, flows, logdir):
         if tp.poll() is not None:
             raise RuntimeError("testpmd exited (see testpmd-%d.log)" % flows)
         res = warm_and_measure(gen, flows, args.secs, (tp.pid, lcore_thread(tp.pid)),
-                               perf_out=args.perf and os.path.join(logdir, "perf-testpmd-%d" % flows))
+                               perf_out=args.perf and os.path.join(logdir, "perf-testpmd-%d" % flows),
+                               offer=gen_offer(args))
     finally:
         # "Press enter to exit": a newline makes testpmd stop forwarding and
         # print its forward statistics (with --record-core-cycles) cleanly.
@@ -322,7 +329,8 @@ def run_zdp(args, flows, rules, logdir):
         res = warm_and_measure(gen, flows, args.secs, (z.pid, lcore_thread(z.pid)),
                                lambda: scrape(met),
                                lambda m: m.get("zdp_flows_active", 0) >= flows,
-                               perf_out=args.perf and os.path.join(logdir, "perf-" + tag))
+                               perf_out=args.perf and os.path.join(logdir, "perf-" + tag),
+                               offer=gen_offer(args))
         res["hugepages_used_mb"] = (hp0 - hp1) * 2
     finally:
         OWNED.stop(z)
@@ -396,6 +404,12 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
     ap.add_argument("--secs", type=float, default=5.0)
+    ap.add_argument("--rate", type=float, default=0.0, metavar="MPPS",
+                    help="pace the generator to MPPS during the measurement "
+                    "(default 0: as fast as the forwarder takes packets)")
+    ap.add_argument("--drop", action="store_true",
+                    help="with --rate: drop what the ring refuses, as a NIC would, "
+                    "instead of retrying")
     ap.add_argument("--flows", default="1000,1000000")
     ap.add_argument("--rules", default="10,1000")
     ap.add_argument("--no-testpmd", action="store_true")
@@ -444,7 +458,7 @@ def main():
     os.makedirs(logdir, exist_ok=True)
     flows_l = [int(x) for x in args.flows.split(",")]
     rules_l = [int(x) for x in args.rules.split(",")]
-    results = {"machine": machine(), "secs": args.secs, "cases": []}
+    results = {"machine": machine(), "secs": args.secs, "offer": gen_offer(args), "cases": []}
     log("machine: %s" % json.dumps(results["machine"]))
 
     interrupt_on(signal.SIGTERM)
@@ -500,8 +514,10 @@ def corrected_busy(c):
 
 def print_table(results):
     m = results["machine"]
-    print("# %s, %d CPUs, kernel %s, load %s, %g s per measurement"
-          % (m["cpu"], m["ncpu"], m["kernel"], "/".join(m["loadavg"]), results["secs"]))
+    offer = results.get("offer", "0")
+    print("# %s, %d CPUs, kernel %s, load %s, %g s per measurement, generator %s"
+          % (m["cpu"], m["ncpu"], m["kernel"], "/".join(m["loadavg"]), results["secs"],
+             "as fast as taken" if offer == "0" else "paced to %s Mpps" % offer))
     fp = [c for c in results["cases"] if c["kind"] == "zdp_fp_bench"]
     if fp:
         print()

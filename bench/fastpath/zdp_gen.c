@@ -11,12 +11,18 @@
  *
  * Control is line-based on stdin so one process serves a whole case:
  *   pass           send flows 0..N-1 once, then stop; prints "pass ..."
- *   run SECONDS    send at full rate for SECONDS;       prints "run ..."
+ *   run SECONDS [MPPS [drop]]
+ *                  send for SECONDS, at full rate or paced to MPPS million
+ *                  packets per second (a TSC token bucket); with "drop",
+ *                  what the device refuses is dropped and counted
+ *                  (tx_dropped) instead of retried, as a NIC drops on a
+ *                  full ring; prints "run ..."
  *   stats          prints the cumulative counters
  *   quit
  * Between commands it only polls RX (ARP) and sleeps 1 ms per loop.
- * TX never drops: what the device refuses is retried, so when the receiver
- * is the bottleneck the generator simply waits for ring space.
+ * TX never drops unless told to: what the device refuses is retried, so
+ * when the receiver is the bottleneck the generator waits for ring space
+ * (and its retries contend for the ring's cache lines with the receiver).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,7 +48,7 @@
 #define GEN_MBUF_CACHE	256
 
 struct gen_counters {
-	uint64_t tx, rx, rx_arp, arp_replies, tx_retry_polls;
+	uint64_t tx, rx, rx_arp, arp_replies, tx_retry_polls, tx_dropped;
 };
 
 struct gen {
@@ -54,6 +60,7 @@ struct gen {
 	struct gen_counters c;
 	struct rte_mbuf *pending[GEN_BURST];
 	uint16_t n_pending, pending_off;
+	bool drop;	/* drop what the device refuses (like a NIC on a full ring) */
 };
 
 /* Turn an ARP request into our reply in place (RFC 826): we own every address. */
@@ -136,8 +143,13 @@ gen_tx(struct gen *g, uint32_t limit)
 	g->c.tx += sent;
 	g->n_pending = (uint16_t)(g->n_pending - sent);
 	g->pending_off = (uint16_t)(g->pending_off + sent);
-	if (g->n_pending)
+	if (g->n_pending && g->drop) {
+		rte_pktmbuf_free_bulk(g->pending + g->pending_off, g->n_pending);
+		g->c.tx_dropped += g->n_pending;
+		g->n_pending = 0;
+	} else if (g->n_pending) {
 		g->c.tx_retry_polls++;
+	}
 	return taken;
 }
 
@@ -148,10 +160,12 @@ gen_print(const char *what, const struct gen_counters *a, const struct gen_count
 	double s = (double)cycles / (double)rte_get_tsc_hz();
 
 	printf("%s tx=%" PRIu64 " rx=%" PRIu64 " secs=%.6f tx_mpps=%.4f rx_mpps=%.4f "
-	       "tx_retry_polls=%" PRIu64 " arp_replies=%" PRIu64 "\n", what, b->tx - a->tx,
+	       "tx_retry_polls=%" PRIu64 " tx_dropped=%" PRIu64 " arp_replies=%" PRIu64 "\n",
+	       what, b->tx - a->tx,
 	       b->rx - a->rx, s, s > 0 ? (double)(b->tx - a->tx) / s / 1e6 : 0.0,
 	       s > 0 ? (double)(b->rx - a->rx) / s / 1e6 : 0.0,
-	       b->tx_retry_polls - a->tx_retry_polls, b->arp_replies);
+	       b->tx_retry_polls - a->tx_retry_polls, b->tx_dropped - a->tx_dropped,
+	       b->arp_replies);
 	fflush(stdout);
 }
 
@@ -181,17 +195,33 @@ gen_pass(struct gen *g)
 	gen_print("pass", &c0, &g->c, rte_rdtsc() - t0);
 }
 
+/* Send for @secs seconds: at full rate (@mpps == 0), or paced so that by
+ * any moment t at most mpps * t packets have been taken. Paced runs let two
+ * forwarders be compared at the same offered load, below both capacities:
+ * at saturation the receive ring stays full and the generator's retries
+ * contend for the ring's cache lines, which inflates the forwarder's driver
+ * cost by an amount that depends on how saturated it is. */
 static void
-gen_run(struct gen *g, double secs)
+gen_run(struct gen *g, double secs, double mpps)
 {
 	struct gen_counters c0 = g->c;
 	uint64_t t0 = rte_rdtsc();
-	uint64_t end = t0 + (uint64_t)(secs * (double)rte_get_tsc_hz());
-	uint64_t t;
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t end = t0 + (uint64_t)(secs * (double)hz);
+	double per_cycle = mpps * 1e6 / (double)hz;
+	uint64_t taken = 0, t;
 	unsigned k = 0;
 
 	for (;;) {
-		gen_tx(g, UINT32_MAX);
+		uint32_t limit = UINT32_MAX;
+
+		if (mpps > 0) {
+			double due = (double)(rte_rdtsc() - t0) * per_cycle;
+
+			/* whole bursts only, so burst sizes match full-rate runs */
+			limit = due - (double)taken >= GEN_BURST ? GEN_BURST : 0;
+		}
+		taken += gen_tx(g, limit);
 		gen_rx(g);
 		if ((++k & 255) == 0 && rte_rdtsc() >= end)
 			break;
@@ -209,7 +239,7 @@ usage(void)
 		"       [--src-net A.B.C.D] [--sport-base P] [--dst A.B.C.D] [--dport P]\n"
 		"defaults: --hosts 16384 --src-net 198.18.0.0 --sport-base 1024\n"
 		"          --dst 198.18.255.1 --dport 5353\n"
-		"stdin commands: pass | run SECONDS | stats | quit\n");
+		"stdin commands: pass | run SECONDS [MPPS [drop]] | stats | quit\n");
 }
 
 static int
@@ -310,13 +340,18 @@ main(int argc, char **argv)
 		ll += (size_t)r;
 		line[ll] = '\0';
 		for (char *nl; (nl = strchr(line, '\n')) != NULL;) {
-			double secs;
+			double secs, mpps = 0;
+			char mode[8] = "";
 
 			*nl = '\0';
 			if (strcmp(line, "pass") == 0)
 				gen_pass(&g);
-			else if (sscanf(line, "run %lf", &secs) == 1 && secs > 0)
-				gen_run(&g, secs);
+			else if (sscanf(line, "run %lf %lf %7s", &secs, &mpps, mode) >= 1 &&
+				 secs > 0 && mpps >= 0) {
+				g.drop = strcmp(mode, "drop") == 0;
+				gen_run(&g, secs, mpps);
+				g.drop = false;
+			}
 			else if (strcmp(line, "stats") == 0)
 				gen_print("stats", &(struct gen_counters){ 0 }, &g.c, 0);
 			else if (strcmp(line, "quit") == 0)
