@@ -449,6 +449,7 @@ xmit_conn(struct zdp_tcp_conn *c, uint32_t seq, uint8_t flags, uint32_t plen)
 		}
 		if (max > n)
 			n += zdp_tcp_reass_sack_blocks(c, blk + n, max - n);
+		n = RTE_MIN(n, max);	/* also tells the compiler opts[] fits */
 		if (n)
 			optlen += opts_sack(opts + optlen, (const uint32_t (*)[2])blk, n);
 		else
