@@ -204,9 +204,22 @@ zdp_flow_get_stats(const struct zdp_flow_table *t, struct zdp_flow_stats *st)
 
 /* --- hashing and buckets ---------------------------------------------- */
 
+/* CRC32c of the key. An IPv4 key is zero outside its compact form, so
+ * only those 16 bytes are hashed: two dependent CRC steps instead of five
+ * on every packet's critical path. */
 static inline uint32_t
 key_hash(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
 {
+	if (likely(k->family == ZDP_AF_INET)) {
+		uint32_t s, d;
+		uint64_t tail;
+
+		memcpy(&s, k->a_src, 4);
+		memcpy(&d, k->a_dst, 4);
+		memcpy(&tail, &k->sport, 8);
+		return rte_hash_crc_8byte(tail, rte_hash_crc_8byte((uint64_t)s | (uint64_t)d << 32,
+								   t->seed));
+	}
 	return rte_hash_crc(k, sizeof(*k), t->seed);
 }
 

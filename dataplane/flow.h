@@ -44,7 +44,8 @@
  * removing it. Worst-case delay between expiry and reclaim is one sweep
  * (high_water / budget calls). zdp_flow_expire_all() is for shutdown/tests.
  *
- * The hash is CRC32c over the key with a per-table seed. It is NOT the
+ * The hash is CRC32c over the key (IPv4: over its compact form) with a
+ * per-table seed. It is NOT the
  * worker-selection hash (that one is symmetric; see symhash.h) and must not
  * be used as one.
  *
