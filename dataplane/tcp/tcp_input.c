@@ -156,18 +156,6 @@ negotiate(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
 	set_mss(c);
 }
 
-static void
-tw_enter(struct zdp_tcp_conn *c)
-{
-	zdp_tcp_conn_set_state(c, ZDP_TCP_TIME_WAIT);
-	zdp_tcp_timer_cancel(c, ZDP_TCP_T_RTX);
-	zdp_tcp_timer_cancel(c, ZDP_TCP_T_DELACK);
-	zdp_tcp_sndq_ack(c, c->snd_queued);
-	zdp_tcp_reass_flush(c);
-	/* RFC 9293 §3.10.7.4: 2 MSL, restarted by a retransmitted FIN */
-	zdp_tcp_timer_arm(c->stk, c, ZDP_TCP_T_KEEP, 2ull * c->stk->p.msl_us);
-}
-
 static bool
 app_alive(const struct zdp_tcp_conn *c)
 {
@@ -446,7 +434,7 @@ new_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
 				zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_KEEP, stk->p.fin_wait2_us);
 			break;
 		case ZDP_TCP_CLOSING:
-			tw_enter(c);
+			zdp_tcp_tw_enter(c);
 			break;
 		case ZDP_TCP_LAST_ACK:
 			zdp_tcp_conn_terminate(c);
@@ -844,12 +832,12 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 			break;
 		case ZDP_TCP_FIN_WAIT_1:
 			if ((c->flags & F_FIN_SENT) && c->snd_una == c->snd_max)
-				tw_enter(c);
+				zdp_tcp_tw_enter(c);
 			else
 				zdp_tcp_conn_set_state(c, ZDP_TCP_CLOSING);
 			break;
 		case ZDP_TCP_FIN_WAIT_2:
-			tw_enter(c);
+			zdp_tcp_tw_enter(c);
 			break;
 		default:
 			break;
@@ -1036,17 +1024,12 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 
 	c = zdp_tcp_conn_lookup(stk, &l3->dst, s.dport, &l3->src, s.sport);
 	if (c && c->state == ZDP_TCP_TIME_WAIT &&
-	    (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
-		/* RFC 6191 (timestamps) / RFC 1122 §4.2.2.13 (sequence):
-		 * a new incarnation may reuse a TIME-WAIT 4-tuple. */
-		bool ok = (c->flags & F_TS) && s.has_ts ? SEQ_GT(s.tsval, c->ts_recent) :
-			SEQ_GT(s.seq, c->rcv_nxt);
-
-		if (ok) {
-			CTR_INC(stk, TW_REUSE);
-			zdp_tcp_conn_terminate(c);
-			c = NULL;
-		}
+	    (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	    zdp_tcp_tw_syn_reuses(c, &s)) {
+		/* a new incarnation of a TIME-WAIT 4-tuple (tcp_timewait.c) */
+		CTR_INC(stk, TW_REUSE);
+		zdp_tcp_conn_terminate(c);
+		c = NULL;
 	}
 	if (c) {
 		rc = conn_input(c, &s, &m);

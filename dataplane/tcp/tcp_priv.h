@@ -450,6 +450,10 @@ void zdp_tcp_conn_init_tcb(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_established(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_error(struct zdp_tcp_conn *c, int err);
 
+/* TIME-WAIT (tcp_timewait.c) */
+void zdp_tcp_tw_enter(struct zdp_tcp_conn *c);
+bool zdp_tcp_tw_syn_reuses(const struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s);
+
 /* input helpers shared with tests (tcp_input.c) */
 void zdp_tcp_set_now(struct zdp_tcp_stack *stk, uint64_t now);
 /* RACK after an ACK or its reordering timer: mark losses, enter recovery,
