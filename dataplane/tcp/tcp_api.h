@@ -98,6 +98,11 @@ struct zdp_tcp_stack_params {
 	uint32_t rto_min_us, rto_max_us, rto_init_us;
 	uint32_t delack_us;		/* delayed ACK timeout */
 	uint32_t msl_us;		/* TIME-WAIT lasts 2*MSL */
+	/* Outgoing TIME-WAIT reuse (tcp_timewait.c): connect may take a
+	 * 4-tuple held by a TIME-WAIT connection that negotiated timestamps
+	 * and has received nothing for this long. 0 = never; otherwise at
+	 * least 1000 (one tick of the timestamp clock). Default 1 s. */
+	uint32_t tw_reuse_us;
 	uint32_t fin_wait2_us;		/* orphaned FIN-WAIT-2 lifetime */
 	uint8_t syn_retries, synack_retries, data_retries;
 	uint16_t syn_backlog;		/* half-open per listener before cookies */
@@ -150,9 +155,11 @@ int zdp_tcp_listen(struct zdp_tcp_stack *stk, const struct zdp_addr *addr,
 void zdp_tcp_unlisten(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l);
 
 /* Active open from @laddr:@lport (0 = pick one in the ephemeral range that
- * passes params.port_ok) to @raddr:@rport. Returns 0 and the handle (state
- * SYN-SENT; on_connected or on_error follows), -EADDRINUSE, -EADDRNOTAVAIL
- * (no usable port), -ENOMEM (pool empty), -EINVAL. */
+ * passes params.port_ok) to @raddr:@rport. A 4-tuple held by a TIME-WAIT
+ * connection is usable once params.tw_reuse_us allows it (that connection
+ * ends; the new one starts beyond its sequence space). Returns 0 and the
+ * handle (state SYN-SENT; on_connected or on_error follows), -EADDRINUSE,
+ * -EADDRNOTAVAIL (no usable port), -ENOMEM (pool empty), -EINVAL. */
 int zdp_tcp_connect(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr,
 		    uint16_t lport, const struct zdp_addr *raddr, uint16_t rport,
 		    void *user, uint64_t now, struct zdp_tcp_conn **out);

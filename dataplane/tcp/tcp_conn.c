@@ -63,6 +63,7 @@ zdp_tcp_stack_params_default(struct zdp_tcp_stack_params *p)
 	p->rto_init_us = 1000 * 1000;	/* RFC 6298 §2.1 */
 	p->delack_us = 40 * 1000;	/* < 500 ms, RFC 1122 §4.2.3.2 */
 	p->msl_us = 30 * 1000 * 1000;
+	p->tw_reuse_us = 1000 * 1000;	/* Linux's tcp_tw_reuse delay */
 	p->fin_wait2_us = 60 * 1000 * 1000;
 	p->syn_retries = 6;
 	p->synack_retries = 5;
@@ -100,7 +101,7 @@ zdp_tcp_stack_create(const struct zdp_tcp_stack_params *p)
 
 	if (!p || !p->pool || !p->tx || !p->tsc_hz || !p->max_conns || !p->rcv_buf ||
 	    !p->snd_buf || p->mtu < 128 || p->eph_port_lo > p->eph_port_hi ||
-	    !p->max_listeners) {
+	    !p->max_listeners || (p->tw_reuse_us && p->tw_reuse_us < 1000)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -258,6 +259,22 @@ zdp_tcp_conn_alloc(struct zdp_tcp_stack *stk)
 	memset(c, 0, sizeof(*c));
 	c->stk = stk;
 	stk->n_conns++;
+	return c;
+}
+
+struct zdp_tcp_conn *
+zdp_tcp_conn_recycle(struct zdp_tcp_conn *c)
+{
+	struct zdp_tcp_stack *stk = c->stk;
+	bool now = !(c->flags & (F_APP_HELD | F_PENDING | F_FREE));
+
+	if (now)
+		c->flags |= F_FREE;	/* terminate must not queue it for release */
+	zdp_tcp_conn_terminate(c);
+	if (!now)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->stk = stk;
 	return c;
 }
 
@@ -438,15 +455,24 @@ zdp_tcp_unlisten(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l)
 
 /* ---- active open ---- */
 
+/* May an active open take this 4-tuple? Yes when no connection holds it,
+ * or only a TIME-WAIT one that may be reused (*@tw, else NULL), and no
+ * listener has the port, and params.port_ok agrees. */
 static bool
-port_usable(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_t lport,
-	    const struct zdp_addr *raddr, uint16_t rport)
+tuple_usable(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_t lport,
+	     const struct zdp_addr *raddr, uint16_t rport, struct zdp_tcp_conn **tw)
 {
-	if (zdp_tcp_conn_lookup(stk, laddr, lport, raddr, rport))
+	struct zdp_tcp_conn *c = zdp_tcp_conn_lookup(stk, laddr, lport, raddr, rport);
+
+	*tw = NULL;
+	if (c && !zdp_tcp_tw_reusable(c))
 		return false;
 	if (zdp_tcp_listener_lookup(stk, laddr, lport))
 		return false;
-	return !stk->p.port_ok || stk->p.port_ok(stk->p.port_ok_ctx, laddr, lport, raddr, rport);
+	if (stk->p.port_ok && !stk->p.port_ok(stk->p.port_ok_ctx, laddr, lport, raddr, rport))
+		return false;
+	*tw = c;
+	return true;
 }
 
 int
@@ -455,23 +481,35 @@ zdp_tcp_connect(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_
 		struct zdp_tcp_conn **out)
 {
 	const struct zdp_tcp_stack_params *p = &stk->p;
-	struct zdp_tcp_conn *c;
+	struct zdp_tcp_conn *c = NULL, *tw = NULL;
+	uint32_t iss;
 
 	if (!laddr || !raddr || laddr->family != raddr->family || !rport ||
 	    (laddr->family != ZDP_AF_INET && laddr->family != ZDP_AF_INET6))
 		return -EINVAL;
 	zdp_tcp_set_now(stk, now);
 	if (lport) {
-		if (zdp_tcp_conn_lookup(stk, laddr, lport, raddr, rport))
+		tw = zdp_tcp_conn_lookup(stk, laddr, lport, raddr, rport);
+		if (tw && !zdp_tcp_tw_reusable(tw))
 			return -EADDRINUSE;
 	} else {
 		uint32_t range = (uint32_t)p->eph_port_hi - p->eph_port_lo + 1, i;
 
+		/* The first candidate from the cursor that is free or whose
+		 * TIME-WAIT may be reused, as Linux's __inet_hash_connect()
+		 * takes it, rather than a free port first: the cursor goes
+		 * round the range, so the port it reaches is the one used
+		 * longest ago and a TIME-WAIT there is the oldest of the range
+		 * (and already past the reuse rule, tcp_timewait.c). Looking
+		 * for a free one instead would cost a walk over the whole
+		 * range (4,536 lookups and port_ok hashes with the gateway's
+		 * default range) per connect exactly when the range is busy,
+		 * to spare a TIME-WAIT whose protection timestamps provide. */
 		for (i = 0; i < range; i++) {
 			uint16_t cand = stk->next_eph;
 
 			stk->next_eph = cand >= p->eph_port_hi ? p->eph_port_lo : cand + 1;
-			if (port_usable(stk, laddr, cand, raddr, rport)) {
+			if (tuple_usable(stk, laddr, cand, raddr, rport, &tw)) {
 				lport = cand;
 				break;
 			}
@@ -479,7 +517,17 @@ zdp_tcp_connect(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_
 		if (!lport)
 			return -EADDRNOTAVAIL;
 	}
-	c = zdp_tcp_conn_alloc(stk);
+	iss = zdp_tcp_isn(p->secret, laddr, lport, raddr, rport, stk->now_us);
+	if (tw) {
+		/* a new incarnation of the TIME-WAIT 4-tuple: beyond the old
+		 * sequence space, in the old connection's slot when it is
+		 * free at once (tcp_timewait.c) */
+		iss = zdp_tcp_tw_iss(tw, iss);
+		CTR_INC(stk, TW_REUSE_OUT);
+		c = zdp_tcp_conn_recycle(tw);
+	}
+	if (!c)
+		c = zdp_tcp_conn_alloc(stk);
 	if (!c) {
 		CTR_INC(stk, DROP_NO_CONN_MEM);
 		return -ENOMEM;
@@ -491,7 +539,7 @@ zdp_tcp_connect(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_
 	c->user = user;
 	c->flags |= F_APP_HELD;
 	zdp_tcp_conn_init_tcb(c);
-	c->iss = zdp_tcp_isn(p->secret, laddr, lport, raddr, rport, stk->now_us);
+	c->iss = iss;
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->recover = c->iss;

@@ -444,6 +444,12 @@ struct zdp_tcp_listener *zdp_tcp_listener_lookup(struct zdp_tcp_stack *stk,
 /* Moves @c to CLOSED: unhash, stop timers, drop queues; the memory goes back
  * to the pool at the next poll unless the application still holds it. */
 void zdp_tcp_conn_terminate(struct zdp_tcp_conn *c);
+/* Terminates @c and, when nothing refers to it any more (the application
+ * released it, no output is pending for it, it is not queued for release
+ * already), returns its slot zeroed as a new connection, the way
+ * zdp_tcp_conn_alloc() would (the count in use does not change: one ends,
+ * one begins). Otherwise @c goes the usual way and NULL is returned. */
+struct zdp_tcp_conn *zdp_tcp_conn_recycle(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_set_state(struct zdp_tcp_conn *c, enum zdp_tcp_state s);
 void zdp_tcp_conn_pending(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_init_tcb(struct zdp_tcp_conn *c);
@@ -453,6 +459,8 @@ void zdp_tcp_conn_error(struct zdp_tcp_conn *c, int err);
 /* TIME-WAIT (tcp_timewait.c) */
 void zdp_tcp_tw_enter(struct zdp_tcp_conn *c);
 bool zdp_tcp_tw_syn_reuses(const struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s);
+bool zdp_tcp_tw_reusable(const struct zdp_tcp_conn *c);
+uint32_t zdp_tcp_tw_iss(const struct zdp_tcp_conn *tw, uint32_t isn);
 
 /* input helpers shared with tests (tcp_input.c) */
 void zdp_tcp_set_now(struct zdp_tcp_stack *stk, uint64_t now);
