@@ -12,6 +12,10 @@
  *
  * Deferring the release keeps every pointer the input path, the timer
  * wheel and the pending-output list hold valid until poll has finished.
+ * Two paths hand a slot over at once instead, when nothing refers to it
+ * (zdp_tcp_conn_recycle): a TIME-WAIT 4-tuple taken by connect, and the
+ * oldest TIME-WAIT giving up its slot to a new connection when the pool
+ * is empty (tcp_timewait.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +148,7 @@ zdp_tcp_stack_create(const struct zdp_tcp_stack_params *p)
 	stk->next_eph = (uint16_t)(p->eph_port_lo +
 				   rte_rand() % ((uint32_t)p->eph_port_hi - p->eph_port_lo + 1));
 	stk->chack_sec = UINT64_MAX;	/* first challenge ACK opens a budget */
+	stk->tw_tail = &stk->tw_head;
 	zdp_tcp_wheel_init(&stk->wheel, 0);
 	return stk;
 nomem:
@@ -253,8 +258,8 @@ zdp_tcp_conn_alloc(struct zdp_tcp_stack *stk)
 {
 	struct zdp_tcp_conn *c = stk->free_conns;
 
-	if (!c)
-		return NULL;
+	if (!c)		/* the oldest TIME-WAIT's slot, if any (tcp_timewait.c) */
+		return zdp_tcp_tw_reclaim(stk);
 	stk->free_conns = c->pnext;
 	memset(c, 0, sizeof(*c));
 	c->stk = stk;
@@ -370,6 +375,7 @@ zdp_tcp_conn_terminate(struct zdp_tcp_conn *c)
 		c->lst->n_halfopen--;
 	c->lst = NULL;
 	zdp_tcp_conn_unhash(c);
+	zdp_tcp_tw_unlink(c);
 	for (int k = 0; k < ZDP_TCP_T_MAX; k++)
 		zdp_tcp_timer_cancel(c, (enum zdp_tcp_timer_kind)k);
 	conn_free_queues(c);

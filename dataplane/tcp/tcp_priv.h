@@ -254,6 +254,8 @@ struct zdp_tcp_conn {
 	uint64_t last_rx_us;
 
 	struct zdp_tcp_tnode timer[ZDP_TCP_T_MAX];
+	/* the stack's TIME-WAIT list, oldest first (tcp_timewait.c) */
+	struct zdp_tcp_conn *tw_next, **tw_pprev;
 
 	/* per-connection counters */
 	uint64_t segs_in, segs_out, bytes_in, bytes_out;
@@ -284,6 +286,8 @@ struct zdp_tcp_stack {
 	struct zdp_tcp_listener *lst;
 	struct zdp_tcp_conn *pending;	/* conns with output to flush */
 	struct zdp_tcp_conn *release;	/* conns to return to the pool */
+	struct zdp_tcp_conn *tw_head;	/* TIME-WAIT, oldest first ... */
+	struct zdp_tcp_conn **tw_tail;	/* ... and the last one's tw_next */
 	uint16_t next_eph;
 	uint32_t chack_tokens;		/* challenge ACKs left this second */
 	uint64_t chack_sec;
@@ -433,6 +437,9 @@ void zdp_tcp_sndq_ack(struct zdp_tcp_conn *c, uint32_t acked);
 struct rte_mbuf *zdp_tcp_sndq_find(struct zdp_tcp_conn *c, uint32_t seq, uint32_t *off);
 
 /* connection management (tcp_conn.c) */
+/* A zeroed connection from the pool; when the pool is empty, the slot of
+ * the oldest TIME-WAIT connection that can give it up (tcp_timewait.c);
+ * NULL when there is neither. */
 struct zdp_tcp_conn *zdp_tcp_conn_alloc(struct zdp_tcp_stack *stk);
 void zdp_tcp_conn_hash(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_unhash(struct zdp_tcp_conn *c);
@@ -459,8 +466,10 @@ void zdp_tcp_conn_error(struct zdp_tcp_conn *c, int err);
 /* TIME-WAIT (tcp_timewait.c) */
 void zdp_tcp_tw_enter(struct zdp_tcp_conn *c);
 bool zdp_tcp_tw_syn_reuses(const struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s);
+void zdp_tcp_tw_unlink(struct zdp_tcp_conn *c);
 bool zdp_tcp_tw_reusable(const struct zdp_tcp_conn *c);
 uint32_t zdp_tcp_tw_iss(const struct zdp_tcp_conn *tw, uint32_t isn);
+struct zdp_tcp_conn *zdp_tcp_tw_reclaim(struct zdp_tcp_stack *stk);
 
 /* input helpers shared with tests (tcp_input.c) */
 void zdp_tcp_set_now(struct zdp_tcp_stack *stk, uint64_t now);

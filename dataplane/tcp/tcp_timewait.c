@@ -17,10 +17,29 @@
  *   the 4-tuple     zdp_tcp_tw_reusable() allows it: the new incarnation
  *                   starts beyond the old one's sequence space and
  *                   timestamps. Counter tcp_timewait_reused_outgoing.
+ *   the pool is     a new connection (SYN, SYN cookie, connect) found no
+ *   empty           free slot: the oldest TIME-WAIT connection gives up
+ *                   its own (zdp_tcp_tw_reclaim), as a last resort.
+ *                   Counter tcp_timewait_evicted.
  *
  * Without the second, a proxy that closes its upstream connections first
  * could open only (ephemeral ports / 60 s) connections per second to one
- * backend address and port: 75/s with the gateway's 4,536 ports.
+ * backend address and port: 75/s with the gateway's 4,536 ports. Without
+ * the third, TIME-WAIT alone fills a pool of N slots at N / 60 s closes
+ * per second (1,092/s for the gateway's 65,536), and new connections are
+ * refused although most of the pool only waits out a timer.
+ *
+ * TIME-WAIT connections sit on a list in the order they entered it:
+ *
+ *   stk->tw_head --> [c] --> [c] --> ... --> [c] --> NULL
+ *                  oldest                  newest   ^
+ *                                                   stk->tw_tail (&its tw_next)
+ *
+ * linked through c->tw_next and c->tw_pprev (the address of the pointer
+ * to c), so entering, leaving anywhere (2 MSL over, RST, reuse) and taking
+ * the oldest are O(1). A retransmitted FIN restarts the 2 MSL but leaves
+ * the connection in its place: "oldest" is by entry, which is also the
+ * order in which the timers would have ended them had no FIN come again.
  */
 #include "tcp_priv.h"
 
@@ -37,6 +56,28 @@ zdp_tcp_tw_enter(struct zdp_tcp_conn *c)
 	zdp_tcp_sndq_ack(c, c->snd_queued);
 	zdp_tcp_reass_flush(c);
 	zdp_tcp_timer_arm(stk, c, ZDP_TCP_T_KEEP, 2ull * stk->p.msl_us);
+	if (c->tw_pprev)	/* already listed */
+		return;
+	c->tw_next = NULL;
+	c->tw_pprev = stk->tw_tail;
+	*stk->tw_tail = c;
+	stk->tw_tail = &c->tw_next;
+}
+
+/* Off the TIME-WAIT list (zdp_tcp_conn_terminate: every way out of
+ * TIME-WAIT goes through it). A no-op for a connection not on it. */
+void
+zdp_tcp_tw_unlink(struct zdp_tcp_conn *c)
+{
+	if (!c->tw_pprev)
+		return;
+	*c->tw_pprev = c->tw_next;
+	if (c->tw_next)
+		c->tw_next->tw_pprev = c->tw_pprev;
+	else
+		c->stk->tw_tail = c->tw_pprev;
+	c->tw_next = NULL;
+	c->tw_pprev = NULL;
 }
 
 /* RFC 6191 §2: with timestamps on both the TIME-WAIT connection and the
@@ -104,4 +145,39 @@ zdp_tcp_tw_iss(const struct zdp_tcp_conn *tw, uint32_t isn)
 	uint32_t edge = tw->snd_max + u32_max(tw->max_snd_wnd, 65535u) + 1;
 
 	return SEQ_LT(isn, edge) ? edge : isn;
+}
+
+/* The pool is empty: end the oldest TIME-WAIT connection and return its
+ * slot for a new connection (zeroed, as zdp_tcp_conn_alloc() returns
+ * one), or NULL when no TIME-WAIT connection is left.
+ *
+ * A last resort, not a rule of RFC 9293 or RFC 6191: the evicted 4-tuple
+ * loses the protection TIME-WAIT gives it. Should the same 4-tuple come
+ * back within what would have been its 2 MSL, without timestamps, a
+ * delayed segment of the old connection could land in the new one; and a
+ * retransmission of the peer's FIN gets a RST instead of an ACK (which
+ * only ends the peer's LAST-ACK early). Refusing the new connection is the
+ * only alternative, so this runs only when the pool has no free slot.
+ * Linux, past net.ipv4.tcp_max_tw_buckets, closes the connection that is
+ * about to enter TIME-WAIT without it (TCPTimeWaitOverflow); taking the
+ * oldest instead keeps TIME-WAIT for the latest closes, whose segments are
+ * the likeliest still in flight, and has served the oldest for longest.
+ *
+ * A TIME-WAIT connection the application still holds, or with an ACK
+ * waiting in the pending-output list, ends too but keeps its slot until
+ * the application closes it or poll releases it; the next oldest is tried
+ * then. Each connection leaves the list once, so the loop is O(1)
+ * amortized. */
+struct zdp_tcp_conn *
+zdp_tcp_tw_reclaim(struct zdp_tcp_stack *stk)
+{
+	struct zdp_tcp_conn *c;
+
+	while ((c = stk->tw_head) != NULL) {
+		CTR_INC(stk, TW_EVICTED);
+		c = zdp_tcp_conn_recycle(c);	/* unlinks it */
+		if (c)
+			return c;
+	}
+	return NULL;
 }

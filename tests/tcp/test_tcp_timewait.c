@@ -2,7 +2,9 @@
  * test_tcp_timewait.c — TIME-WAIT ending early (tcp_timewait.c): connect
  * taking a TIME-WAIT 4-tuple (timestamps, params.tw_reuse_us), the new
  * incarnation's ISS and timestamps beyond the old one's, and PAWS keeping
- * the old incarnation's delayed segments out. Time is injected (µs).
+ * the old incarnation's delayed segments out; an empty pool taking the
+ * oldest TIME-WAIT's slot for connect, accept and SYN-cookie completion.
+ * Time is injected (µs).
  */
 #include "tcp_test_util.h"
 
@@ -66,12 +68,14 @@ note_tsvals(struct incarnation *in)
 }
 
 /* zdp_tcp_connect(@lport) to @p's address and port 8080, the peer's
- * SYN-ACK (timestamps and a window scale of @ws when @ts), then
- * zdp_tcp_close(): our FIN, the peer's ACK and FIN, TIME-WAIT at @now.
- * Returns 0 with @in filled, or the connect error. */
+ * SYN-ACK (timestamps and a window scale of @ws when @ts): ESTABLISHED at
+ * @now. Then, with @close, zdp_tcp_close() (or only zdp_tcp_shutdown()
+ * with @keep: the application keeps the handle): our FIN, the peer's ACK
+ * and FIN, TIME-WAIT at @now. Returns 0 with @in filled, or the connect
+ * error. */
 static int
-open_then_close(struct zdp_tcp_stack *stk, struct t_peer *p, uint16_t lport, bool ts, int ws,
-		uint64_t now, struct incarnation *in)
+open_active(struct zdp_tcp_stack *stk, struct t_peer *p, uint16_t lport, bool ts, int ws,
+	    bool close, bool keep, uint64_t now, struct incarnation *in)
 {
 	struct zdp_tcp_conn *c = NULL;
 	struct t_out syn;
@@ -104,9 +108,15 @@ open_then_close(struct zdp_tcp_stack *stk, struct t_peer *p, uint16_t lport, boo
 	note_tsvals(in);
 	if (zdp_tcp_conn_state(c) != ZDP_TCP_ESTABLISHED)
 		return -EPROTO;
+	in->peer_nxt = piss + 1;
+	if (!close)
+		return 0;
 	/* we close first: FIN; the peer ACKs it and sends its own FIN */
 	t_out_reset();
-	zdp_tcp_close(c);
+	if (keep)
+		zdp_tcp_shutdown(c);
+	else
+		zdp_tcp_close(c);
 	zdp_tcp_poll(stk, now);
 	note_tsvals(in);
 	p->tsval = ++peer_clock;
@@ -120,6 +130,13 @@ open_then_close(struct zdp_tcp_stack *stk, struct t_peer *p, uint16_t lport, boo
 	in->peer_tsval = p->tsval;
 	in->peer_nxt = piss + 2;
 	return 0;
+}
+
+static int
+open_then_close(struct zdp_tcp_stack *stk, struct t_peer *p, uint16_t lport, bool ts, int ws,
+		uint64_t now, struct incarnation *in)
+{
+	return open_active(stk, p, lport, ts, ws, true, false, now, in);
 }
 
 static void
@@ -372,12 +389,208 @@ test_reuse_iss_past_large_window(void)
 	t_leak_check();
 }
 
+static void
+five_conns(struct zdp_tcp_stack_params *p)
+{
+	p->max_conns = 5;
+}
+
+static bool
+in_time_wait(struct zdp_tcp_stack *stk, const struct t_peer *p, const struct incarnation *in)
+{
+	struct zdp_tcp_conn *c = zdp_tcp_conn_lookup(stk, &p->la, in->lport, &p->ra, 8080);
+
+	return c && c == in->c && zdp_tcp_conn_state(c) == ZDP_TCP_TIME_WAIT;
+}
+
+static void
+test_pool_empty_connect_takes_oldest_time_wait(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(five_conns);
+	struct incarnation old[4], est;
+	struct zdp_tcp_conn *c[4] = { 0 };
+	struct t_peer p;
+	uint64_t t0 = 10 * S, t = t0 + 10 * MS;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	ZDP_CASE("pool of 5: four TIME-WAITs (the oldest still held) and one ESTABLISHED");
+	ZDP_REQUIRE(open_active(stk, &p, 0, true, 0, true, true, t0, &old[0]) == 0);
+	for (int i = 1; i < 4; i++)
+		ZDP_REQUIRE(open_then_close(stk, &p, 0, true, 0, t0 + i * MS, &old[i]) == 0);
+	ZDP_REQUIRE(open_active(stk, &p, 0, true, 0, false, false, t0 + 5 * MS, &est) == 0);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 5);
+	for (int i = 0; i < 4; i++)
+		ZDP_CHECK(in_time_wait(stk, &p, &old[i]));
+
+	ZDP_CASE("one leaves TIME-WAIT from the middle of the list (RST)");
+	p.lport = old[2].lport;
+	t_send(stk, &p, TH_RST, old[2].peer_nxt, 0, 0, NULL, 0, NULL, 0, t);
+	zdp_tcp_poll(stk, t);
+	ZDP_CHECK(!zdp_tcp_conn_lookup(stk, &p.la, old[2].lport, &p.ra, 8080));
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 4);
+
+	ZDP_CASE("a free slot is used before any TIME-WAIT");
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8081, &t_app, t, &c[0]), 0);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 0);
+
+	ZDP_CASE("pool empty: the oldest TIME-WAITs end; a held one keeps its slot");
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8081, &t_app, t, &c[1]), 0);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 2);
+	ZDP_REQUIRE(c[1]);
+	ZDP_CHECK(c[1] == old[1].c);			/* its slot, at once */
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(old[0].c), ZDP_TCP_CLOSED);	/* still held */
+	ZDP_CHECK(!zdp_tcp_conn_lookup(stk, &p.la, old[0].lport, &p.ra, 8080));
+	ZDP_CHECK(!zdp_tcp_conn_lookup(stk, &p.la, old[1].lport, &p.ra, 8080));
+	ZDP_CHECK(in_time_wait(stk, &p, &old[3]));
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(c[1]), ZDP_TCP_SYN_SENT);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 5);
+
+	ZDP_CASE("the next one takes the next oldest (the RST one is not counted twice)");
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8081, &t_app, t, &c[2]), 0);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 3);
+	ZDP_REQUIRE(c[2]);
+	ZDP_CHECK(c[2] == old[3].c);
+
+	ZDP_CASE("no TIME-WAIT left: -ENOMEM as before");
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8081, &t_app, t, &c[3]), -ENOMEM);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_DROP_NO_CONN_MEM), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 3);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(est.c), ZDP_TCP_ESTABLISHED);
+
+	ZDP_CASE("the application lets go of the held one: its slot comes back");
+	zdp_tcp_close(old[0].c);
+	zdp_tcp_poll(stk, t + 1);
+	ZDP_CHECK_EQ(zdp_tcp_connect(stk, &p.la, 0, &p.ra, 8081, &t_app, t + 2, &c[3]), 0);
+	for (int i = 0; i < 4; i++)
+		zdp_tcp_abort(c[i]);
+	zdp_tcp_abort(est.c);
+	zdp_tcp_poll(stk, t + 3);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
+static void
+two_conns(struct zdp_tcp_stack_params *p)
+{
+	p->max_conns = 2;
+}
+
+/* The peer's SYN from @rport to our listener; returns what we answered. */
+static struct t_out
+peer_syn(struct zdp_tcp_stack *stk, struct t_peer *p, uint16_t rport, uint32_t piss,
+	 uint64_t now)
+{
+	uint8_t o[40];
+	unsigned n;
+	struct t_out none = { 0 };
+
+	p->lport = 80;
+	p->rport = rport;
+	p->ts = true;
+	p->tsval = ++peer_clock;
+	p->tsecr = 0;
+	n = t_opt_syn(o, 1460, 0, true, true, p->tsval, 0);
+	t_out_reset();
+	t_send(stk, p, TH_SYN, piss, 0, 65535, NULL, 0, o, n, now);
+	zdp_tcp_poll(stk, now);
+	return t_nout ? t_outq[t_nout - 1] : none;
+}
+
+static void
+test_pool_empty_accept_takes_oldest_time_wait(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(two_conns);
+	struct zdp_tcp_listener *l = NULL;
+	struct incarnation old[2];
+	struct t_out sa, ck;
+	struct zdp_tcp_conn *acc;
+	struct t_peer p;
+	uint64_t t0 = 10 * S, t = t0 + 10 * MS;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	ZDP_REQUIRE(zdp_tcp_listen(stk, &p.la, 80, NULL, &l) == 0);
+	ZDP_CASE("pool of 2, both in TIME-WAIT");
+	for (int i = 0; i < 2; i++)
+		ZDP_REQUIRE(open_then_close(stk, &p, 0, true, 0, t0 + i * MS, &old[i]) == 0);
+
+	ZDP_CASE("a SYN takes the oldest TIME-WAIT's slot: a real SYN-RECEIVED, no cookie");
+	sa = peer_syn(stk, &p, 50000, 1000, t);
+	ZDP_CHECK_EQ(sa.s.flags, TH_SYN | TH_ACK);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_SENT), 0);
+	ZDP_CHECK(!zdp_tcp_conn_lookup(stk, &p.la, old[0].lport, &p.ra, 8080));
+	ZDP_CHECK(in_time_wait(stk, &p, &old[1]));
+	ZDP_CASE("the handshake completes: accepted");
+	p.tsecr = sa.s.tsval;
+	p.tsval = ++peer_clock;
+	t_send(stk, &p, TH_ACK, 1001, sa.s.seq + 1, 65535, NULL, 0, NULL, 0, t);
+	zdp_tcp_poll(stk, t);
+	ZDP_REQUIRE(t_app.n_accept == 1);
+	acc = t_app.accepted;
+	ZDP_REQUIRE(acc && zdp_tcp_conn_state(acc) == ZDP_TCP_ESTABLISHED);
+
+	ZDP_CASE("the pool is full of live and TIME-WAIT: the next SYN takes the other one");
+	sa = peer_syn(stk, &p, 50001, 2000, t + 1);
+	ZDP_CHECK_EQ(sa.s.flags, TH_SYN | TH_ACK);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 2);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 2);
+
+	ZDP_CASE("no TIME-WAIT left: a SYN gets a cookie and no state, as before");
+	ck = peer_syn(stk, &p, 50002, 3000, t + 2);
+	ZDP_CHECK_EQ(ck.s.flags, TH_SYN | TH_ACK);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_SENT), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_DROP_NO_CONN_MEM), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 2);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 2);
+
+	ZDP_CASE("the accepted one is closed by us: TIME-WAIT (a passive open closing first)");
+	p.rport = 50000;
+	zdp_tcp_close(acc);
+	t_out_reset();
+	zdp_tcp_poll(stk, t + 3);
+	ZDP_REQUIRE(t_nout == 1 && (t_outq[0].s.flags & TH_FIN));
+	p.tsval = ++peer_clock;
+	t_send(stk, &p, TH_FIN | TH_ACK, 1001, t_outq[0].s.seq + 1, 65535, NULL, 0, NULL, 0,
+	       t + 4);
+	zdp_tcp_poll(stk, t + 4);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(acc), ZDP_TCP_TIME_WAIT);
+
+	ZDP_CASE("the cookie's ACK completes in the TIME-WAIT's slot");
+	p.rport = 50002;
+	p.tsval = ++peer_clock;
+	p.tsecr = ck.s.tsval;
+	t_send(stk, &p, TH_ACK, 3001, ck.s.seq + 1, 65535, NULL, 0, NULL, 0, t + 5);
+	zdp_tcp_poll(stk, t + 5);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_OK), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 3);
+	ZDP_REQUIRE(t_app.n_accept == 2);
+	ZDP_CHECK(t_app.accepted == acc);	/* the same slot */
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(t_app.accepted), ZDP_TCP_ESTABLISHED);
+
+	ZDP_CASE("no TIME-WAIT left: a valid cookie's ACK finds no slot, as before");
+	ck = peer_syn(stk, &p, 50003, 4000, t + 6);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_SENT), 2);
+	p.tsval = ++peer_clock;
+	p.tsecr = ck.s.tsval;
+	t_send(stk, &p, TH_ACK, 4001, ck.s.seq + 1, 65535, NULL, 0, NULL, 0, t + 7);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_OK), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_DROP_NO_CONN_MEM), 3);
+	ZDP_CHECK_EQ(t_app.n_accept, 2);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_connect_reuses_time_wait),
 	ZDP_TEST_ENTRY(test_no_reuse_without_timestamps),
 	ZDP_TEST_ENTRY(test_reuse_threshold_param),
 	ZDP_TEST_ENTRY(test_reuse_iss),
 	ZDP_TEST_ENTRY(test_reuse_iss_past_large_window),
+	ZDP_TEST_ENTRY(test_pool_empty_connect_takes_oldest_time_wait),
+	ZDP_TEST_ENTRY(test_pool_empty_accept_takes_oldest_time_wait),
 	{ 0 },
 };
 
