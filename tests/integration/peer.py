@@ -18,6 +18,9 @@
   many HOST PORT N SIZE [GO]    N connections open at once (all connected
                                 before any sends; with GO, print ALLCONNECTED
                                 and wait for the file GO), each echoes SIZE bytes
+  serial HOST PORT N SIZE RATE  N short connections one after another, at most
+                                RATE a second, to a serve-tcp backend: read the
+                                greeting, echo SIZE bytes, close first
 Clients print one JSON object on stdout.
 """
 import hashlib
@@ -494,6 +497,47 @@ def many(host, port, n, size, gofile=None):
                       "concurrent": peak, "secs": time.time() - t0}))
 
 
+def serial(host, port, n, size, rate):
+    """N connections one after another, each starting at least 1/RATE s
+    after the one before (a client that fell behind does not catch up in a
+    burst). Each reads the greeting, sends SIZE bytes of its own and reads
+    them back, then closes first: the proxy passes that FIN on, so zdp
+    closes its upstream connection first too and keeps it in TIME-WAIT."""
+    n, size, rate, port = int(n), int(size), float(rate), int(port)
+    ok, errors, versions = 0, {}, {}
+    t0 = nxt = time.time()
+    for i in range(n):
+        wait = nxt - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        nxt = max(nxt, time.time()) + 1 / rate
+        payload = (b"%08d" % i) * (size // 8)
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect((host, port))
+            v = read_line(s)
+            versions[v] = versions.get(v, 0) + 1
+            s.sendall(payload)
+            got = b""
+            while len(got) < len(payload):
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += d
+            if got == payload:
+                ok += 1
+            else:
+                errors["mismatch"] = errors.get("mismatch", 0) + 1
+        except OSError as e:
+            k = type(e).__name__
+            errors[k] = errors.get(k, 0) + 1
+        finally:
+            s.close()
+    print(json.dumps({"n": n, "ok": ok, "errors": errors, "versions": versions,
+                      "secs": time.time() - t0}))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {
@@ -502,5 +546,5 @@ if __name__ == "__main__":
         "bulk": bulk, "read-once": reset_after_accept, "serve-reset": serve_reset,
         "send-expect-reset": send_expect_reset, "serve-echo": serve_echo,
         "serve-close-first": serve_close_first, "close-first-client": close_first_client,
-        "many": many,
+        "many": many, "serial": serial,
     }[cmd](*args)

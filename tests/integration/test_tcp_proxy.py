@@ -6,8 +6,10 @@ the gateway address and relays both ways: bytes intact both directions
 (SHA-256; 1 GiB each way), half-close passed on in both orders, a denied
 backend gets the client a reset, idle relays are closed; IPv6; 10,000
 concurrent relays; a SYN flood while legitimate clients connect; 1% and 5%
-loss, reordering and duplication injected inside zdp. Linux on both ends.
-The admin address lists the live connections (/tcp/connections)."""
+loss, reordering and duplication injected inside zdp; many more short
+relays to one backend than there are proxy ports (TIME-WAIT reuse). Linux
+on both ends. The admin address lists the live connections
+(/tcp/connections)."""
 import hashlib
 import json
 import os
@@ -99,6 +101,55 @@ def test_proxy_idle_timeout(igw, tmp_path):
     finally:
         stop.write_text("")
         p.wait(10)
+
+
+@pytest.fixture(scope="module")
+def few_ports(tmp_path_factory):
+    # 200 proxy ports, and the reviews route sends everything to v1: one
+    # backend address and port, so 200 upstream 4-tuples in all.
+    with zdptopo.Gateway(tmp_path_factory.mktemp("fewports"), weights=(1, 0),
+                         proxy_ports="65336-65535") as g:
+        yield g
+        assert g.alive(), "zdp died: " + g.log_text()
+
+
+def test_proxy_reuses_upstream_time_wait(few_ports):
+    """1,500 short relays one after another (at most 80 a second) through
+    200 proxy ports to one backend. The client closes first, the proxy
+    passes the FIN on, so zdp closes every upstream connection first and
+    keeps its 4-tuple in TIME-WAIT for 60 s: relay 201 finds a port only
+    because connect reuses a TIME-WAIT 4-tuple that had timestamps and has
+    been quiet for 1 s (each comes round every 2.5 s here). Every relay
+    carries its bytes both ways; none is refused."""
+    g = few_ports
+    n, ports = 1500, 200
+    before = g.metrics()
+    r = g.client("serial", PVIP, "9080", str(n), "256", "80", timeout=150)
+    m = g.metrics()
+
+    def d(k):
+        return m.get(k, 0) - before.get(k, 0)
+
+    reused = d('zdp_tcp_stack_total{counter="tcp_timewait_reused_outgoing"}')
+    seen = {k: v for k, v in m.items()
+            if v != before.get(k, 0) and ("proxy" in k or "tcp_stack" in k or "drops" in k)}
+    print(r, "reused", reused, seen)
+    assert r["ok"] == n and r["errors"] == {}, (r, seen)
+    assert r["versions"] == {"v1": n}, r
+    assert d('zdp_drops_total{reason="nat_ports_exhausted"}') == 0
+    assert d('zdp_proxy_connections_total{event="refused"}') == 0
+    assert d('zdp_proxy_connections_total{event="accepted"}') == n
+    # The first 200 upstream connections found free ports; every later
+    # one took a TIME-WAIT 4-tuple (none of them reached its 60 s).
+    assert reused > 0
+    if r["secs"] < 55:
+        assert reused == n - ports, reused
+    assert d('zdp_tcp_stack_total{counter="tcp_timewait_evicted"}') == 0
+    # What is left: at most one TIME-WAIT per port.
+    w = g.tcp_connections("?limit=100000")["workers"][0]
+    tw = [c for c in w["connections"] if c["state"] == "TIME-WAIT"]
+    assert len(tw) <= ports, len(tw)
+    assert all(65336 <= c["localPort"] <= 65535 for c in tw)
 
 
 # Loss each way (what zdp receives: --fault-drop, and what it sends:

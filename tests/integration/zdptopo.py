@@ -59,7 +59,8 @@ def sh_retry(*cmd, tries=10):
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
                 flows=65536, mbufs=8191, udp_timeout="30s", workers=1,
-                nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h", tcp_conns=65536):
+                nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h", tcp_conns=65536,
+                proxy_ports="40000-65535"):
     """The demo topology's config with test-specific names and ports."""
     w1, w2 = weights
     return f"""
@@ -144,7 +145,7 @@ gateway:
            tcpConnectionsPerCore: {tcp_conns} }}
   timeouts: {{ tcpSyn: 10s, tcpEstablished: 1h, tcpClosing: 5s, udp: {udp_timeout} }}
   natPorts: {nat_ports}
-  proxyPorts: 40000-65535
+  proxyPorts: {proxy_ports}
   admin: 127.0.0.1:{http_base}
   metrics: 127.0.0.1:{http_base + 1}
   readiness: 127.0.0.1:{http_base + 2}
@@ -225,7 +226,7 @@ class Gateway:
     def __init__(self, workdir, weights=(90, 10), zdp_args=(), extra_policies="",
                  udp_timeout="30s", config=None, taps=None, http=None, workers=1,
                  nat_ports="1024-65535", mtu_b=1500, proxy_idle="1h", mbufs=8191,
-                 tcp_conns=65536):
+                 tcp_conns=65536, proxy_ports="40000-65535"):
         """config/taps/http: run a given config file (the demo) instead of
         generating one; taps = (client iface, backend iface) it names and
         http = (admin, metrics, readiness) ports it listens on."""
@@ -251,6 +252,7 @@ class Gateway:
         self.proxy_idle = proxy_idle
         self.mbufs = mbufs
         self.tcp_conns = tcp_conns
+        self.proxy_ports = proxy_ports
         self.closer_out = os.path.join(self.workdir, "closer.jsonl")
         self.procs = []
         self.zdp = None
@@ -267,7 +269,7 @@ class Gateway:
                                 udp_timeout=self.udp_timeout, workers=self.workers,
                                 nat_ports=self.nat_ports, mtu_b=self.mtu_b,
                                 proxy_idle=self.proxy_idle, mbufs=self.mbufs,
-                                tcp_conns=self.tcp_conns))
+                                tcp_conns=self.tcp_conns, proxy_ports=self.proxy_ports))
         os.replace(self.config + ".tmp", self.config)
 
     def __enter__(self):
