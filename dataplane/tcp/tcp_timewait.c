@@ -115,11 +115,16 @@ zdp_tcp_tw_syn_reuses(const struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
  *     (RFC 7323 §5) drops our old segments on the new connection;
  *   - the peer's timestamp clock ticks at least once a second (RFC 7323
  *     §5.4), so after 1 s the TSval of its SYN-ACK, which becomes the new
- *     connection's TS.Recent, is newer than that of any segment of the old
- *     incarnation still on its way here, and PAWS here drops those. (A
- *     peer that draws a random timestamp offset for every connection
- *     defeats this, for Linux as for zdp; Linux and the BSDs derive it from
- *     the addresses or the 4-tuple.)
+ *     connection's TS.Recent, is newer than that of every segment it sent
+ *     on the old incarnation up to the last one that reached us, however
+ *     late those arrive, and PAWS here drops them. (A peer that draws a
+ *     random timestamp offset for every connection defeats this, for
+ *     Linux as for zdp; Linux and the BSDs derive it from the addresses or
+ *     the 4-tuple.)
+ *
+ * A peer still in LAST-ACK (our last ACK was lost) answers the new SYN
+ * with an ACK of the old connection, which SYN-SENT resets (RFC 9293
+ * §3.10.7.3); the SYN goes again after its RTO, as with Linux.
  *
  * Without timestamps there is no reuse: then only the 2 MSL wait keeps
  * duplicates of an earlier incarnation out (RFC 7323 §5.8). */
