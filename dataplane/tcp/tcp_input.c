@@ -857,9 +857,12 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 }
 
 /* ---- §3.10.7.2 LISTEN ---- */
+/* @tw: the TIME-WAIT connection this SYN just ended (terminated, its
+ * memory still intact until the next poll), or NULL. */
 static int
 listen_input(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l,
-	     const struct zdp_tcp_l3 *l3, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
+	     const struct zdp_tcp_l3 *l3, struct zdp_tcp_seg *s, struct rte_mbuf **mp,
+	     const struct zdp_tcp_conn *tw)
 {
 	const struct zdp_tcp_stack_params *p = &stk->p;
 	struct zdp_tcp_conn *c;
@@ -970,6 +973,11 @@ listen_input(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l,
 	c->last_ack_sent = c->rcv_nxt;
 	c->iss = zdp_tcp_isn(p->secret, &c->laddr, c->lport, &c->raddr, c->rport,
 			     stk->now_us);
+	/* RFC 1122 §4.2.2.13 (1): a SYN that reopened a TIME-WAIT 4-tuple
+	 * gets an ISS above every sequence number of the old incarnation
+	 * (tcp_timewait.c). A SYN answered with a cookie gets the cookie. */
+	if (tw)
+		c->iss = zdp_tcp_tw_iss(tw, c->iss);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->recover = c->iss;
@@ -995,7 +1003,7 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 	uint8_t hb[60];
 	const uint8_t *th;
 	struct zdp_tcp_seg s;
-	struct zdp_tcp_conn *c;
+	struct zdp_tcp_conn *c, *tw;
 	struct zdp_tcp_listener *l;
 	uint32_t plen = m->pkt_len;
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
@@ -1023,18 +1031,20 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 	m = zdp_tcp_mbuf_trim_front(m, s.hlen);
 
 	c = zdp_tcp_conn_lookup(stk, &l3->dst, s.dport, &l3->src, s.sport);
+	tw = NULL;
 	if (c && c->state == ZDP_TCP_TIME_WAIT &&
 	    (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
 	    zdp_tcp_tw_syn_reuses(c, &s)) {
 		/* a new incarnation of a TIME-WAIT 4-tuple (tcp_timewait.c) */
 		CTR_INC(stk, TW_REUSE);
 		zdp_tcp_conn_terminate(c);
+		tw = c;
 		c = NULL;
 	}
 	if (c) {
 		rc = conn_input(c, &s, &m);
 	} else if ((l = zdp_tcp_listener_lookup(stk, &l3->dst, s.dport)) != NULL) {
-		rc = listen_input(stk, l, l3, &s, &m);
+		rc = listen_input(stk, l, l3, &s, &m, tw);
 	} else {
 		/* §3.10.7.1 CLOSED */
 		CTR_INC(stk, DROP_NO_CONN);

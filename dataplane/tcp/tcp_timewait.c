@@ -11,7 +11,8 @@
  *   a SYN arrives   RFC 6191 §2 with timestamps (the SYN's TSval is newer
  *                   than TS.Recent), RFC 1122 §4.2.2.13 without (its
  *                   sequence number is beyond RCV.NXT): the SYN opens a
- *                   new incarnation (zdp_tcp_tw_syn_reuses, tcp_input.c).
+ *                   new incarnation (zdp_tcp_tw_syn_reuses, tcp_input.c)
+ *                   with an ISS past the old one (zdp_tcp_tw_iss).
  *                   Counter tcp_timewait_reused.
  *   connect takes   zdp_tcp_connect() picked the 4-tuple and the rule of
  *   the 4-tuple     zdp_tcp_tw_reusable() allows it: the new incarnation

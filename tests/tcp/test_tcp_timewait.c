@@ -4,7 +4,8 @@
  * incarnation's ISS and timestamps beyond the old one's, and PAWS keeping
  * the old incarnation's delayed segments out; an empty pool taking the
  * oldest TIME-WAIT's slot for connect, accept and SYN-cookie completion.
- * Time is injected (µs).
+ * A SYN reopening a TIME-WAIT 4-tuple (RFC 6191) gets an ISS past the old
+ * incarnation too. Time is injected (µs).
  */
 #include "tcp_test_util.h"
 
@@ -583,6 +584,80 @@ test_pool_empty_accept_takes_oldest_time_wait(void)
 	t_leak_check();
 }
 
+/* RFC 1122 §4.2.2.13 (1): the SYN-ACK to a SYN that reopens a TIME-WAIT
+ * 4-tuple starts above every sequence number of the old incarnation, also
+ * when the RFC 6528 clock has not got there: a table of a peer with
+ * timestamps and an 8 MiB window (RFC 6191 §2 lets its SYN in), and one
+ * without timestamps (its SYN's sequence number is beyond RCV.NXT). */
+static void
+test_incoming_reuse_iss(void)
+{
+	static const struct {
+		const char *name;
+		bool ts;
+		int ws;
+		uint32_t wnd;		/* the largest window the peer offered */
+	} cases[] = {
+		{ "timestamps, window scale 7", true, 7, 65535u << 7 },
+		{ "no timestamps, no window scale", false, -1, 65535 },
+	};
+
+	for (size_t k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_tcp_stack *stk = stack_with(NULL);
+		struct zdp_tcp_listener *l = NULL;
+		struct zdp_tcp_conn *c;
+		struct t_out sa;
+		struct t_peer p;
+		uint8_t o[40];
+		unsigned n;
+		uint32_t snd_max;
+		uint64_t t = 10 * S;
+
+		ZDP_CASE(cases[k].name);
+		ZDP_REQUIRE(stk);
+		t_peer_init(&p, false);
+		ZDP_REQUIRE(zdp_tcp_listen(stk, &p.la, 80, NULL, &l) == 0);
+		/* passive open from client port 40000 */
+		p.ts = cases[k].ts;
+		p.tsval = ++peer_clock;
+		n = t_opt_syn(o, 1460, cases[k].ws, true, cases[k].ts, p.tsval, 0);
+		t_out_reset();
+		t_send(stk, &p, TH_SYN, 1000, 0, 65535, NULL, 0, o, n, t);
+		zdp_tcp_poll(stk, t);
+		ZDP_REQUIRE(t_nout == 1);
+		sa = t_outq[0];
+		ZDP_REQUIRE(sa.s.flags == (TH_SYN | TH_ACK));
+		p.tsecr = sa.s.tsval;
+		p.tsval = ++peer_clock;
+		t_send(stk, &p, TH_ACK, 1001, sa.s.seq + 1, 65535, NULL, 0, NULL, 0, t + 2);
+		zdp_tcp_poll(stk, t + 2);
+		c = t_app.accepted;
+		ZDP_REQUIRE(c && zdp_tcp_conn_state(c) == ZDP_TCP_ESTABLISHED);
+		ZDP_CHECK_EQ(c->max_snd_wnd, cases[k].wnd);
+		/* we close first: TIME-WAIT */
+		zdp_tcp_close(c);
+		zdp_tcp_poll(stk, t + 3);
+		p.tsval = ++peer_clock;
+		t_send(stk, &p, TH_FIN | TH_ACK, 1001, sa.s.seq + 2, 65535, NULL, 0, NULL, 0, t + 4);
+		zdp_tcp_poll(stk, t + 4);
+		ZDP_REQUIRE(zdp_tcp_conn_state(c) == ZDP_TCP_TIME_WAIT);
+		snd_max = c->snd_max;
+		/* 10 ms later the same client port comes back with a new SYN */
+		p.tsval = ++peer_clock;
+		n = t_opt_syn(o, 1460, cases[k].ws, true, cases[k].ts, p.tsval, 0);
+		t_out_reset();
+		t_send(stk, &p, TH_SYN, 500000, 0, 65535, NULL, 0, o, n, t + 10 * MS);
+		zdp_tcp_poll(stk, t + 10 * MS);
+		ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_REUSE), 1);
+		ZDP_REQUIRE(t_nout == 1);
+		ZDP_CHECK_EQ(t_outq[0].s.flags, TH_SYN | TH_ACK);
+		ZDP_CHECK_EQ(t_outq[0].s.ack, 500001);
+		ZDP_CHECK_EQ(t_outq[0].s.seq, snd_max + u32_max(cases[k].wnd, 65535) + 1);
+		zdp_tcp_stack_destroy(stk);
+		t_leak_check();
+	}
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_connect_reuses_time_wait),
 	ZDP_TEST_ENTRY(test_no_reuse_without_timestamps),
@@ -591,6 +666,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_reuse_iss_past_large_window),
 	ZDP_TEST_ENTRY(test_pool_empty_connect_takes_oldest_time_wait),
 	ZDP_TEST_ENTRY(test_pool_empty_accept_takes_oldest_time_wait),
+	ZDP_TEST_ENTRY(test_incoming_reuse_iss),
 	{ 0 },
 };
 
