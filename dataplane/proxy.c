@@ -195,6 +195,7 @@ on_accept(struct zdp_tcp_conn *c, void *lu)
 	struct zdp_addr la, ra, snat;
 	struct proxy_half *a, *b;
 	uint16_t lp, rp;
+	int rc;
 
 	zdp_tcp_conn_addrs(c, &la, &lp, &ra, &rp);
 	vip = zdp_snapshot_vip_lookup(s, &la, rte_cpu_to_be_16(lp), ZDP_IPPROTO_TCP);
@@ -214,10 +215,14 @@ on_accept(struct zdp_tcp_conn *c, void *lu)
 			half_free(a);
 		return proxy_refuse(w, ZDP_DROP_FLOW_TABLE_FULL);
 	}
-	if (zdp_tcp_connect(w->tcp, &snat, 0, &be->addr, be->port, b, w->now, &b->c) != 0) {
+	rc = zdp_tcp_connect(w->tcp, &snat, 0, &be->addr, be->port, b, w->now, &b->c);
+	if (rc != 0) {
 		half_free(b);
 		half_free(a);
-		return proxy_refuse(w, ZDP_DROP_NAT_PORTS);
+		/* -EADDRNOTAVAIL: every proxy port to this backend is in use
+		 * (TIME-WAITs younger than the reuse delay included);
+		 * -ENOMEM: the connection pool is full */
+		return proxy_refuse(w, rc == -ENOMEM ? ZDP_DROP_TCP_CONNS : ZDP_DROP_NAT_PORTS);
 	}
 	a->c = c;
 	a->connected = true;
