@@ -90,6 +90,8 @@ struct zdp_snapshot {
 	/* Verify TCP/UDP checksums of established NAT flows' packets too
 	 * (gateway.verifyForwardedChecksums; fastpath.c fp_l4_csum_bad). */
 	bool verify_fwd_l4_csum;
+	/* gateway.idleSleepMicros: pause of an idle worker (worker.c). */
+	uint32_t idle_sleep_us;
 	void *priv;			/* mgmt-side bookkeeping (names, dumps) */
 };
 

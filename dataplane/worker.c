@@ -9,6 +9,7 @@
  *     housekeeping (flow ageing, neighbour timers), bounded
  *     flush TX buffers
  *     rcu quiescent                        after this, snap may be freed
+ *     idle 1024 loops in a row and gateway.idleSleepMicros: sleep
  *   }
  */
 #include <errno.h>
@@ -130,6 +131,8 @@ zdp_worker_main(void *arg)
 	struct zdp_runtime *rt = w->rt;
 	struct rte_mbuf *pkts[ZDP_BURST];
 	uint64_t t_prev;
+	unsigned idle_streak;
+	uint32_t sleep_us = ZDP_IDLE_SLEEP_MIN_US;
 
 	w->init_rc = zdp_fastpath_worker_init(w);
 	if (w->init_rc < 0) {
@@ -140,10 +143,12 @@ zdp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(rt->qsbr, w->idx);
 	rte_rcu_qsbr_thread_online(rt->qsbr, w->idx);
 
+	idle_streak = 0;
 	t_prev = rte_rdtsc();
 	while (!rt->stop) {
 		const struct zdp_snapshot *s;
 		unsigned work = 0;
+		uint32_t idle_sleep_us;
 		uint64_t t_now;
 
 		w->now = t_prev;
@@ -173,8 +178,25 @@ zdp_worker_main(void *arg)
 		for (unsigned p = 0; p < rt->n_ports; p++)
 			zdp_worker_tx_flush(w, p);
 		w->ctr->snapshot_generation = s ? s->generation : 0;
+		idle_sleep_us = s ? s->idle_sleep_us : 0;
 		/* Past this point we hold no reference into s. */
 		rte_rcu_qsbr_quiescent(rt->qsbr, w->idx);
+		/* gateway.idleSleepMicros: a worker sharing its core (tests,
+		 * small VMs) starts to pause after ZDP_IDLE_LOOPS_BEFORE_SLEEP
+		 * empty loops in a row, so idle pollers leave the core to
+		 * whoever has work; counted as idle. The pause doubles from
+		 * ZDP_IDLE_SLEEP_MIN_US up to idleSleepMicros while nothing
+		 * comes: a worker between two bursts wakes soon, one idle for
+		 * long costs ~1/idleSleepMicros polls per microsecond. */
+		if (work) {
+			idle_streak = 0;
+			sleep_us = ZDP_IDLE_SLEEP_MIN_US;
+		} else if (unlikely(idle_sleep_us != 0) &&
+			   ++idle_streak >= ZDP_IDLE_LOOPS_BEFORE_SLEEP) {
+			rte_delay_us_sleep(RTE_MIN(sleep_us, idle_sleep_us));
+			if (sleep_us < idle_sleep_us)
+				sleep_us *= 2;
+		}
 
 		t_now = rte_rdtsc();
 		w->ctr->loops++;

@@ -28,6 +28,12 @@
 #define ZDP_HOUSEKEEPING_HZ	1000
 /* Timer-only polls of a worker's TCP stack (its timers are >= 1 ms). */
 #define ZDP_TCP_POLL_HZ		20000
+/* gateway.idleSleepMicros: empty loops in a row before a worker sleeps
+ * (~1 ms of idle polling on a virtual device), so the gaps inside a burst
+ * of work never put it to sleep. */
+#define ZDP_IDLE_LOOPS_BEFORE_SLEEP 1024u
+/* The first pause; each further one in a row doubles, up to the setting. */
+#define ZDP_IDLE_SLEEP_MIN_US	10u
 
 struct rte_rcu_qsbr;
 struct rte_ring;

@@ -249,9 +249,10 @@ zdp_admin_config_dump(struct zdp_mgmt *m, size_t *len)
 
 		zdp_cfg_nat_range(g, &lo, &hi);
 		sbuf_printf(&b, "},\"sourceNatPorts\":\"%u-%u\",\"proxyPorts\":\"%u-%u\","
-			    "\"tcpConnectionsPerCore\":%u,\"verifyForwardedChecksums\":%s,",
+			    "\"tcpConnectionsPerCore\":%u,\"verifyForwardedChecksums\":%s,"
+			    "\"idleSleepMicros\":%u,",
 			    lo, hi, g->proxy_port_min, g->proxy_port_max, g->tcp_conns_per_core,
-			    g->verify_forwarded_checksums ? "true" : "false");
+			    g->verify_forwarded_checksums ? "true" : "false", g->idle_sleep_us);
 	}
 	dump_ports(&b, m);
 	sbuf_put(&b, ",", 1);

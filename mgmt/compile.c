@@ -490,6 +490,7 @@ zdp_compile(struct zdp_mgmt *m, const struct zdp_config *cfg, struct zdp_snapsho
 	s->to_udp = g->udp_timeout * hz;
 	zdp_cfg_nat_range(g, &s->nat_port_min, &s->nat_port_max);
 	s->verify_fwd_l4_csum = g->verify_forwarded_checksums;
+	s->idle_sleep_us = g->idle_sleep_us;
 
 	rc = zdp_policy_compile(cfg, m->policy_reg, &s->policies, err, sizeof(err));
 	if (rc < 0) {

@@ -840,7 +840,7 @@ cy_decode_gateway(struct cy_ctx *c, const struct cy_node *n)
 {
 	static const char *const known[] = {
 		"workers", "pools", "timeouts", "natPorts", "proxyPorts",
-		"verifyForwardedChecksums", "admin", "metrics", "readiness", "ports", "routes",
+		"verifyForwardedChecksums", "idleSleepMicros", "admin", "metrics", "readiness", "ports", "routes",
 		"trafficRoutes", NULL,
 	};
 	struct zdp_cfg_gateway *gw = &c->cfg->gateway;
@@ -856,6 +856,8 @@ cy_decode_gateway(struct cy_ctx *c, const struct cy_node *n)
 	cy_timeouts(c, gw, n);
 	cy_nat_ports(c, gw, n);
 	cy_bool(c, n, "verifyForwardedChecksums", &gw->verify_forwarded_checksums);
+	if (cy_uint(c, n, "idleSleepMicros", 0, 100000, &v) > 0)
+		gw->idle_sleep_us = (uint32_t)v;
 	cy_listeners(c, gw, n);
 	/* Ports before routes: a route names its egress port. */
 	cy_ports(c, gw, n);
@@ -912,7 +914,8 @@ zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *
 		return cy_restart(why, len, "gateway.pools", 0);
 	if (a->proxy_port_min != b->proxy_port_min || a->proxy_port_max != b->proxy_port_max)
 		return cy_restart(why, len, "gateway.proxyPorts", 0);
-	/* timeouts, natPorts and verifyForwardedChecksums live in the
+	/* timeouts, natPorts, verifyForwardedChecksums and idleSleepMicros
+	 * live in the
 	 * snapshot: reloadable (existing flows keep their NAT port; workers
 	 * adopt new timeouts at once). */
 	if (!cy_sa_eq(&a->admin, &b->admin))

@@ -226,6 +226,9 @@ struct zdp_cfg_gateway {
 	 * NAT flow too (default false: first packets, local traffic and TCP
 	 * SYN/FIN/RST are always verified; docs/config.md). */
 	bool verify_forwarded_checksums;
+	/* Sleep this long when a worker loop finds nothing to do 64 times in
+	 * a row (0: poll without pause, the default for dedicated cores). */
+	uint32_t idle_sleep_us;
 	struct zdp_cfg_sockaddr admin;		/* default 127.0.0.1:15000 */
 	struct zdp_cfg_sockaddr metrics;	/* default 127.0.0.1:15020 */
 	struct zdp_cfg_sockaddr readiness;	/* default 127.0.0.1:15021 */

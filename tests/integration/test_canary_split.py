@@ -34,3 +34,4 @@ def test_config_dump_shows_weights(gw):
     assert dump["sourceNatPorts"] == "1024-39999"
     assert dump["tcpConnectionsPerCore"] == 65536
     assert dump["verifyForwardedChecksums"] is False
+    assert dump["idleSleepMicros"] == 1000      # zdptopo sets it

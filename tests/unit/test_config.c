@@ -142,6 +142,14 @@ test_empty_and_defaults(void)
 	ZDP_CHECK_EQ(errs.n, 0);
 	ZDP_REQUIRE(cfg != NULL);
 	ZDP_CHECK(cfg->gateway.verify_forwarded_checksums);
+	ZDP_CHECK_EQ(cfg->gateway.idle_sleep_us, 0);
+	zdp_config_free(cfg);
+	cfg = NULL;
+	ZDP_CASE("idleSleepMicros");
+	ZDP_CHECK_EQ(load_str("gateway: { idleSleepMicros: 50 }\n", &cfg, &errs), 0);
+	ZDP_CHECK_EQ(errs.n, 0);
+	ZDP_REQUIRE(cfg != NULL);
+	ZDP_CHECK_EQ(cfg->gateway.idle_sleep_us, 50);
 	zdp_config_free(cfg);
 	zdp_config_errors_fini(&errs);
 }
@@ -671,6 +679,8 @@ static const struct err_case err_cases[] = {
 	{ "gateway unknown key", "gateway:\n  worker: 2\n", "t.yaml:2: gateway.worker: unknown key (did you mean workers?)", 1 },
 	{ "workers zero", "gateway:\n  workers: 0\n", "t.yaml:2: gateway.workers: must be between 1 and 128", 1 },
 	{ "workers text", "gateway:\n  workers: two\n", "t.yaml:2: gateway.workers: expected an integer, got \"two\"", 1 },
+	{ "idleSleepMicros too big", "gateway:\n  idleSleepMicros: 100001\n", "t.yaml:2: gateway.idleSleepMicros: must be between 0 and 100000", 1 },
+	{ "idleSleepMicros negative", "gateway:\n  idleSleepMicros: -1\n", "t.yaml:2: gateway.idleSleepMicros: must be between 0 and 100000", 1 },
 	{ "pools unknown", "gateway:\n  pools: { mbufs: 1 }\n", "t.yaml:2: gateway.pools.mbufs: unknown key", 1 },
 	{ "flowsPerCore zero", "gateway:\n  pools: { flowsPerCore: 0 }\n", "t.yaml:2: gateway.pools.flowsPerCore: must be between 1 and 67108864", 1 },
 	{ "flowsPerCore 64M+1", "gateway:\n  pools:\n    flowsPerCore: 67108865\n", "t.yaml:3: gateway.pools.flowsPerCore: must be between 1 and 67108864", 1 },
