@@ -27,12 +27,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <rte_cycles.h>
@@ -293,13 +291,36 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 	return 0;
 }
 
+static bool quit;
+
+static void
+gen_cmd(char *line, void *arg)
+{
+	struct gen *g = arg;
+	double secs, mpps = 0;
+	char mode[8] = "";
+
+	if (strcmp(line, "pass") == 0) {
+		gen_pass(g);
+	} else if (sscanf(line, "run %lf %lf %7s", &secs, &mpps, mode) >= 1 && secs > 0 &&
+		   mpps >= 0) {
+		g->drop = strcmp(mode, "drop") == 0;
+		gen_run(g, secs, mpps);
+		g->drop = false;
+	} else if (strcmp(line, "stats") == 0) {
+		gen_print("stats", &(struct gen_counters){ 0 }, &g->c, 0);
+	} else if (strcmp(line, "quit") == 0) {
+		quit = true;
+	} else if (line[0] != '\0') {
+		printf("error unknown command: %s\n", line);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct gen g;
-	char line[128];
-	size_t ll = 0;
-	bool quit = false;
+	struct bench_cmdline cl = { .len = 0 };
 	int rc;
 
 	rc = rte_eal_init(argc, argv);
@@ -327,44 +348,8 @@ main(int argc, char **argv)
 	       RTE_ETHER_ADDR_BYTES(&g.mac), g.f.flows, rte_get_tsc_hz());
 	fflush(stdout);
 
-	while (!quit) {
-		struct pollfd pfd = { .fd = 0, .events = POLLIN };
-		ssize_t r;
-
+	while (!quit && bench_cmdline_poll(&cl, 1, gen_cmd, &g) == 0)
 		gen_rx(&g);
-		if (poll(&pfd, 1, 1) <= 0)
-			continue;
-		r = read(0, line + ll, sizeof(line) - 1 - ll);
-		if (r <= 0)
-			break;	/* stdin closed: the runner is gone */
-		ll += (size_t)r;
-		line[ll] = '\0';
-		for (char *nl; (nl = strchr(line, '\n')) != NULL;) {
-			double secs, mpps = 0;
-			char mode[8] = "";
-
-			*nl = '\0';
-			if (strcmp(line, "pass") == 0)
-				gen_pass(&g);
-			else if (sscanf(line, "run %lf %lf %7s", &secs, &mpps, mode) >= 1 &&
-				 secs > 0 && mpps >= 0) {
-				g.drop = strcmp(mode, "drop") == 0;
-				gen_run(&g, secs, mpps);
-				g.drop = false;
-			}
-			else if (strcmp(line, "stats") == 0)
-				gen_print("stats", &(struct gen_counters){ 0 }, &g.c, 0);
-			else if (strcmp(line, "quit") == 0)
-				quit = true;
-			else if (line[0] != '\0')
-				printf("error unknown command: %s\n", line);
-			fflush(stdout);
-			ll -= (size_t)(nl + 1 - line);
-			memmove(line, nl + 1, ll + 1);
-		}
-		if (ll == sizeof(line) - 1)
-			ll = 0;	/* overlong line: drop it */
-	}
 	rte_eth_dev_stop(g.port);
 	rte_eth_dev_close(g.port);
 	rte_eal_cleanup();

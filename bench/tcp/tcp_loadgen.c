@@ -38,13 +38,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <rte_arp.h>
@@ -868,13 +866,37 @@ stack_init(const struct lg_opts *o)
 	return zdp_tcp_listen(G.stk, &any, G.bport, NULL, NULL);
 }
 
+static bool quit;
+
+static void
+lg_cmd(char *line, void *arg)
+{
+	unsigned n, w;
+	double d;
+
+	(void)arg;
+	if (sscanf(line, "conns %u %lf %u", &n, &d, &w) == 3)
+		cmd_conns(n, d, w ? w : 1);
+	else if (sscanf(line, "ping %u", &w) == 1)
+		cmd_ping(w ? w : 1);
+	else if (sscanf(line, "cps %lf %u", &d, &w) == 2)
+		cmd_cps(d, w ? w : 1);
+	else if (sscanf(line, "bulk %lf %u", &d, &n) == 2)
+		cmd_bulk(d, n ? n : 1);
+	else if (strcmp(line, "stats") == 0)
+		cmd_stats();
+	else if (strcmp(line, "quit") == 0)
+		quit = true;
+	else if (line[0] != '\0')
+		printf("error unknown command: %s\n", line);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct lg_opts o;
-	char line[256];
-	size_t ll = 0;
-	bool quit = false;
+	struct bench_cmdline cl = { .len = 0 };
+	unsigned got = 0;
 	int rc;
 
 	rc = rte_eal_init(argc, argv);
@@ -906,44 +928,8 @@ main(int argc, char **argv)
 	       zdp_tcp_conn_state_size());
 	fflush(stdout);
 
-	while (!quit) {
-		struct pollfd pfd = { .fd = 0, .events = POLLIN };
-		unsigned got = lg_loop();
-		ssize_t r;
-
-		if (poll(&pfd, 1, got ? 0 : 1) <= 0)
-			continue;
-		r = read(0, line + ll, sizeof(line) - 1 - ll);
-		if (r <= 0)
-			break;	/* stdin closed: the runner is gone */
-		ll += (size_t)r;
-		line[ll] = '\0';
-		for (char *nl; (nl = strchr(line, '\n')) != NULL;) {
-			unsigned n, w;
-			double d;
-
-			*nl = '\0';
-			if (sscanf(line, "conns %u %lf %u", &n, &d, &w) == 3)
-				cmd_conns(n, d, w ? w : 1);
-			else if (sscanf(line, "ping %u", &w) == 1)
-				cmd_ping(w ? w : 1);
-			else if (sscanf(line, "cps %lf %u", &d, &w) == 2)
-				cmd_cps(d, w ? w : 1);
-			else if (sscanf(line, "bulk %lf %u", &d, &n) == 2)
-				cmd_bulk(d, n ? n : 1);
-			else if (strcmp(line, "stats") == 0)
-				cmd_stats();
-			else if (strcmp(line, "quit") == 0)
-				quit = true;
-			else if (line[0] != '\0')
-				printf("error unknown command: %s\n", line);
-			fflush(stdout);
-			ll -= (size_t)(nl + 1 - line);
-			memmove(line, nl + 1, ll + 1);
-		}
-		if (ll == sizeof(line) - 1)
-			ll = 0;
-	}
+	while (!quit && bench_cmdline_poll(&cl, got ? 0 : 1, lg_cmd, NULL) == 0)
+		got = lg_loop();
 	close_all();
 	rte_eth_dev_stop(G.port);
 	rte_eth_dev_close(G.port);
