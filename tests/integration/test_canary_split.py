@@ -2,6 +2,8 @@
 """A 90/10 canary route: 1000 real TCP connections from a Linux client to the
 VIP land on reviews-v1 / reviews-v2 within 3 points of 90/10, and zdp's
 per-backend counters agree with what the client saw."""
+import os
+import time
 
 
 def test_split_90_10(gw):
@@ -35,3 +37,20 @@ def test_config_dump_shows_weights(gw):
     assert dump["tcpConnectionsPerCore"] == 65536
     assert dump["verifyForwardedChecksums"] is False
     assert dump["idleSleepMicros"] == 1000      # zdptopo sets it
+
+
+def _cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_idle_worker_pauses(gw):
+    """gateway.idleSleepMicros (zdptopo sets 1000): with no traffic the
+    worker sleeps between polls, so the whole process uses a small part of
+    one core instead of all of it (a polling worker alone would use ~100%)."""
+    time.sleep(0.5)         # let earlier tests' traffic drain
+    c0, t0 = _cpu_seconds(gw.zdp.pid), time.monotonic()
+    time.sleep(2.0)
+    c1, t1 = _cpu_seconds(gw.zdp.pid), time.monotonic()
+    assert (c1 - c0) / (t1 - t0) < 0.5, (c1 - c0, t1 - t0)
