@@ -236,11 +236,11 @@ struct zdp_flow *zdp_flow_lookup(struct zdp_flow_table *t,
 				 const struct zdp_flow_key *key, uint8_t *dir);
 
 /*
- * Staged bulk lookup of @n keys (any n; processed in groups of 32).
+ * Staged bulk lookup of @n keys (any n; processed in groups of ZDP_FLOW_BURST_MAX).
  * out[i] = flow or NULL, dir[i] = direction when found.
  * Returns the number of hits.
  */
-#define ZDP_FLOW_BURST_MAX 32
+#define ZDP_FLOW_BURST_MAX 64
 unsigned zdp_flow_lookup_burst(struct zdp_flow_table *t,
 			       const struct zdp_flow_key *const keys[],
 			       unsigned n, struct zdp_flow *out[], uint8_t dir[]);

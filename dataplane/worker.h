@@ -20,7 +20,7 @@
 #include "port.h"
 #include "snapshot.h"
 
-#define ZDP_BURST	32
+#define ZDP_BURST	64
 #define ZDP_RETA_SIZE	128	/* software default when no NIC RETA */
 #define ZDP_HANDOFF_RING_SIZE	1024
 /* Flow expiry, neighbour timers and the next-hop epoch run this often;

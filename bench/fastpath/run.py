@@ -298,6 +298,7 @@ def run_testpmd(args, flows, logdir):
     tp = OWNED.start(["dpdk-testpmd", "-l", "0-1", "--no-pci"] + client_eal("tp") +
                      ["-m", "256", "--vdev", client_vdev(sock),
                       "--", "--forward-mode=5tswap", "--nb-cores=1", "--rxq=1", "--txq=1",
+                      "--burst=%d" % args.testpmd_burst,
                       "--stats-period", "0", "-a", "--total-num-mbufs=16384",
                       "--record-core-cycles", "--record-burst-stats"],
                      os.path.join(logdir, "testpmd-%d.log" % flows), stdin=subprocess.PIPE)
@@ -432,6 +433,8 @@ def main():
                     "--single-file-segments): the generator writes into the forwarder's "
                     "mbufs as a NIC's DMA would, instead of the forwarder copying out "
                     "of a shared ring")
+    ap.add_argument("--testpmd-burst", type=int, default=32,
+                    help="testpmd's RX/TX burst (its default is 32; zdp's ZDP_BURST is 64)")
     ap.add_argument("--flows", default="1000,1000000")
     ap.add_argument("--rules", default="10,1000")
     ap.add_argument("--no-testpmd", action="store_true")
@@ -439,7 +442,7 @@ def main():
                     help="skip the memif end-to-end runs (zdp_fp_bench only)")
     ap.add_argument("--no-fp", action="store_true", help="skip the in-process zdp_fp_bench")
     ap.add_argument("--fp-bursts", type=int, default=200000,
-                    help="32-packet bursts zdp_fp_bench times per phase")
+                    help="bursts (of ZDP_BURST packets) zdp_fp_bench times per phase")
     ap.add_argument("--repeat", type=int, default=1,
                     help="measure each case this many times; the table shows the run "
                     "whose forwarding thread got the most CPU")
@@ -545,7 +548,7 @@ def print_table(results):
     fp = [c for c in results["cases"] if c["kind"] == "zdp_fp_bench"]
     if fp:
         print()
-        print("In process (zdp_fp_bench, core 1, TX to net_null, median of 32-packet bursts):")
+        print("In process (zdp_fp_bench, core 1, TX to net_null, median of ZDP_BURST-packet bursts):")
         print("| flows | rules | zdp cyc/pkt | 5tswap cyc/pkt | ratio (5tswap/zdp) | zdp Mpps at TSC"
               " | 5tswap Mpps at TSC | parse | flow lookup | route | neigh | housekeeping"
               " | setup cyc/new flow | drops |")

@@ -9,9 +9,9 @@
  * time slices land inside zdp's busy-cycle counter. This program measures
  * the same code with the noise filtered out: it builds the worker exactly as
  * mgmt/main.c does (config -> port -> snapshot -> worker tables), calls
- * zdp_fastpath_rx() + zdp_worker_tx_flush() on 32-packet bursts of the
+ * zdp_fastpath_rx() + zdp_worker_tx_flush() on ZDP_BURST-packet bursts of the
  * gen_pkt.h traffic, and reports the MEDIAN cycles per burst (a preempted
- * burst is an outlier, not a shift), divided by 32.
+ * burst is an outlier, not a shift), divided by ZDP_BURST.
  *
  * The config's first port should be `net_null0,no-rx=1` (TX frees the mbufs;
  * no driver RX cost on either side of the comparison). Backends are resolved
