@@ -7,7 +7,8 @@
  * built in a freshly allocated mbuf (one cache line copy and a few adds).
  * Whatever comes back is counted and freed, except
  * ARP requests, which are answered with the generator's own MAC for any
- * target address (so zdp resolves its clients and backends to us).
+ * target address (so zdp resolves its clients and backends to us); a reply
+ * the full TX ring refuses waits and goes out before any new data.
  *
  * Control is line-based on stdin so one process serves a whole case:
  *   pass           send flows 0..N-1 once, then stop; prints "pass ..."
@@ -59,7 +60,27 @@ struct gen {
 	struct rte_mbuf *pending[GEN_BURST];
 	uint16_t n_pending, pending_off;
 	bool drop;	/* drop what the device refuses (like a NIC on a full ring) */
+	/* ARP replies the full TX ring refused: sent before any new data. A
+	 * forwarder that runs behind keeps this ring full, and dropping its
+	 * probes' answers made it declare healthy next hops unreachable. */
+	struct rte_mbuf *arp_q[GEN_BURST];
+	uint16_t n_arp_q;
 };
+
+/* Send queued ARP replies first; false while some are still waiting. */
+static bool
+gen_arp_flush(struct gen *g)
+{
+	uint16_t sent;
+
+	if (g->n_arp_q == 0)
+		return true;
+	sent = rte_eth_tx_burst(g->port, 0, g->arp_q, g->n_arp_q);
+	g->c.arp_replies += sent;
+	memmove(g->arp_q, g->arp_q + sent, (size_t)(g->n_arp_q - sent) * sizeof(g->arp_q[0]));
+	g->n_arp_q = (uint16_t)(g->n_arp_q - sent);
+	return g->n_arp_q == 0;
+}
 
 /* Turn an ARP request into our reply in place (RFC 826): we own every address. */
 static bool
@@ -99,9 +120,9 @@ gen_rx(struct gen *g)
 
 		if (unlikely(eth->ether_type == htons(RTE_ETHER_TYPE_ARP))) {
 			g->c.rx_arp++;
-			if (gen_arp_reply(g, pkts[i]) &&
-			    rte_eth_tx_burst(g->port, 0, &pkts[i], 1) == 1) {
-				g->c.arp_replies++;
+			if (gen_arp_reply(g, pkts[i]) && g->n_arp_q < GEN_BURST) {
+				g->arp_q[g->n_arp_q++] = pkts[i];
+				gen_arp_flush(g);
 				continue;
 			}
 		} else {
@@ -121,6 +142,8 @@ gen_tx(struct gen *g, uint32_t limit)
 	uint32_t taken = 0;
 	uint16_t sent;
 
+	if (!gen_arp_flush(g))
+		return 0;
 	if (g->n_pending == 0 && limit > 0) {
 		uint16_t n = (uint16_t)RTE_MIN((uint32_t)GEN_BURST, limit);
 
