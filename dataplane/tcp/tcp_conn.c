@@ -283,6 +283,17 @@ zdp_tcp_conn_recycle(struct zdp_tcp_conn *c)
 	return c;
 }
 
+void
+zdp_tcp_conn_unalloc(struct zdp_tcp_conn *c)
+{
+	struct zdp_tcp_stack *stk = c->stk;
+
+	memset(c, 0, sizeof(*c));
+	c->pnext = stk->free_conns;
+	stk->free_conns = c;
+	stk->n_conns--;
+}
+
 static void
 conn_release(struct zdp_tcp_conn *c)
 {

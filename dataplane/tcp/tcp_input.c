@@ -857,16 +857,29 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 }
 
 /* ---- §3.10.7.2 LISTEN ---- */
-/* @tw: the TIME-WAIT connection this SYN just ended (terminated, its
- * memory still intact until the next poll), or NULL. */
+/* A SYN that ended a TIME-WAIT connection to reopen its 4-tuple
+ * (tcp_timewait.c): where the old incarnation's sequence space ends, and
+ * its slot when it was free at once (else NULL). */
+struct tw_reopen {
+	uint32_t edge;
+	struct zdp_tcp_conn *slot;
+};
+
+/* @tw: set when this SYN just ended a TIME-WAIT connection, else NULL. */
 static int
 listen_input(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l,
 	     const struct zdp_tcp_l3 *l3, struct zdp_tcp_seg *s, struct rte_mbuf **mp,
-	     const struct zdp_tcp_conn *tw)
+	     struct tw_reopen *tw)
 {
 	const struct zdp_tcp_stack_params *p = &stk->p;
-	struct zdp_tcp_conn *c;
+	struct zdp_tcp_conn *c, *slot = tw ? tw->slot : NULL;
 
+	/* (only a lone SYN ends a TIME-WAIT: the slot is for the fourth
+	 * step, and goes back to the pool if that takes no state) */
+	if (slot && (s->flags & (TH_RST | TH_ACK))) {
+		zdp_tcp_conn_unalloc(slot);
+		slot = NULL;
+	}
 	/* first: RST — ignore */
 	if (s->flags & TH_RST)
 		return -EPROTO;
@@ -942,10 +955,15 @@ listen_input(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l,
 	}
 	c = NULL;
 	if (l->n_halfopen < p->syn_backlog) {
-		c = zdp_tcp_conn_alloc(stk);
+		/* the slot of the TIME-WAIT this SYN ended, when it is free:
+		 * with a full pool, allocating would end another TIME-WAIT */
+		c = slot ? slot : zdp_tcp_conn_alloc(stk);
+		slot = NULL;
 		if (!c)
 			CTR_INC(stk, DROP_NO_CONN_MEM);
 	}
+	if (slot)
+		zdp_tcp_conn_unalloc(slot);
 	if (!c) {
 		/* RFC 4987 §3.6: backlog full (or pool empty) — answer with a
 		 * cookie and keep no state */
@@ -977,7 +995,7 @@ listen_input(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l,
 	 * gets an ISS above every sequence number of the old incarnation
 	 * (tcp_timewait.c). A SYN answered with a cookie gets the cookie. */
 	if (tw)
-		c->iss = zdp_tcp_tw_iss(tw, c->iss);
+		c->iss = zdp_tcp_tw_iss_past(tw->edge, c->iss);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->recover = c->iss;
@@ -1003,7 +1021,8 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 	uint8_t hb[60];
 	const uint8_t *th;
 	struct zdp_tcp_seg s;
-	struct zdp_tcp_conn *c, *tw;
+	struct zdp_tcp_conn *c;
+	struct tw_reopen reopen, *tw;
 	struct zdp_tcp_listener *l;
 	uint32_t plen = m->pkt_len;
 	uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
@@ -1035,10 +1054,12 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 	if (c && c->state == ZDP_TCP_TIME_WAIT &&
 	    (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
 	    zdp_tcp_tw_syn_reuses(c, &s)) {
-		/* a new incarnation of a TIME-WAIT 4-tuple (tcp_timewait.c) */
+		/* a new incarnation of a TIME-WAIT 4-tuple (tcp_timewait.c),
+		 * in the old one's slot when that is free at once */
 		CTR_INC(stk, TW_REUSE);
-		zdp_tcp_conn_terminate(c);
-		tw = c;
+		reopen.edge = zdp_tcp_tw_edge(c);
+		reopen.slot = zdp_tcp_conn_recycle(c);
+		tw = &reopen;
 		c = NULL;
 	}
 	if (c) {
@@ -1047,6 +1068,8 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 		rc = listen_input(stk, l, l3, &s, &m, tw);
 	} else {
 		/* §3.10.7.1 CLOSED */
+		if (tw && tw->slot)	/* its listener is gone */
+			zdp_tcp_conn_unalloc(tw->slot);
 		CTR_INC(stk, DROP_NO_CONN);
 		zdp_tcp_send_rst_reply(stk, l3, &s);
 		rc = -ENOENT;

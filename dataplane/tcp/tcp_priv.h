@@ -457,6 +457,9 @@ void zdp_tcp_conn_terminate(struct zdp_tcp_conn *c);
  * zdp_tcp_conn_alloc() would (the count in use does not change: one ends,
  * one begins). Otherwise @c goes the usual way and NULL is returned. */
 struct zdp_tcp_conn *zdp_tcp_conn_recycle(struct zdp_tcp_conn *c);
+/* Give back a slot from zdp_tcp_conn_alloc() or zdp_tcp_conn_recycle()
+ * that was never made a connection. */
+void zdp_tcp_conn_unalloc(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_set_state(struct zdp_tcp_conn *c, enum zdp_tcp_state s);
 void zdp_tcp_conn_pending(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_init_tcb(struct zdp_tcp_conn *c);
@@ -469,6 +472,15 @@ bool zdp_tcp_tw_syn_reuses(const struct zdp_tcp_conn *c, const struct zdp_tcp_se
 void zdp_tcp_tw_unlink(struct zdp_tcp_conn *c);
 bool zdp_tcp_tw_reusable(const struct zdp_tcp_conn *c);
 uint32_t zdp_tcp_tw_iss(const struct zdp_tcp_conn *tw, uint32_t isn);
+/* The first sequence number past TIME-WAIT connection @tw's sequence
+ * space, and the ISS zdp_tcp_tw_iss() derives from it: for a caller that
+ * reuses @tw's slot (and so loses @tw) before it picks the ISS. */
+uint32_t zdp_tcp_tw_edge(const struct zdp_tcp_conn *tw);
+static inline uint32_t
+zdp_tcp_tw_iss_past(uint32_t edge, uint32_t isn)
+{
+	return (int32_t)(isn - edge) < 0 ? edge : isn;
+}
 struct zdp_tcp_conn *zdp_tcp_tw_reclaim(struct zdp_tcp_stack *stk);
 
 /* input helpers shared with tests (tcp_input.c) */

@@ -148,9 +148,13 @@ zdp_tcp_tw_reusable(const struct zdp_tcp_conn *c)
 uint32_t
 zdp_tcp_tw_iss(const struct zdp_tcp_conn *tw, uint32_t isn)
 {
-	uint32_t edge = tw->snd_max + u32_max(tw->max_snd_wnd, 65535u) + 1;
+	return zdp_tcp_tw_iss_past(zdp_tcp_tw_edge(tw), isn);
+}
 
-	return SEQ_LT(isn, edge) ? edge : isn;
+uint32_t
+zdp_tcp_tw_edge(const struct zdp_tcp_conn *tw)
+{
+	return tw->snd_max + u32_max(tw->max_snd_wnd, 65535u) + 1;
 }
 
 /* The pool is empty: end the oldest TIME-WAIT connection and return its

@@ -584,6 +584,78 @@ test_pool_empty_accept_takes_oldest_time_wait(void)
 	t_leak_check();
 }
 
+/* A passive connection from @rport that we close first: TIME-WAIT. */
+static struct zdp_tcp_conn *
+passive_time_wait(struct zdp_tcp_stack *stk, struct t_peer *p, uint16_t rport, uint64_t t)
+{
+	struct zdp_tcp_conn *c;
+	struct t_out sa;
+
+	sa = peer_syn(stk, p, rport, 1000, t);
+	if (sa.s.flags != (TH_SYN | TH_ACK))
+		return NULL;
+	p->tsecr = sa.s.tsval;
+	p->tsval = ++peer_clock;
+	t_send(stk, p, TH_ACK, 1001, sa.s.seq + 1, 65535, NULL, 0, NULL, 0, t + 1);
+	zdp_tcp_poll(stk, t + 1);
+	c = t_app.accepted;
+	if (!c || zdp_tcp_conn_state(c) != ZDP_TCP_ESTABLISHED)
+		return NULL;
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, t + 2);
+	p->tsval = ++peer_clock;
+	t_send(stk, p, TH_FIN | TH_ACK, 1001, sa.s.seq + 2, 65535, NULL, 0, NULL, 0, t + 3);
+	zdp_tcp_poll(stk, t + 3);
+	return zdp_tcp_conn_state(c) == ZDP_TCP_TIME_WAIT ? c : NULL;
+}
+
+/* With the pool full, a SYN that reopens a TIME-WAIT 4-tuple takes that
+ * connection's own slot: no other TIME-WAIT is evicted for it (before,
+ * the old one's slot came free only at the next poll, so the new
+ * connection took the oldest other TIME-WAIT's). */
+static void
+test_incoming_reuse_takes_own_slot(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(two_conns);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *tw[2], *c;
+	struct t_out sa;
+	struct t_peer p;
+	uint64_t t = 10 * S;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	ZDP_REQUIRE(zdp_tcp_listen(stk, &p.la, 80, NULL, &l) == 0);
+	ZDP_CASE("pool of 2, both in TIME-WAIT after passive opens we closed");
+	tw[0] = passive_time_wait(stk, &p, 40000, t);
+	tw[1] = passive_time_wait(stk, &p, 40001, t + 10 * MS);
+	ZDP_REQUIRE(tw[0] && tw[1]);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 2);
+
+	ZDP_CASE("client port 40001 comes back: its TIME-WAIT's slot, nothing evicted");
+	sa = peer_syn(stk, &p, 40001, 900000, t + 20 * MS);
+	ZDP_CHECK_EQ(sa.s.flags, TH_SYN | TH_ACK);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_REUSE), 1);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_TW_EVICTED), 0);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_SYNCOOKIE_SENT), 0);
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 2);
+	c = zdp_tcp_conn_lookup(stk, &p.la, 80, &p.ra, 40001);
+	ZDP_CHECK(c == tw[1]);		/* the same slot */
+	ZDP_CHECK(c && zdp_tcp_conn_state(c) == ZDP_TCP_SYN_RECEIVED);
+	c = zdp_tcp_conn_lookup(stk, &p.la, 80, &p.ra, 40000);
+	ZDP_CHECK(c == tw[0] && zdp_tcp_conn_state(c) == ZDP_TCP_TIME_WAIT);
+
+	ZDP_CASE("the handshake completes in it");
+	p.tsecr = sa.s.tsval;
+	p.tsval = ++peer_clock;
+	t_send(stk, &p, TH_ACK, 900001, sa.s.seq + 1, 65535, NULL, 0, NULL, 0, t + 21 * MS);
+	zdp_tcp_poll(stk, t + 21 * MS);
+	ZDP_CHECK(t_app.accepted == tw[1]);
+	ZDP_CHECK_EQ(zdp_tcp_conn_state(tw[1]), ZDP_TCP_ESTABLISHED);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 /* RFC 1122 §4.2.2.13 (1): the SYN-ACK to a SYN that reopens a TIME-WAIT
  * 4-tuple starts above every sequence number of the old incarnation, also
  * when the RFC 6528 clock has not got there: a table of a peer with
@@ -667,6 +739,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_pool_empty_connect_takes_oldest_time_wait),
 	ZDP_TEST_ENTRY(test_pool_empty_accept_takes_oldest_time_wait),
 	ZDP_TEST_ENTRY(test_incoming_reuse_iss),
+	ZDP_TEST_ENTRY(test_incoming_reuse_takes_own_slot),
 	{ 0 },
 };
 
