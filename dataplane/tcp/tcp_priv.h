@@ -443,6 +443,10 @@ struct rte_mbuf *zdp_tcp_sndq_find(struct zdp_tcp_conn *c, uint32_t seq, uint32_
 struct zdp_tcp_conn *zdp_tcp_conn_alloc(struct zdp_tcp_stack *stk);
 void zdp_tcp_conn_hash(struct zdp_tcp_conn *c);
 void zdp_tcp_conn_unhash(struct zdp_tcp_conn *c);
+/* The connection hash of a 4-tuple (seeded per stack); the table takes its
+ * low bits. */
+uint32_t zdp_tcp_tuple_hash(const struct zdp_tcp_stack *stk, const struct zdp_addr *laddr,
+			    uint16_t lport, const struct zdp_addr *raddr, uint16_t rport);
 struct zdp_tcp_conn *zdp_tcp_conn_lookup(struct zdp_tcp_stack *stk,
 					 const struct zdp_addr *laddr, uint16_t lport,
 					 const struct zdp_addr *raddr, uint16_t rport);

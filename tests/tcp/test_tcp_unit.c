@@ -852,6 +852,68 @@ test_checksum_odd_chains(void)
 	}
 }
 
+/* The connection table's hash spreads the 4-tuples a tcp-proxy holds: the
+ * upstream side (one local address, proxy ports 10000+, 64 backends on one
+ * port) and the client side (32 clients x many ports to one VIP:port).
+ * With n tuples in n buckets the fullest bucket of a random hash holds
+ * about 9; the old hash mixed the ports into the remote address's word
+ * before any mixing, and every (lport, backend) pair with the same
+ * lport ^ address byte landed in one bucket (64 deep). */
+static void
+test_tuple_hash_spread(void)
+{
+	static const struct {
+		const char *name;
+		bool upstream;
+	} cases[] = {
+		{ "upstream: 4096 proxy ports x 64 backends", true },
+		{ "client side: 32 clients x 8192 ports", false },
+	};
+	struct zdp_tcp_stack_params p;
+	struct zdp_tcp_stack *stk;
+	const uint32_t n = 1u << 18, mask = n - 1;
+	uint16_t *load = calloc(n, sizeof(*load));
+
+	ZDP_REQUIRE(load);
+	t_params(&p);
+	stk = t_stack(&p);
+	ZDP_REQUIRE(stk);
+	for (size_t k = 0; k < RTE_DIM(cases); k++) {
+		struct zdp_addr la, ra;
+		unsigned max = 0;
+
+		ZDP_CASE(cases[k].name);
+		memset(load, 0, n * sizeof(*load));
+		for (uint32_t i = 0; i < n; i++) {
+			uint16_t lport, rport;
+			uint32_t b;
+
+			if (cases[k].upstream) {
+				zdp_addr_set_v4(&la, rte_cpu_to_be_32(RTE_IPV4(198, 19, 0, 1)));
+				zdp_addr_set_v4(&ra, rte_cpu_to_be_32(RTE_IPV4(198, 19, 1,
+										 1 + i % 64)));
+				lport = (uint16_t)(10000 + i / 64);
+				rport = 9000;
+			} else {
+				zdp_addr_set_v4(&la, rte_cpu_to_be_32(RTE_IPV4(198, 18, 255, 1)));
+				zdp_addr_set_v4(&ra, rte_cpu_to_be_32(RTE_IPV4(198, 18, 1,
+										 1 + i % 32)));
+				lport = 9000;
+				rport = (uint16_t)(1024 + i / 32);
+			}
+			b = zdp_tcp_tuple_hash(stk, &la, rte_cpu_to_be_16(lport), &ra,
+					       rte_cpu_to_be_16(rport)) & mask;
+			if (++load[b] > max)
+				max = load[b];
+		}
+		if (max > 16)
+			printf("# fullest bucket holds %u tuples\n", max);
+		ZDP_CHECK(max <= 16);
+	}
+	zdp_tcp_stack_destroy(stk);
+	free(load);
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_siphash_vectors),
 	ZDP_TEST_ENTRY(test_isn_rfc6528),
@@ -868,6 +930,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_reass_overlap),
 	ZDP_TEST_ENTRY(test_reass_random),
 	ZDP_TEST_ENTRY(test_checksum_odd_chains),
+	ZDP_TEST_ENTRY(test_tuple_hash_spread),
 	{ 0 },
 };
 
