@@ -859,6 +859,12 @@ test_checksum_odd_chains(void)
  * about 9; the old hash mixed the ports into the remote address's word
  * before any mixing, and every (lport, backend) pair with the same
  * lport ^ address byte landed in one bucket (64 deep). */
+static uint32_t
+be_v4(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+	return rte_cpu_to_be_32(a << 24 | b << 16 | c << 8 | d);
+}
+
 static void
 test_tuple_hash_spread(void)
 {
@@ -889,15 +895,13 @@ test_tuple_hash_spread(void)
 			uint32_t b;
 
 			if (cases[k].upstream) {
-				zdp_addr_set_v4(&la, rte_cpu_to_be_32(RTE_IPV4(198, 19, 0, 1)));
-				zdp_addr_set_v4(&ra, rte_cpu_to_be_32(RTE_IPV4(198, 19, 1,
-										 1 + i % 64)));
+				zdp_addr_set_v4(&la, be_v4(198, 19, 0, 1));
+				zdp_addr_set_v4(&ra, be_v4(198, 19, 1, 1 + i % 64));
 				lport = (uint16_t)(10000 + i / 64);
 				rport = 9000;
 			} else {
-				zdp_addr_set_v4(&la, rte_cpu_to_be_32(RTE_IPV4(198, 18, 255, 1)));
-				zdp_addr_set_v4(&ra, rte_cpu_to_be_32(RTE_IPV4(198, 18, 1,
-										 1 + i % 32)));
+				zdp_addr_set_v4(&la, be_v4(198, 18, 255, 1));
+				zdp_addr_set_v4(&ra, be_v4(198, 18, 1, 1 + i % 32));
 				lport = 9000;
 				rport = (uint16_t)(1024 + i / 32);
 			}
