@@ -806,7 +806,14 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	/* Stage 2: the rest of the staged lookup of the whole burst (it
 	 * prefetches both record lines a hit touches, so their misses
 	 * overlap). */
-	zdp_flow_lookup_burst_hashed(w->flows, kp, kh, n_ip, hits, dirs);
+	/* Segments for this worker's TCP stack (tcp-proxy) have no flow:
+	 * start their connection-table misses before stage 3 reaches them. */
+	if (zdp_flow_lookup_burst_hashed(w->flows, kp, kh, n_ip, hits, dirs) < n_ip &&
+	    w->tcp != NULL)
+		for (unsigned j = 0; j < n_ip; j++)
+			if (hits[j] == NULL && pi[j].l4_proto == ZDP_IPPROTO_TCP)
+				zdp_tcp_prefetch(w->tcp, &pi[j].dst, rte_be_to_cpu_16(pi[j].dport),
+						 &pi[j].src, rte_be_to_cpu_16(pi[j].sport));
 
 	/* Stage 3: act. */
 	for (unsigned j = 0; j < n_ip; j++) {

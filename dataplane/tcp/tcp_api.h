@@ -142,6 +142,13 @@ int zdp_tcp_input_ip(struct zdp_tcp_stack *stk, struct rte_mbuf *m, uint64_t now
 int zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 		  const struct zdp_tcp_l3 *l3, uint64_t now);
 
+/* Start the connection-table miss of a segment about to be passed to
+ * zdp_tcp_input*() (local address and port, remote address and port, ports
+ * in host order): a caller with a burst of segments calls this for all of
+ * them first, so their misses overlap. Only a hint. */
+void zdp_tcp_prefetch(const struct zdp_tcp_stack *stk, const struct zdp_addr *laddr,
+		      uint16_t lport, const struct zdp_addr *raddr, uint16_t rport);
+
 /* Run expired timers and flush output that input or the API queued
  * (ACKs, data). Call once per worker loop iteration. */
 void zdp_tcp_poll(struct zdp_tcp_stack *stk, uint64_t now);

@@ -22,6 +22,7 @@
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 
 #include "tcp_priv.h"
@@ -215,6 +216,14 @@ bucket(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_t lport,
        const struct zdp_addr *raddr, uint16_t rport)
 {
 	return &stk->htab[zdp_tcp_tuple_hash(stk, laddr, lport, raddr, rport) & stk->hmask];
+}
+
+void
+zdp_tcp_prefetch(const struct zdp_tcp_stack *stk, const struct zdp_addr *laddr,
+		 uint16_t lport, const struct zdp_addr *raddr, uint16_t rport)
+{
+	rte_prefetch0(&stk->htab[zdp_tcp_tuple_hash(stk, laddr, lport, raddr, rport) &
+				 stk->hmask]);
 }
 
 void
