@@ -18,6 +18,8 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "../zdp_eal_test.h"
+
 static inline size_t
 tu_hex(const char *s, uint8_t *out, size_t cap)
 {
@@ -156,32 +158,6 @@ tu_random_split(uint64_t *st, uint32_t total, uint32_t *lens, unsigned max)
 	if (total || n == 0)
 		lens[n++] = total;
 	return n;
-}
-
-/* rte_eal_cleanup() leaves the --file-prefix runtime directory behind in
- * DPDK 22.11: remove it too, so test runs leave nothing in /var/run/dpdk. */
-static inline void
-tu_eal_cleanup(void)
-{
-	char dir[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	d = opendir(dir);
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char p[PATH_MAX + 256];
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 #endif

@@ -16,6 +16,7 @@ Everything is torn down by `close()`: processes by PID, namespaces by name
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -436,6 +437,9 @@ class Gateway:
             else:
                 self.rc = self.zdp.returncode
             self.logf.close()
+            # The process is gone: what EAL left of it (hugepage files
+            # when it did not exit cleanly, its runtime directory) goes too.
+            _remove_eal_files("zdp" + self.tag)
         for ns in self.namespaces:
             sh("ip", "netns", "del", ns, check=False)
         self.namespaces = []
@@ -449,6 +453,18 @@ def _kill(p):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+
+
+def _remove_eal_files(prefix):
+    """Hugepage files and runtime directory of EAL --file-prefix @prefix,
+    whose process has exited."""
+    shutil.rmtree("/var/run/dpdk/" + prefix, ignore_errors=True)
+    try:
+        for f in os.listdir("/dev/hugepages"):
+            if f.startswith(prefix + "map_"):
+                os.unlink(os.path.join("/dev/hugepages", f))
+    except OSError:
+        pass
 
 
 def _iface_exists(name):

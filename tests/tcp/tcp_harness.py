@@ -7,6 +7,7 @@ path (processes are killed by PID, never by name)."""
 import itertools
 import os
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -79,6 +80,8 @@ class Harness:
             if self.proc.poll() is None:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        # EAL leaves its runtime directory behind (DPDK 22.11)
+        shutil.rmtree(f"/var/run/dpdk/zt200{self.ns}", ignore_errors=True)
         run(["ip", "netns", "del", self.ns], check=False)
 
     # -- I/O --

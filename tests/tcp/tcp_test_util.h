@@ -18,6 +18,7 @@
 
 #include "tcp_priv.h"
 #include "zdp_test.h"
+#include "../zdp_eal_test.h"
 
 static struct rte_mempool *t_pool;
 

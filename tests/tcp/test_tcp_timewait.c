@@ -746,9 +746,13 @@ static const struct zdp_test tests[] = {
 int
 main(void)
 {
+	int rc;
+
 	if (t_eal_init("tcp_timewait") != 0) {
 		printf("1..0 # SKIP EAL init failed\n");
 		return 0;
 	}
-	return zdp_test_main(tests);
+	rc = zdp_test_main(tests);
+	zdp_test_eal_cleanup();
+	return rc;
 }
