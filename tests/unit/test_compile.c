@@ -16,6 +16,7 @@
 #include "zdp_config.h"
 #include "zdp_lb.h"
 #include "zdp_mgmt.h"
+#include "zdp_eal_test.h"
 #include "zdp_test.h"
 
 static struct zdp_mgmt mg;
@@ -273,6 +274,6 @@ main(void)
 	rc = zdp_test_main(tests);
 	zdp_policy_registry_destroy(mg.policy_reg);
 	zdp_registry_destroy(mg.backend_reg);
-	rte_eal_cleanup();
+	zdp_test_eal_cleanup();
 	return rc;
 }

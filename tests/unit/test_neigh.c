@@ -12,6 +12,7 @@
 #include <rte_eal.h>
 #include <rte_memory.h>
 
+#include "zdp_eal_test.h"
 #include "zdp_test.h"
 #include "neigh.h"
 #include "route.h"
@@ -583,6 +584,6 @@ main(void)
 	}
 	rc = zdp_test_main(tests);
 	zdp_route_table_destroy(rt);
-	rte_eal_cleanup();
+	zdp_test_eal_cleanup();
 	return rc;
 }

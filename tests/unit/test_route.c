@@ -9,6 +9,7 @@
 #include <rte_eal.h>
 #include <rte_memory.h>
 
+#include "zdp_eal_test.h"
 #include "zdp_test.h"
 #include "route.h"
 
@@ -361,6 +362,6 @@ main(void)
 		return 1;
 	}
 	rc = zdp_test_main(tests);
-	rte_eal_cleanup();
+	zdp_test_eal_cleanup();
 	return rc;
 }
