@@ -805,9 +805,9 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 
 	/* Stage 2: the rest of the staged lookup of the whole burst (it
 	 * prefetches both record lines a hit touches, so their misses
-	 * overlap). */
-	/* Segments for this worker's TCP stack (tcp-proxy) have no flow:
-	 * start their connection-table misses before stage 3 reaches them. */
+	 * overlap). Segments for this worker's TCP stack (tcp-proxy) have no
+	 * flow: start their connection-table misses before stage 3 reaches
+	 * them. */
 	if (zdp_flow_lookup_burst_hashed(w->flows, kp, kh, n_ip, hits, dirs) < n_ip &&
 	    w->tcp != NULL)
 		for (unsigned j = 0; j < n_ip; j++)
