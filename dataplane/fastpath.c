@@ -649,12 +649,28 @@ fp_parse_flags(const struct rte_mbuf *m)
  * (gateway.verifyForwardedChecksums): NAT updates their checksum
  * incrementally (RFC 1624), which keeps a wrong checksum wrong, so the end
  * host still drops the packet — as VPP's NAT44 does. True when @m must be
- * dropped with ZDP_DROP_L4_CSUM.
+ * dropped with ZDP_DROP_L4_CSUM. A verified packet is flagged good, so the
+ * TCP stack (tcp-proxy) does not sum it again, and a TCP payload's own sum
+ * goes with it for the stack to reuse when it relays those bytes.
  */
 static inline bool
-fp_l4_csum_bad(const struct rte_mbuf *m, const struct zdp_pkt_info *pi)
+fp_l4_csum_bad(struct zdp_worker *w, struct rte_mbuf *m, const struct zdp_pkt_info *pi)
 {
-	return zdp_pkt_l4_csum_check(rte_pktmbuf_mtod(m, const uint8_t *), pi) != 0;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t poff, plen, psum;
+
+	if (w->tcp != NULL && pi->l4_proto == ZDP_IPPROTO_TCP) {
+		if (zdp_pkt_tcp_csum_split(d, pi, &poff, &plen, &psum) != 0)
+			return true;
+		if (plen != 0)
+			zdp_tcp_psum_set(w->tcp, m, (uint16_t)(m->data_off + poff), plen, psum);
+	} else if (zdp_pkt_l4_csum_check(d, pi) != 0) {
+		return true;
+	}
+	/* the parser verified the IPv4 header unless the NIC had */
+	m->ol_flags = (m->ol_flags & ~(RTE_MBUF_F_RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK)) |
+		RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	return false;
 }
 
 /*
@@ -783,7 +799,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			continue;
 		}
 		if (unlikely(learn_only)) {
-			if (csum_todo[n_ip] && fp_l4_csum_bad(m, p)) {
+			if (csum_todo[n_ip] && fp_l4_csum_bad(w, m, p)) {
 				zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
 				continue;
 			}
@@ -824,7 +840,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		if (csum_todo[j] &&
 		    (hits[j] == NULL || s->verify_fwd_l4_csum ||
 		     (p->tcp_flags & (ZDP_TCP_SYN | ZDP_TCP_FIN | ZDP_TCP_RST))) &&
-		    fp_l4_csum_bad(m, p)) {
+		    fp_l4_csum_bad(w, m, p)) {
 			zdp_worker_drop(w, m, ZDP_DROP_L4_CSUM);
 			continue;
 		}

@@ -58,7 +58,7 @@ l4_csum(const uint8_t *l4, uint32_t l4len, uint8_t proto, const struct zdp_pkt_i
 {
 	uint64_t s = zdp_cksum_pseudo(&pi->src, &pi->dst, proto, l4len);
 
-	if (zdp_cksum_fold(zdp_cksum_add(l4, l4len, s)) != 0xffff)
+	if (zdp_cksum_fold(zdp_cksum_add_bulk(l4, l4len, s)) != 0xffff)
 		return ZDP_DROP_L4_CSUM;
 	return ZDP_DROP_NONE;
 }
@@ -74,6 +74,24 @@ zdp_pkt_l4_csum_check(const uint8_t *p, const struct zdp_pkt_info *pi)
 	if (pi->l4_proto == ZDP_IPPROTO_UDP && raw16(l4 + 6) == 0)
 		return ZDP_DROP_NONE;
 	return l4_csum(l4, zdp_pkt_l4_len(pi), pi->l4_proto, pi);
+}
+
+int
+zdp_pkt_tcp_csum_split(const uint8_t *p, const struct zdp_pkt_info *pi,
+		       uint16_t *pay_off, uint16_t *pay_len, uint16_t *pay_sum)
+{
+	const uint8_t *l4 = p + pi->l4_off;
+	uint32_t l4len = zdp_pkt_l4_len(pi), hl = (uint32_t)(l4[12] >> 4) * 4;
+	uint64_t h = zdp_cksum_add(l4, hl, zdp_cksum_pseudo(&pi->src, &pi->dst,
+							    ZDP_IPPROTO_TCP, l4len));
+	uint16_t ps = zdp_cksum_fold(zdp_cksum_add_bulk(l4 + hl, l4len - hl, 0));
+
+	/* the parser checked 20 <= hl <= l4len; hl is a multiple of 4, so the
+	 * payload's words line up with the segment's */
+	*pay_off = (uint16_t)(pi->l4_off + hl);
+	*pay_len = (uint16_t)(l4len - hl);
+	*pay_sum = ps;
+	return zdp_cksum_fold(h + ps) != 0xffff ? ZDP_DROP_L4_CSUM : ZDP_DROP_NONE;
 }
 
 /*

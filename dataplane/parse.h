@@ -58,6 +58,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cksum.h"
 #include "drop.h"
 #include "zdp_addr.h"
 
@@ -134,6 +135,11 @@ int zdp_pkt_parse(const uint8_t *p, uint32_t len, unsigned flags,
  * parser has checked them). @p is the frame the packet was parsed from.
  */
 int zdp_pkt_l4_csum_check(const uint8_t *p, const struct zdp_pkt_info *pi);
+/* The same for a TCP segment, and also the payload's own sum (folded, memory
+ * byte order) with its offset from @p and its length, for a TCP stack that
+ * sends the payload on (tcp_api.h zdp_tcp_psum_set). */
+int zdp_pkt_tcp_csum_split(const uint8_t *p, const struct zdp_pkt_info *pi,
+			   uint16_t *pay_off, uint16_t *pay_len, uint16_t *pay_sum);
 
 /* Frame length with Ethernet padding removed (what to transmit). */
 static inline uint32_t
@@ -147,90 +153,6 @@ static inline uint32_t
 zdp_pkt_l4_len(const struct zdp_pkt_info *pi)
 {
 	return (uint32_t)pi->l3_off + pi->l3_len - pi->l4_off;
-}
-
-/*
- * Internet checksum helpers (RFC 1071), shared with nat.c.
- * zdp_cksum_add() sums @len bytes at @p into a 64-bit accumulator in native
- * byte order (32-bit loads, so 4x fewer adds than a 16-bit loop and no carry
- * handling until the fold); zdp_cksum_fold() folds to 16 bits. The result
- * is in the same (memory) byte order as the checksum field, so
- * "stored == (uint16_t)~fold(sum over header with csum 0)" holds on any host.
- * @p may be unaligned. An odd trailing byte is padded with zero on the right
- * as RFC 1071 requires: only the LAST call of a chain may have an odd @len.
- */
-static inline uint64_t
-zdp_cksum_add(const void *p, size_t len, uint64_t acc)
-{
-	const uint8_t *b = p;
-	uint32_t w;
-
-	while (len >= 16) {
-		uint64_t x, y;
-
-		memcpy(&x, b, 8);
-		memcpy(&y, b + 8, 8);
-		acc += (x & 0xffffffffu) + (x >> 32) + (y & 0xffffffffu) + (y >> 32);
-		b += 16;
-		len -= 16;
-	}
-	while (len >= 4) {
-		memcpy(&w, b, 4);
-		acc += w;
-		b += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		uint16_t h;
-
-		memcpy(&h, b, 2);
-		acc += h;
-		b += 2;
-		len -= 2;
-	}
-	if (len) {
-		uint16_t h = 0;
-
-		memcpy(&h, b, 1);	/* {byte, 0} in memory order */
-		acc += h;
-	}
-	return acc;
-}
-
-/* Fold with end-around carry, one rotate-add per halving: the upper half
- * of x + rotate(x, half) is hi + lo + carry(hi + lo), the one's-complement
- * sum of the two halves. Equal to the step-by-step fold for every input. */
-static inline uint16_t
-zdp_cksum_fold(uint64_t acc)
-{
-	uint32_t a;
-
-	acc += acc >> 32 | acc << 32;
-	a = (uint32_t)(acc >> 32);
-	a += a >> 16 | a << 16;
-	return (uint16_t)(a >> 16);
-}
-
-/*
- * Pseudo-header sum for TCP/UDP/ICMPv6 (RFC 9293 §3.1, RFC 768,
- * RFC 8200 §8.1): addresses, protocol, L4 length. @l4_len host order.
- */
-static inline uint64_t
-zdp_cksum_pseudo(const struct zdp_addr *src, const struct zdp_addr *dst,
-		 uint8_t proto, uint32_t l4_len)
-{
-	size_t alen = src->family == ZDP_AF_INET ? 4 : 16;
-	uint64_t acc = zdp_cksum_add(src->a, alen, 0);
-	uint8_t tail[4];
-
-	acc = zdp_cksum_add(dst->a, alen, acc);
-	/* {0, proto} and the length as 16-bit big-endian words; for IPv6 the
-	 * 32-bit length and 24 zero bits sum to the same thing. */
-	tail[0] = 0;
-	tail[1] = proto;
-	tail[2] = (uint8_t)(l4_len >> 8);
-	tail[3] = (uint8_t)l4_len;
-	return zdp_cksum_add(tail, 4, acc);
 }
 
 #endif /* ZDP_PARSE_H */

@@ -393,6 +393,9 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	tp.max_listeners = PROXY_MAX_LISTENERS;
 	tp.tsc_hz = w->rt->tsc_hz;
 	tp.pool = w->rt->ports[0].pool;
+	/* Every segment reaches the stack through the fast path, which drops
+	 * bad checksums and flags the rest good (fastpath.c fp_l4_csum_bad). */
+	tp.rx_csum_trust = true;
 	tp.tx = proxy_tx;
 	tp.tx_ctx = w;
 	tp.port_ok = proxy_port_ok;

@@ -142,6 +142,16 @@ int zdp_tcp_input_ip(struct zdp_tcp_stack *stk, struct rte_mbuf *m, uint64_t now
 int zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 		  const struct zdp_tcp_l3 *l3, uint64_t now);
 
+/* A caller that verified a segment's TCP checksum itself (and passes it
+ * with RTE_MBUF_F_RX_L4_CKSUM_GOOD to a stack with params.rx_csum_trust)
+ * hands over the payload's sum too: @sum is the folded one's-complement
+ * sum (cksum.h, memory byte order) of the @len payload bytes at buffer
+ * offset @data_off of @m (what m->data_off will be once the headers are
+ * trimmed). Without TX checksum offload, a segment that sends those bytes
+ * on unchanged (a relay) then costs no second pass over them. */
+void zdp_tcp_psum_set(const struct zdp_tcp_stack *stk, struct rte_mbuf *m,
+		      uint16_t data_off, uint16_t len, uint16_t sum);
+
 /* Start the connection-table miss of a segment about to be passed to
  * zdp_tcp_input*() (local address and port, remote address and port, ports
  * in host order): a caller with a burst of segments calls this for all of

@@ -124,6 +124,7 @@ zdp_tcp_stack_create(const struct zdp_tcp_stack_params *p)
 	/* RFC 8985 per-segment transmit times; without them RACK is off and
 	 * loss detection is RFC 6675's alone */
 	stk->txs_off = zdp_tcp_rack_register();
+	zdp_tcp_psum_register(stk);
 	stk->cc = p->cc == ZDP_TCP_CC_NEWRENO ? &zdp_tcp_cc_newreno : &zdp_tcp_cc_cubic;
 	stk->tsc_mult = (uint64_t)(((unsigned __int128)1000000 << 32) / p->tsc_hz);
 	stk->conns = zalloc(p, sizeof(*stk->conns) * p->max_conns);

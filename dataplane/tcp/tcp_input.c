@@ -1038,7 +1038,7 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 	if (stk->p.rx_csum_trust && ck == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
 		goto bad_csum;
 	} else if (!(stk->p.rx_csum_trust && ck == RTE_MBUF_F_RX_L4_CKSUM_GOOD)) {
-		if (zdp_tcp_l4_sum(m, 0, plen, &l3->src, &l3->dst) != 0xffff)
+		if (!zdp_tcp_rx_csum_ok(stk, m, plen, s.hlen, &l3->src, &l3->dst))
 			goto bad_csum;
 	}
 	/* impossible flag combinations */

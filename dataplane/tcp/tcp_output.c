@@ -13,6 +13,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "cksum.h"
 #include "tcp_priv.h"
 
 #define COPY_BELOW 512		/* payloads this small are copied, not attached */
@@ -30,44 +31,66 @@ zdp_tcp_mss_for_mtu(const struct zdp_addr *a, uint16_t mtu)
 	return mtu > hdr + 64 ? (uint16_t)(mtu - hdr) : 64;
 }
 
-/* One's-complement sum of the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1). */
-static uint32_t
-phdr_sum(const struct zdp_addr *src, const struct zdp_addr *dst, uint32_t l4len)
+void
+zdp_tcp_psum_register(struct zdp_tcp_stack *stk)
 {
-	uint32_t sum = 0;
-	unsigned n = src->family == ZDP_AF_INET6 ? 16 : 4;
+	static const struct rte_mbuf_dynfield field = {
+		.name = "zdp_tcp_psum",
+		.size = sizeof(struct zdp_tcp_psum),
+		.align = __alignof__(struct zdp_tcp_psum),
+	};
+	static const struct rte_mbuf_dynflag flag = { .name = "zdp_tcp_psum_valid" };
+	int bit;
 
-	for (unsigned i = 0; i < n; i += 2) {
-		sum += (uint32_t)src->a[i] << 8 | src->a[i + 1];
-		sum += (uint32_t)dst->a[i] << 8 | dst->a[i + 1];
-	}
-	if (src->family == ZDP_AF_INET6) {
-		sum += l4len >> 16;
-		sum += l4len & 0xffff;
-	} else {
-		sum += l4len;
-	}
-	sum += IPPROTO_TCP;
-	return sum;
+	/* idempotent: the same name gets the same offset and bit */
+	stk->psum_off = rte_mbuf_dynfield_register(&field);
+	bit = stk->psum_off >= 0 ? rte_mbuf_dynflag_register(&flag) : -1;
+	stk->psum_flag = bit >= 0 ? UINT64_C(1) << bit : 0;
 }
 
-static uint16_t
-fold(uint32_t sum)
+void
+zdp_tcp_psum_set(const struct zdp_tcp_stack *stk, struct rte_mbuf *m,
+		 uint16_t data_off, uint16_t len, uint16_t sum)
 {
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	struct zdp_tcp_psum *ps;
+
+	if (!stk->psum_flag)
+		return;
+	ps = RTE_MBUF_DYNFIELD(m, stk->psum_off, struct zdp_tcp_psum *);
+	ps->data_off = data_off;
+	ps->len = len;
+	ps->sum = sum;
+	m->ol_flags |= stk->psum_flag;
 }
 
-/* One's-complement sum of @len bytes at @off of a chain, in the native
- * byte order of rte_raw_cksum(). Not rte_raw_cksum_mbuf(): in DPDK 22.11 it
- * truncates a segment's 32-bit partial sum to 16 bits before byte-swapping
- * it after an odd-length segment, so chains with odd segment lengths (a
- * relay forwarding received segments does that) got wrong checksums. */
-static uint16_t
-cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+/* The cached payload sum of all of @m's data, if it has a valid one. */
+static inline bool
+psum_get(const struct zdp_tcp_stack *stk, const struct rte_mbuf *m, uint16_t *sum)
 {
-	uint32_t sum = 0, done = 0;
+	const struct zdp_tcp_psum *ps;
+
+	if (!stk || !(m->ol_flags & stk->psum_flag))
+		return false;
+	ps = RTE_MBUF_DYNFIELD(m, stk->psum_off, const struct zdp_tcp_psum *);
+	if (ps->data_off != m->data_off || ps->len != m->data_len)
+		return false;
+	*sum = ps->sum;
+	return true;
+}
+
+/* One's-complement sum of @len bytes at @off of a chain, folded, in memory
+ * byte order (cksum.h). A piece that is a whole segment with a cached
+ * payload sum (@stk non-NULL) is not read. Not rte_raw_cksum_mbuf(): in
+ * DPDK 22.11 it truncates a segment's 32-bit partial sum to 16 bits before
+ * byte-swapping it after an odd-length segment, so chains with odd segment
+ * lengths (a relay forwarding received segments does that) got wrong
+ * checksums. */
+static uint16_t
+cksum_chain(const struct zdp_tcp_stack *stk, const struct rte_mbuf *m, uint32_t off,
+	    uint32_t len)
+{
+	uint64_t sum = 0;
+	uint32_t done = 0;
 
 	while (m && off >= m->data_len) {
 		off -= m->data_len;
@@ -75,9 +98,11 @@ cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	}
 	while (m && done < len) {
 		uint32_t n = RTE_MIN((uint32_t)m->data_len - off, len - done);
-		uint16_t part = __rte_raw_cksum_reduce(
-			__rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), n, 0));
+		uint16_t part;
 
+		if (off != 0 || n != m->data_len || !psum_get(stk, m, &part))
+			part = zdp_cksum_fold(zdp_cksum_add_bulk(
+				rte_pktmbuf_mtod_offset(m, const void *, off), n, 0));
 		if (done & 1)	/* this piece starts on an odd byte of the whole */
 			part = rte_bswap16(part);
 		sum += part;
@@ -85,19 +110,41 @@ cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 		off = 0;
 		m = m->next;
 	}
-	return __rte_raw_cksum_reduce(sum);
+	return zdp_cksum_fold(sum);
 }
 
-/* Host-order checksum of TCP header+payload at @off in @m (pseudo-header
- * included); the value to store is htons(~result). */
+/* Checksum sum of TCP header+payload at @off in @m with the pseudo-header
+ * (RFC 9293 §3.1, RFC 8200 §8.1), folded, in memory byte order: 0xffff
+ * when a received segment is intact; store ~result in the header (whose
+ * checksum field was 0) to send one. @stk (may be NULL) lends its payload
+ * sum cache. */
 uint16_t
-zdp_tcp_l4_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len,
-	       const struct zdp_addr *src, const struct zdp_addr *dst)
+zdp_tcp_l4_sum(const struct zdp_tcp_stack *stk, const struct rte_mbuf *m, uint32_t off,
+	       uint32_t len, const struct zdp_addr *src, const struct zdp_addr *dst)
 {
-	uint16_t raw = cksum_chain(m, off, len);
+	return zdp_cksum_fold(zdp_cksum_pseudo(src, dst, IPPROTO_TCP, len) +
+			      cksum_chain(stk, m, off, len));
+}
 
-	/* rte_raw_cksum_mbuf sums in host order of 16-bit loads; convert */
-	return fold(phdr_sum(src, dst, len) + rte_be_to_cpu_16(raw));
+/* Verifies a received segment's checksum (@plen bytes from @m's start,
+ * @hlen of them header). When the segment is one mbuf, the payload's sum is
+ * taken apart from the header's and cached for a relay (zdp_tcp_psum_set). */
+bool
+zdp_tcp_rx_csum_ok(const struct zdp_tcp_stack *stk, struct rte_mbuf *m, uint32_t plen,
+		   uint32_t hlen, const struct zdp_addr *src, const struct zdp_addr *dst)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t h;
+	uint16_t p;
+
+	if (m->data_len != plen || hlen >= plen || (hlen & 1))
+		return zdp_tcp_l4_sum(NULL, m, 0, plen, src, dst) == 0xffff;
+	h = zdp_cksum_add(d, hlen, zdp_cksum_pseudo(src, dst, IPPROTO_TCP, plen));
+	p = zdp_cksum_fold(zdp_cksum_add_bulk(d + hlen, plen - hlen, 0));
+	if (zdp_cksum_fold(h + p) != 0xffff)
+		return false;
+	zdp_tcp_psum_set(stk, m, (uint16_t)(m->data_off + hlen), (uint16_t)(plen - hlen), p);
+	return true;
 }
 
 /* Appends options for a SYN or SYN-ACK. Linux order, 4-byte aligned. */
@@ -352,15 +399,16 @@ xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t
 	if (stk->p.tx_csum_offload) {
 		h->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
 			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
-		th->cksum = rte_cpu_to_be_16(fold(phdr_sum(t->laddr, t->raddr, l4 + plen)));
+		th->cksum = zdp_cksum_fold(zdp_cksum_pseudo(t->laddr, t->raddr, IPPROTO_TCP,
+							     l4 + plen));
 	} else {
 		if (!v6) {
 			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
 
 			ip->hdr_checksum = rte_ipv4_cksum(ip);
 		}
-		th->cksum = rte_cpu_to_be_16((uint16_t)~zdp_tcp_l4_sum(h, l3, l4 + plen,
-								t->laddr, t->raddr));
+		th->cksum = (uint16_t)~zdp_tcp_l4_sum(stk, h, l3, l4 + plen, t->laddr,
+						      t->raddr);
 	}
 	CTR_INC(stk, SEGS_OUT);
 	CTR_ADD(stk, BYTES_OUT, plen);

@@ -293,6 +293,8 @@ struct zdp_tcp_stack {
 	uint64_t chack_sec;
 	struct zdp_tcp_wheel wheel;
 	int txs_off;			/* struct zdp_tcp_txstamp dynfield; < 0: no RACK */
+	int psum_off;			/* struct zdp_tcp_psum dynfield; < 0: none */
+	uint64_t psum_flag;		/* ol_flags bit: psum valid; 0: none */
 	uint64_t ctr[ZDP_TCP_CTR_MAX];
 };
 
@@ -417,8 +419,29 @@ void zdp_tcp_reass_flush(struct zdp_tcp_conn *c);
 unsigned zdp_tcp_reass_sack_blocks(const struct zdp_tcp_conn *c, uint32_t (*blk)[2],
 				   unsigned max);
 
+/*
+ * Payload checksum cache (tcp_output.c). A segment received with a
+ * verified checksum keeps the one's-complement sum of its payload in a
+ * dynfield of its mbuf, tagged with the data offset and length it covers;
+ * a relay that sends the same mbuf on (attached, not copied) reuses it
+ * instead of summing the bytes again. The ol_flags bit makes it valid:
+ * rte_pktmbuf_reset() (every allocation) clears it, attach copies it. The
+ * tag makes any trim or append invalidate it; nothing in zdp rewrites
+ * received payload in place (anything that ever does must clear the bit).
+ */
+struct zdp_tcp_psum {
+	uint16_t data_off;	/* what the sum covers: m->data_off ... */
+	uint16_t len;		/* ... and m->data_len when it was taken */
+	uint16_t sum;		/* folded, memory byte order (cksum.h) */
+};
+void zdp_tcp_psum_register(struct zdp_tcp_stack *stk);
+
 /* output (tcp_output.c) */
-uint16_t zdp_tcp_l4_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len,
+uint16_t zdp_tcp_l4_sum(const struct zdp_tcp_stack *stk, const struct rte_mbuf *m,
+			uint32_t off, uint32_t len,
+			const struct zdp_addr *src, const struct zdp_addr *dst);
+bool zdp_tcp_rx_csum_ok(const struct zdp_tcp_stack *stk, struct rte_mbuf *m,
+			uint32_t plen, uint32_t hlen,
 			const struct zdp_addr *src, const struct zdp_addr *dst);
 void zdp_tcp_output(struct zdp_tcp_conn *c);
 int zdp_tcp_send_ack(struct zdp_tcp_conn *c);

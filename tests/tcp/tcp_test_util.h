@@ -105,7 +105,7 @@ t_tx(void *ctx, struct rte_mbuf *m)
 	th = rte_pktmbuf_read(m, l3, RTE_MIN(l4len, 60u), thb);
 	zdp_tcp_parse(th, RTE_MIN(l4len, 60u), &o->s);
 	o->s.len = l4len - o->s.hlen;
-	o->csum_ok = o->csum_ok && zdp_tcp_l4_sum(m, l3, l4len, &src, &dst) == 0xffff;
+	o->csum_ok = o->csum_ok && zdp_tcp_l4_sum(NULL, m, l3, l4len, &src, &dst) == 0xffff;
 	o->dlen = RTE_MIN(o->s.len, (uint32_t)sizeof(o->data));
 	if (o->dlen) {
 		const void *d = rte_pktmbuf_read(m, l3 + o->s.hlen, o->dlen, o->data);
@@ -346,7 +346,7 @@ t_send(struct zdp_tcp_stack *stk, struct t_peer *p, uint8_t flags, uint32_t seq,
 	}
 	l3.src = p->ra;
 	l3.dst = p->la;
-	th->cksum = rte_cpu_to_be_16((uint16_t)~zdp_tcp_l4_sum(m, 0, hl + len, &l3.src, &l3.dst));
+	th->cksum = (uint16_t)~zdp_tcp_l4_sum(NULL, m, 0, hl + len, &l3.src, &l3.dst);
 	return zdp_tcp_input(stk, m, &l3, now);
 }
 

@@ -843,13 +843,132 @@ test_checksum_odd_chains(void)
 			else
 				rte_pktmbuf_chain(chain, s);
 		}
-		ZDP_CHECK_EQ(zdp_tcp_l4_sum(chain, 0, total, &a, &b),
-			     zdp_tcp_l4_sum(one, 0, total, &a, &b));
-		ZDP_CHECK_EQ(zdp_tcp_l4_sum(chain, 5, total - 5, &a, &b),
-			     zdp_tcp_l4_sum(one, 5, total - 5, &a, &b));
+		ZDP_CHECK_EQ(zdp_tcp_l4_sum(NULL, chain, 0, total, &a, &b),
+			     zdp_tcp_l4_sum(NULL, one, 0, total, &a, &b));
+		ZDP_CHECK_EQ(zdp_tcp_l4_sum(NULL, chain, 5, total - 5, &a, &b),
+			     zdp_tcp_l4_sum(NULL, one, 5, total - 5, &a, &b));
 		rte_pktmbuf_free(one);
 		rte_pktmbuf_free(chain);
 	}
+}
+
+/* RFC 1071 from scratch: 16-bit big-endian words of the pseudo-header
+ * (IPv4) and of @len bytes of @d, folded; what a receiver computes. */
+static uint16_t
+ref_tcp_sum(const struct zdp_addr *src, const struct zdp_addr *dst, const uint8_t *d,
+	    uint32_t len)
+{
+	uint32_t s = IPPROTO_TCP + len;
+
+	for (unsigned i = 0; i < 4; i += 2)
+		s += (uint32_t)(src->a[i] << 8 | src->a[i + 1]) +
+		     (uint32_t)(dst->a[i] << 8 | dst->a[i + 1]);
+	for (uint32_t i = 0; i < len; i += 2)
+		s += (uint32_t)d[i] << 8 | (i + 1 < len ? d[i + 1] : 0);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Host-order value of zdp_tcp_l4_sum(), comparable with ref_tcp_sum(). */
+static uint16_t
+l4_sum_host(const struct zdp_tcp_stack *stk, const struct rte_mbuf *m, uint32_t len,
+	    const struct zdp_addr *a, const struct zdp_addr *b)
+{
+	return rte_be_to_cpu_16(zdp_tcp_l4_sum(stk, m, 0, len, a, b));
+}
+
+/* The payload sum cache (tcp_priv.h struct zdp_tcp_psum): a received
+ * segment's verified payload sum is reused when the same bytes are sent on,
+ * and never once the mbuf's data moved, it was cloned in part, or freed. */
+static void
+test_payload_sum_cache(void)
+{
+	struct zdp_tcp_stack *stk = mk_stack();
+	static uint8_t flat[2048];
+	struct zdp_addr a, b;
+	struct rte_mbuf *seg, *h, *c;
+	const uint32_t hl = 20, pl = 1447;	/* odd: the next piece is swapped */
+	uint16_t ref;
+
+	ZDP_REQUIRE(stk);
+	ZDP_REQUIRE(stk->psum_flag != 0);
+	zdp_addr_parse("198.18.0.1", &a);
+	zdp_addr_parse("198.18.0.2", &b);
+	for (unsigned i = 0; i < sizeof(flat); i++)
+		flat[i] = (uint8_t)(0x5a + i * 91);
+
+	ZDP_CASE("receive: verified, payload sum cached");
+	seg = rte_pktmbuf_alloc(t_pool);
+	memset(flat, 0, 20);
+	flat[12] = 5 << 4;
+	ref = ref_tcp_sum(&a, &b, flat, hl + pl);
+	flat[16] = (uint8_t)(~ref >> 8);	/* header checksum field */
+	flat[17] = (uint8_t)~ref;
+	memcpy(rte_pktmbuf_append(seg, hl + pl), flat, hl + pl);
+	ZDP_CHECK(zdp_tcp_rx_csum_ok(stk, seg, hl + pl, hl, &a, &b));
+	ZDP_CHECK(seg->ol_flags & stk->psum_flag);
+	rte_pktmbuf_adj(seg, hl);		/* as tcp_input trims the header */
+	ref = ref_tcp_sum(&a, &b, flat + hl, pl);
+	ZDP_CHECK_EQ(l4_sum_host(stk, seg, pl, &a, &b), ref);
+
+	ZDP_CASE("receive: a corrupted segment fails, nothing cached");
+	c = rte_pktmbuf_alloc(t_pool);
+	flat[100] ^= 0x10;
+	memcpy(rte_pktmbuf_append(c, hl + pl), flat, hl + pl);
+	flat[100] ^= 0x10;
+	ZDP_CHECK(!zdp_tcp_rx_csum_ok(stk, c, hl + pl, hl, &a, &b));
+	ZDP_CHECK(!(c->ol_flags & stk->psum_flag));
+	rte_pktmbuf_free(c);
+
+	ZDP_CASE("send: header + whole payload attached, sum reused");
+	h = rte_pktmbuf_alloc(t_pool);
+	memcpy(rte_pktmbuf_append(h, 3), "xyz", 3);	/* odd: payload swapped */
+	c = rte_pktmbuf_alloc(t_pool);
+	rte_pktmbuf_attach(c, seg);
+	rte_pktmbuf_chain(h, c);
+	{
+		uint8_t both[2048];
+
+		memcpy(both, "xyz", 3);
+		memcpy(both + 3, flat + hl, pl);
+		ref = ref_tcp_sum(&a, &b, both, 3 + pl);
+	}
+	ZDP_CHECK_EQ(l4_sum_host(stk, h, 3 + pl, &a, &b), ref);
+	ZDP_CHECK_EQ(l4_sum_host(NULL, h, 3 + pl, &a, &b), ref);
+
+	ZDP_CASE("the cache is what is read (a planted wrong sum shows)");
+	RTE_MBUF_DYNFIELD(c, stk->psum_off, struct zdp_tcp_psum *)->sum ^= 0x0100;
+	ZDP_CHECK(l4_sum_host(stk, h, 3 + pl, &a, &b) != ref);
+	ZDP_CHECK_EQ(l4_sum_host(NULL, h, 3 + pl, &a, &b), ref);
+
+	ZDP_CASE("part of the payload attached: the wrong sum is not used");
+	c->data_off++;
+	c->data_len--;
+	h->pkt_len--;
+	{
+		uint8_t both[2048];
+
+		memcpy(both, "xyz", 3);
+		memcpy(both + 3, flat + hl + 1, pl - 1);
+		ref = ref_tcp_sum(&a, &b, both, 3 + pl - 1);
+	}
+	ZDP_CHECK_EQ(l4_sum_host(stk, h, 3 + pl - 1, &a, &b), ref);
+	rte_pktmbuf_free(h);
+
+	ZDP_CASE("trimmed in place: the tag no longer matches");
+	RTE_MBUF_DYNFIELD(seg, stk->psum_off, struct zdp_tcp_psum *)->sum ^= 0x0100;
+	rte_pktmbuf_adj(seg, 2);
+	ref = ref_tcp_sum(&a, &b, flat + hl + 2, pl - 2);
+	ZDP_CHECK_EQ(l4_sum_host(stk, seg, pl - 2, &a, &b), ref);
+
+	ZDP_CASE("freed and allocated again: not valid");
+	rte_pktmbuf_free(seg);
+	seg = rte_pktmbuf_alloc(t_pool);
+	ZDP_CHECK(!(seg->ol_flags & stk->psum_flag));
+	rte_pktmbuf_free(seg);
+	ZDP_CHECK_EQ(rte_mempool_in_use_count(t_pool), 0);
+	zdp_tcp_stack_destroy(stk);
 }
 
 /* The connection table's hash spreads the 4-tuples a tcp-proxy holds: the
@@ -934,6 +1053,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_reass_overlap),
 	ZDP_TEST_ENTRY(test_reass_random),
 	ZDP_TEST_ENTRY(test_checksum_odd_chains),
+	ZDP_TEST_ENTRY(test_payload_sum_cache),
 	ZDP_TEST_ENTRY(test_tuple_hash_spread),
 	{ 0 },
 };
