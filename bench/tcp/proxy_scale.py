@@ -4,7 +4,7 @@
 
     /usr/bin/python3 bench/tcp/proxy_scale.py [--build build-bench]
         [--conns 1000000] [--cps 10] [--bulk 10] [--modes conns,cps,bulk]
-        [--json FILE] [--logs DIR] [--huge] [--zero-copy]
+        [--json FILE] [--logs DIR] [--huge]
 
     tcp_loadgen (memif server, core 0)  ==== net_memif ====  zdp (worker on core 1)
       clients 198.18.1.1-32    --> VIP 198.18.255.1:9000 (tcp-proxy) --> front half
@@ -57,7 +57,6 @@ BACKEND0, N_BACKENDS = "198.19.1.1", 64     # x 55,536 proxyPorts from 198.19.0.
 PROXY_PORTS = (10000, 65535)
 
 TSC_HZ = [None]     # the loadgen tells it
-ZERO_COPY = [False]  # --zero-copy: zdp's memif client receives into its own mbufs
 # processes, memif sockets and EAL prefixes to remove
 OWNED = Owned(stop_wait=20, cleanup_wait=20)
 
@@ -95,7 +94,7 @@ gateway:
   readiness: 127.0.0.1:%d
   ports:
     - name: p0
-      device: net_memif0,role=client,socket=%s,mac=%s%s
+      device: net_memif0,role=client,socket=%s,mac=%s
       addresses: [198.18.0.1/17, 198.19.0.1/17]
   trafficRoutes:
     - name: proxy-scale
@@ -107,22 +106,15 @@ gateway:
       backends:
         - { service: bench/echo.bench.svc.cluster.local, weight: 1 }
 """ % ("\n".join(wl), BPORT, BPORT, mbufs, tcp_conns, PROXY_PORTS[0] - 1,
-       PROXY_PORTS[0], PROXY_PORTS[1], http[0], http[1], http[2], sock, ZDP_MAC,
-       ",zero-copy=yes" if ZERO_COPY[0] else "", VIP, VPORT)
+       PROXY_PORTS[0], PROXY_PORTS[1], http[0], http[1], http[2], sock, ZDP_MAC, VIP, VPORT)
 
 
 # --------------------------------------------------------------------------
 # processes
 
-def eal_mem(args, mb, zdp=False):
+def eal_mem(args, mb):
     """EAL memory options: hugepages when asked and enough are free, else
-    --no-huge (the memif regions are memfd either way). zdp with
-    --zero-copy maps its memory segments into the loadgen, one file per
-    segment list, so its files stay until cleanup removes them."""
-    if zdp and ZERO_COPY[0]:
-        if hugepages_free() * 2 < mb + 64:
-            raise RuntimeError("--zero-copy needs %d MB of free hugepages" % (mb + 64))
-        return ["-m", str(mb), "--single-file-segments"]
+    --no-huge (the memif regions are memfd either way)."""
     if args.huge and hugepages_free() * 2 >= mb + 64:
         return ["-m", str(mb), "--huge-unlink"]
     return ["--no-huge", "-m", str(mb)]
@@ -166,8 +158,7 @@ class Session:
         z_mb = 1024 + (tcp_conns * 700) // (1 << 20)
         t0 = time.time()
         self.z = OWNED.start([os.path.join(args.build, "mgmt", "zdp"), "--lcores", "0@0,1@1",
-                              "--no-pci", "--file-prefix", self.z_prefix] +
-                             eal_mem(args, z_mb, zdp=True) +
+                              "--no-pci", "--file-prefix", self.z_prefix] + eal_mem(args, z_mb) +
                              ["--", "--config", self.cfg],
                              os.path.join(logdir, "zdp-%s.log" % tag))
         wait_zdp_ready(self.z, self.http[2], self.http[1], 600, "zdp-%s.log" % tag,
@@ -481,10 +472,6 @@ def main():
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--huge", action="store_true",
                     help="use hugepages when enough are free (default --no-huge)")
-    ap.add_argument("--zero-copy", action="store_true",
-                    help="zdp's memif client in zero-copy mode (zero-copy=yes, hugepages, "
-                    "--single-file-segments): the loadgen copies into and out of zdp's "
-                    "mbufs, as a NIC's DMA would; zdp copies nothing")
     ap.add_argument("--logs", help="keep logs and configs here (default: temp dir, removed)")
     ap.add_argument("--json", help="write raw results to this file")
     ap.add_argument("--table", metavar="JSON", help="print the tables of a --json file")
@@ -494,7 +481,6 @@ def main():
             print_table(json.load(f))
         return 0
     args.build = os.path.abspath(args.build)
-    ZERO_COPY[0] = args.zero_copy
     if not require_exes(args.build, os.path.join("mgmt", "zdp"),
                         os.path.join("bench", "tcp", "tcp_loadgen")):
         return 2
