@@ -405,7 +405,14 @@ xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t
 		if (!v6) {
 			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
 
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			/* from the values just stored, not by reading the
+			 * header back: a 16-byte load over those narrower
+			 * stores cannot be forwarded and stalls */
+			ip->hdr_checksum = (uint16_t)~zdp_cksum_fold(
+				zdp_cksum_add(t->laddr->a, 4, zdp_cksum_add(t->raddr->a, 4, 0)) +
+				rte_cpu_to_be_16(0x4500) + ip->total_length +
+				rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
+				rte_cpu_to_be_16(64 << 8 | IPPROTO_TCP));
 		}
 		th->cksum = (uint16_t)~zdp_tcp_l4_sum(stk, h, l3, l4 + plen, t->laddr,
 						      t->raddr);
