@@ -106,6 +106,15 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	socket = rte_eth_dev_socket_id(port_id);
 	if (socket < 0)
 		socket = 0;
+	/* DPDK 22.11's memif zero-copy describes every buffer as an offset into
+	 * the first memory segment list and sizes that region as the sum of its
+	 * segments, so with memory that is not one contiguous run the peer
+	 * reads and writes the wrong places (seen: zdp's mbuf headers zeroed,
+	 * the peer faulting past its mapping; docs/performance-tcp.md). */
+	if (strncmp(p->device, "net_memif", 9) == 0 && strstr(p->device, "zero-copy=yes"))
+		PLOG(WARNING, p->name, "%s: memif zero-copy is unreliable with DPDK 22.11 "
+		     "unless EAL memory is one contiguous run (e.g. a small -m with "
+		     "--single-file-segments); prefer copy mode", p->device);
 
 	memset(&conf, 0, sizeof(conf));
 	/* Only a physical NIC's RSS is trusted to be the Toeplitz hash of the
