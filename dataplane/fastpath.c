@@ -623,6 +623,29 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	return true;
 }
 
+/*
+ * An ICMP error that is about none of the NAT flows may be about one of the
+ * tcp-proxy's connections: "fragmentation needed" / "packet too big" lowers
+ * that connection's path MTU (the stack validates it, tcp_api.h
+ * zdp_tcp_icmp_input). True when the stack took the message. The parser has
+ * verified the ICMP checksum.
+ */
+static bool
+fp_icmp_to_tcp(struct zdp_worker *w, struct rte_mbuf *m, const struct zdp_pkt_info *pi)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint8_t type = (uint8_t)(rte_be_to_cpu_16(pi->dport) >> 8);
+	bool pmtu = pi->l4_proto == ZDP_IPPROTO_ICMP ?
+		rte_be_to_cpu_16(pi->dport) == (3 << 8 | 4) : type == 2;
+
+	if (!pmtu)
+		return false;
+	zdp_tcp_icmp_input(w->tcp, pi->family, frame + pi->l4_off,
+			   zdp_pkt_end(pi) - pi->l4_off);
+	rte_pktmbuf_free(m);
+	return true;
+}
+
 /* The NIC's checksum verdicts (BAD was dropped already); without an L4
  * verdict the TCP/UDP checksum is left to fp_l4_csum_bad(). */
 static inline unsigned
@@ -862,6 +885,8 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			if (unlikely(p->has_vlan))
 				fp_strip_vlan(m, p);
 			if (fp_icmp_error(w, s, m, p))
+				continue;
+			if (w->tcp != NULL && fp_icmp_to_tcp(w, m, p))
 				continue;
 		}
 		zdp_l3_local_input(w, s, pidx, m, p, false);

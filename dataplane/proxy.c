@@ -344,6 +344,19 @@ proxy_tx(void *ctx, struct rte_mbuf *m)
 	zdp_l3_output(w, s, nh.port, &nh.addr, m, NULL);
 }
 
+/* The MTU of the port the route to @raddr leaves by: a connection's MSS
+ * fits the link it uses, not ports[0]'s. */
+static uint16_t
+proxy_path_mtu(void *ctx, const struct zdp_addr *raddr)
+{
+	struct zdp_worker *w = ctx;
+	struct zdp_route_nh nh;
+
+	if (w->proxy->s == NULL || zdp_route_lookup(w->proxy->s->routes, raddr, &nh) < 0)
+		return 0;
+	return w->rt->ports[nh.port].mtu;
+}
+
 /* Connections the stack opens must have their replies come to this worker
  * and must not take a source-NAT binding's 4-tuple. */
 static bool
@@ -400,6 +413,8 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	tp.tx_ctx = w;
 	tp.port_ok = proxy_port_ok;
 	tp.port_ok_ctx = w;
+	tp.path_mtu = proxy_path_mtu;
+	tp.path_mtu_ctx = w;
 	tp.eph_port_lo = w->rt->wp.eph_port_min ? w->rt->wp.eph_port_min : 61000;
 	tp.eph_port_hi = w->rt->wp.eph_port_max ? w->rt->wp.eph_port_max : 65535;
 	tp.mtu = w->rt->ports[0].mtu;

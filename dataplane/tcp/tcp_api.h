@@ -120,6 +120,11 @@ struct zdp_tcp_stack_params {
 	bool (*port_ok)(void *ctx, const struct zdp_addr *laddr, uint16_t lport,
 			const struct zdp_addr *raddr, uint16_t rport);
 	void *port_ok_ctx;
+	/* Optional: the MTU of the link towards @raddr (its egress port), 0 if
+	 * unknown. Asked once per connection, at open: the MSS we advertise
+	 * and the one we send with fit it. NULL = params.mtu for all. */
+	uint16_t (*path_mtu)(void *ctx, const struct zdp_addr *raddr);
+	void *path_mtu_ctx;
 };
 
 /* Fill @p with defaults (RFC values where the RFC gives one). */
@@ -206,6 +211,18 @@ void zdp_tcp_set_keepalive(struct zdp_tcp_conn *c, uint32_t idle_us,
 			   uint32_t intvl_us, uint8_t probes);
 /* The path MTU shrank (ICMP, config): clamp the send MSS. */
 void zdp_tcp_set_pmtu(struct zdp_tcp_conn *c, uint16_t mtu);
+/* An ICMP error for this stack: @icmp points at the ICMP (ICMPv6 when
+ * @family is ZDP_AF_INET6) header of a message of @len bytes whose checksum
+ * the caller has verified. "Fragmentation needed" (type 3 code 4) and
+ * "Packet Too Big" quoting a segment in flight lower that connection's MSS
+ * and resend what was in flight in segments that fit (RFC 1191, RFC 8201,
+ * validated as RFC 5927 §4.1 says). Returns 0 when the MSS went down;
+ * otherwise the message is ignored and counted (tcp_icmp_ignored):
+ * -EOPNOTSUPP another error (soft, RFC 5461), -EINVAL malformed or not
+ * about TCP, -ENOENT no such connection, -ERANGE the quoted sequence number
+ * is not in flight, -EALREADY the MSS is already that small. */
+int zdp_tcp_icmp_input(struct zdp_tcp_stack *stk, int family, const uint8_t *icmp,
+		       uint32_t len);
 /* Enable/disable the Nagle algorithm (RFC 9293 §3.7.4); off by default. */
 void zdp_tcp_set_nagle(struct zdp_tcp_conn *c, bool on);
 

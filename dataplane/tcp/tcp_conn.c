@@ -341,7 +341,7 @@ zdp_tcp_conn_init_tcb(struct zdp_tcp_conn *c)
 	const struct zdp_tcp_stack_params *p = &c->stk->p;
 
 	c->rto_us = p->rto_init_us;
-	c->adv_mss = zdp_tcp_mss_for_mtu(&c->laddr, p->mtu);
+	c->adv_mss = zdp_tcp_mss_for_mtu(&c->laddr, zdp_tcp_path_mtu(c->stk, &c->raddr));
 	c->peer_mss = c->laddr.family == ZDP_AF_INET6 ? 1220 : 536;
 	c->mss = c->peer_mss;
 	c->rcv_wscale = 0;
@@ -771,6 +771,117 @@ zdp_tcp_set_pmtu(struct zdp_tcp_conn *c, uint16_t mtu)
 		m -= 12;
 	if (m < c->mss)
 		c->mss = RTE_MAX(m, (uint16_t)64);
+}
+
+/*
+ * Path MTU discovery from ICMP (RFC 1191 §6.3, RFC 8201 §5.2), hardened as
+ * RFC 5927 says: an ICMP error is unauthenticated, so it acts only when it
+ * quotes a segment this connection has in flight (§4.1: SND.UNA <= SEG.SEQ
+ * < SND.NXT; SND.MAX here, the highest sent) and only ever lowers the MSS.
+ * Other errors are soft (RFC 5461) and ignored.
+ */
+static int
+icmp_pmtu(struct zdp_tcp_stack *stk, const struct zdp_addr *laddr, uint16_t lport,
+	  const struct zdp_addr *raddr, uint16_t rport, uint32_t seq, uint32_t mtu)
+{
+	struct zdp_tcp_conn *c = zdp_tcp_conn_lookup(stk, laddr, lport, raddr, rport);
+	/* RFC 8201 §4: IPv6 links carry 1280; for IPv4, Linux's min_pmtu */
+	uint32_t floor = laddr->family == ZDP_AF_INET6 ? 1280 : 552;
+	uint16_t old;
+
+	if (!c)
+		return -ENOENT;
+	if (SEQ_LT(seq, c->snd_una) || SEQ_GEQ(seq, c->snd_max))
+		return -ERANGE;
+	if (mtu < 68)		/* 0: a router older than RFC 1191 */
+		return -EINVAL;
+	old = c->mss;
+	if (mtu < floor)
+		mtu = floor;
+	zdp_tcp_set_pmtu(c, (uint16_t)RTE_MIN(mtu, 65535u));
+	if (c->mss >= old)
+		return -EALREADY;
+	CTR_INC(stk, PMTU_UPDATES);
+	/* The segments that did not fit are gone. That is no congestion
+	 * signal (RFC 1191 §6.5): resend what is in flight in segments that
+	 * fit, as after an RTO but with cwnd and the RTO left alone; what the
+	 * peer has SACKed is skipped (tcp_output.c). */
+	if (c->state != ZDP_TCP_SYN_SENT && c->state != ZDP_TCP_SYN_RECEIVED &&
+	    c->snd_una != c->snd_max) {
+		c->flags &= ~(F_IN_RECOVERY | F_TLP_OUT);
+		c->flags |= F_RTO_RECOVERY;
+		c->recover = c->snd_max;
+		c->rack.lost_hi = c->snd_una;
+		c->dupacks = 0;
+		c->snd_nxt = c->snd_una;
+		c->cur_seg = NULL;
+		c->rtt_start_us = 0;	/* Karn */
+		zdp_tcp_output(c);
+	}
+	return 0;
+}
+
+static inline uint32_t
+be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int
+zdp_tcp_icmp_input(struct zdp_tcp_stack *stk, int family, const uint8_t *icmp, uint32_t len)
+{
+	const uint8_t *q = icmp + 8;
+	uint32_t mtu, ihl, qlen = len >= 8 ? len - 8 : 0;
+	struct zdp_addr src, dst;
+	uint8_t proto;
+	int rc;
+
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	src.family = dst.family = (uint8_t)family;
+	if (family == ZDP_AF_INET) {
+		if (len < 8 || icmp[0] != 3 || icmp[1] != 4) {	/* frag. needed, DF set */
+			rc = -EOPNOTSUPP;
+			goto out;
+		}
+		mtu = (uint32_t)icmp[6] << 8 | icmp[7];
+		ihl = qlen >= 20 ? (q[0] & 0xfu) * 4u : 0;
+		if (qlen < 20 || (q[0] >> 4) != 4 || ihl < 20 || qlen < ihl + 8) {
+			rc = -EINVAL;
+			goto out;
+		}
+		proto = q[9];
+		memcpy(src.a, q + 12, 4);
+		memcpy(dst.a, q + 16, 4);
+	} else if (family == ZDP_AF_INET6) {
+		if (len < 8 || icmp[0] != 2) {			/* Packet Too Big */
+			rc = -EOPNOTSUPP;
+			goto out;
+		}
+		mtu = be32_at(icmp + 4);
+		ihl = 40;
+		if (qlen < 48 || (q[0] >> 4) != 6) {
+			rc = -EINVAL;
+			goto out;
+		}
+		proto = q[6];		/* extension headers: never on our segments */
+		memcpy(src.a, q + 8, 16);
+		memcpy(dst.a, q + 24, 16);
+	} else {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (proto != 6) {	/* TCP */
+		rc = -EINVAL;
+		goto out;
+	}
+	/* RFC 792 / RFC 4443 quote at least the first 8 bytes: ports, SEQ */
+	rc = icmp_pmtu(stk, &src, (uint16_t)(q[ihl] << 8 | q[ihl + 1]), &dst,
+		       (uint16_t)(q[ihl + 2] << 8 | q[ihl + 3]), be32_at(q + ihl + 4), mtu);
+out:
+	if (rc != 0)
+		CTR_INC(stk, ICMP_IGNORED);
+	return rc;
 }
 
 void

@@ -117,8 +117,7 @@ zdp_tcp_parse(const uint8_t *p, uint32_t avail, struct zdp_tcp_seg *s)
 static void
 set_mss(struct zdp_tcp_conn *c)
 {
-	uint16_t path = zdp_tcp_mss_for_mtu(&c->laddr, c->stk->p.mtu);
-	uint16_t m = RTE_MIN(c->peer_mss, path);
+	uint16_t m = RTE_MIN(c->peer_mss, c->adv_mss);	/* adv_mss: our path MTU */
 
 	if (c->flags & F_TS)
 		m -= 12;	/* RFC 6691: MSS excludes options; we carry TS */
@@ -971,7 +970,7 @@ listen_input(struct zdp_tcp_stack *stk, struct zdp_tcp_listener *l,
 			(l3->dst.family == ZDP_AF_INET6 ? 1220 : 536);
 		uint32_t cookie;
 
-		mss = RTE_MIN(mss, zdp_tcp_mss_for_mtu(&l3->dst, p->mtu));
+		mss = RTE_MIN(mss, zdp_tcp_mss_for_mtu(&l3->dst, zdp_tcp_path_mtu(stk, &l3->src)));
 		cookie = zdp_tcp_syncookie_make(p->secret, &l3->dst, s->dport, &l3->src,
 						 s->sport, s->seq, mss, stk->now_us);
 		l->cookie_until_us = stk->now_us + 128ull * 1000 * 1000;

@@ -456,6 +456,14 @@ int zdp_tcp_retransmit_seg(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len);
 void zdp_tcp_send_probe(struct zdp_tcp_conn *c, bool zwp);
 uint32_t zdp_tcp_rcv_window(struct zdp_tcp_conn *c);
 uint16_t zdp_tcp_mss_for_mtu(const struct zdp_addr *a, uint16_t mtu);
+/* The MTU towards @raddr: params.path_mtu's answer, else params.mtu. */
+static inline uint16_t
+zdp_tcp_path_mtu(const struct zdp_tcp_stack *stk, const struct zdp_addr *raddr)
+{
+	uint16_t m = stk->p.path_mtu ? stk->p.path_mtu(stk->p.path_mtu_ctx, raddr) : 0;
+
+	return m >= 128 ? m : stk->p.mtu;
+}
 void zdp_tcp_sndq_ack(struct zdp_tcp_conn *c, uint32_t acked);
 struct rte_mbuf *zdp_tcp_sndq_find(struct zdp_tcp_conn *c, uint32_t seq, uint32_t *off);
 

@@ -8,6 +8,9 @@
   icmp_probe.py frag-needed SRC DST ISRC ISPORT IDST IDPORT MTU
                                            send an ICMP "fragmentation needed" quoting
                                            a TCP segment ISRC:ISPORT -> IDST:IDPORT
+  icmp_probe.py tcp-sizes IFACE SRC SECONDS
+                                           print the largest IP packet and the SYN MSS
+                                           options of TCP from SRC seen for SECONDS, as JSON
 """
 import json
 import sys
@@ -78,6 +81,24 @@ def main():
                               "code": p[ICMP].code, "mtu": p[ICMP].nexthopmtu,
                               "isrc": p[IPerror].src, "idst": p[IPerror].dst,
                               "idport": p[UDPerror].dport}))
+    elif sys.argv[1] == "tcp-sizes":
+        iface, src, secs = sys.argv[2], sys.argv[3], float(sys.argv[4])
+        seen = {"packets": 0, "max_len": 0, "syn_mss": []}
+
+        def count(p):
+            seen["packets"] += 1
+            seen["max_len"] = max(seen["max_len"], p[IP].len)
+            if "S" in str(p[TCP].flags):
+                seen["syn_mss"] += [v for k, v in p[TCP].options if k == "MSS"]
+        sn = AsyncSniffer(iface=iface, store=False, prn=count,
+                          lfilter=lambda p: IP in p and TCP in p and p[IP].src == src)
+        sn.start()
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
+        import time
+        time.sleep(secs)
+        sn.stop()
+        print(json.dumps(seen))
     elif sys.argv[1] == "frag-needed":
         src, dst, isrc, isport, idst, idport, mtu = sys.argv[2:9]
         quoted = IP(src=isrc, dst=idst, ttl=63) / TCP(sport=int(isport), dport=int(idport),

@@ -91,3 +91,40 @@ def test_too_big_for_backend_side_v6(mtugw):
 
 def test_small_datagrams_still_pass(mtugw):
     assert mtugw.client("udp", "198.18.10.2", "5353", "20")["ok"] == 20
+
+
+def test_proxy_upstream_fits_the_egress_mtu(mtugw):
+    """The tcp-proxy's connection to a backend behind the 1400-MTU port
+    advertises MSS 1360 and sends no IP packet over 1400 bytes, while its
+    client side (1500-MTU port) keeps 1460; the bytes arrive intact."""
+    import subprocess
+    sn = subprocess.Popen(["ip", "netns", "exec", mtugw.ns_be, zdptopo.PY, PROBE, "tcp-sizes",
+                           mtugw.tap_b, "198.18.1.1", "6"],
+                          stdout=subprocess.PIPE, text=True)
+    try:
+        assert sn.stdout.readline().strip() == "ready"
+        r = mtugw.client("bulk", zdptopo.PVIP4, "9080", str(4 << 20), timeout=120)
+        assert r["error"] is None and r["received"] == r["sent"] == 4 << 20, r
+        assert r["recv_sha"] == r["sent_sha"], r
+        got = json.loads(sn.communicate(timeout=30)[0])
+    finally:
+        if sn.poll() is None:
+            sn.kill()
+            sn.wait()
+    assert got["packets"] > 20, got      # scapy sees a sample, not all
+    assert got["syn_mss"] and set(got["syn_mss"]) == {1360}, got
+    assert 1300 < got["max_len"] <= 1400, got
+
+
+def test_proxy_icmp_frag_needed_reaches_the_stack(mtugw):
+    """A "fragmentation needed" about a connection of the tcp-proxy goes to
+    its TCP stack, which checks it against its connections (RFC 5927): this
+    one quotes none, so it is counted and ignored."""
+    key = 'zdp_tcp_stack_total{counter="tcp_icmp_ignored"}'
+    before = mtugw.metrics().get(key, 0)
+    mtugw.ns(mtugw.ns_be, zdptopo.PY, PROBE, "frag-needed", zdptopo.V1_4, "198.18.1.1",
+             "198.18.1.1", "40001", zdptopo.V1_4, "9080", "1280")
+    deadline = time.time() + 5
+    while time.time() < deadline and mtugw.metrics().get(key, 0) == before:
+        time.sleep(0.1)
+    assert mtugw.metrics().get(key, 0) == before + 1

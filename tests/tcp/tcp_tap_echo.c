@@ -350,9 +350,30 @@ rx_one(struct rte_mbuf *m, uint64_t now)
 		zdp_tcp_input_ip(stk, m, now);
 		return;
 	}
+	/* ICMP errors for the stack (path MTU): checksum verified here, as
+	 * zdp_tcp_icmp_input() expects */
+	if (et == RTE_ETHER_TYPE_IPV4 && m->data_len >= 14 + 20 + 8 && ip[9] == IPPROTO_ICMP &&
+	    memcmp(ip + 16, my4.a, 4) == 0) {
+		uint32_t hl = (ip[0] & 0xfu) * 4u, tot = (uint32_t)ip[2] << 8 | ip[3];
+
+		if (hl >= 20 && tot > hl + 8 && 14 + tot <= m->data_len &&
+		    rte_raw_cksum(ip + hl, tot - hl) == 0xffff)
+			zdp_tcp_icmp_input(stk, ZDP_AF_INET, ip + hl, tot - hl);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (et == RTE_ETHER_TYPE_IPV6 && m->data_len >= 54) {
 		if (ip[6] == 58 && m->data_len >= 14 + 40 + 1 && ip[40] == 135) {
 			handle_nd(m);
+			return;
+		}
+		if (ip[6] == 58 && ip[40] == 2 && memcmp(ip + 24, my6.a, 16) == 0) {
+			uint32_t plen = (uint32_t)ip[4] << 8 | ip[5];
+
+			if (plen >= 8 && 14 + 40 + plen <= m->data_len &&
+			    icmp6_csum(ip + 8, ip + 24, ip + 40, plen) == 0)
+				zdp_tcp_icmp_input(stk, ZDP_AF_INET6, ip + 40, plen);
+			rte_pktmbuf_free(m);
 			return;
 		}
 		if (ip[6] == IPPROTO_TCP && memcmp(ip + 24, my6.a, 16) == 0) {

@@ -1030,6 +1030,143 @@ open_for_sending(struct zdp_tcp_stack *stk, struct t_peer *p, const struct hs *h
 	return open_passive(stk, &l, p, 1000, h, 0, iss);
 }
 
+/* An ICMP error (IPv4 type/code, or ICMPv6 type 2 when @p is IPv6) quoting
+ * the first @qtcp bytes of the TCP header of a segment the stack sent to
+ * @p with sequence number @seq. Returns its length. */
+static unsigned
+mk_icmp(uint8_t *b, const struct t_peer *p, uint8_t type, uint8_t code, uint32_t mtu,
+	uint32_t seq, unsigned qtcp)
+{
+	unsigned ihl = p->v6 ? 40 : 20;
+	uint8_t *q = b + 8, *t = q + ihl;
+
+	memset(b, 0, 8 + ihl + 20);
+	b[0] = type;
+	b[1] = code;
+	if (p->v6) {
+		b[4] = (uint8_t)(mtu >> 24);
+		b[5] = (uint8_t)(mtu >> 16);
+		q[0] = 0x60;
+		q[6] = 6;
+		memcpy(q + 8, p->la.a, 16);
+		memcpy(q + 24, p->ra.a, 16);
+	} else {
+		q[0] = 0x45;
+		q[9] = 6;
+		memcpy(q + 12, p->la.a, 4);
+		memcpy(q + 16, p->ra.a, 4);
+	}
+	b[6] = (uint8_t)(mtu >> 8);
+	b[7] = (uint8_t)mtu;
+	t[0] = (uint8_t)(p->lport >> 8);
+	t[1] = (uint8_t)p->lport;
+	t[2] = (uint8_t)(p->rport >> 8);
+	t[3] = (uint8_t)p->rport;
+	t[4] = (uint8_t)(seq >> 24);
+	t[5] = (uint8_t)(seq >> 16);
+	t[6] = (uint8_t)(seq >> 8);
+	t[7] = (uint8_t)seq;
+	return 8 + ihl + qtcp;
+}
+
+/* Path MTU discovery from ICMP (RFC 1191 §6.3, RFC 8201 §5.2), validated as
+ * RFC 5927 §4.1 asks: only a message quoting a sequence number in flight
+ * acts, the MSS only goes down, what was in flight is resent in segments
+ * that fit and cwnd is not touched. */
+static void
+test_icmp_pmtu(void)
+{
+	static const struct {
+		const char *what;
+		bool v6;
+		uint8_t type, code;
+		uint32_t mtu;
+		int seq_off;		/* from SND.UNA; 1 << 20: SND.MAX */
+		unsigned qtcp;
+		uint16_t lport_delta;
+		int rc;
+		uint16_t mss;		/* after */
+	} cases[] = {
+		{ "v4 host unreachable: soft error, ignored", false, 3, 1, 1000, 0, 8, 0,
+		  -EOPNOTSUPP, 1448 },
+		{ "v4 seq before SND.UNA (RFC 5927 §4.1)", false, 3, 4, 1000, -1000, 8, 0,
+		  -ERANGE, 1448 },
+		{ "v4 seq at SND.MAX: not in flight", false, 3, 4, 1000, 1 << 20, 8, 0,
+		  -ERANGE, 1448 },
+		{ "v4 no such connection", false, 3, 4, 1000, 0, 8, 1, -ENOENT, 1448 },
+		{ "v4 quote shorter than 8 TCP bytes", false, 3, 4, 1000, 0, 4, 0, -EINVAL, 1448 },
+		{ "v4 MTU 0 (router before RFC 1191)", false, 3, 4, 0, 0, 8, 0, -EINVAL, 1448 },
+		{ "v4 MTU 1000 quoting the 2nd segment in flight", false, 3, 4, 1000, 1448, 8, 0,
+		  0, 1000 - 20 - 20 - 12 },
+		{ "v4 a larger MTU never raises it", false, 3, 4, 1400, 0, 8, 0, -EALREADY,
+		  1000 - 52 },
+		{ "v4 MTU 300 is clamped to 552", false, 3, 4, 300, 0, 20, 0, 0, 552 - 52 },
+		{ "v6 Packet Too Big below 1280 is clamped to 1280 (RFC 8201 §4)", true, 2, 0,
+		  1000, 0, 8, 0, 0, 1280 - 40 - 20 - 12 },
+		{ "v6 destination unreachable: ignored", true, 1, 4, 1000, 0, 8, 0, -EOPNOTSUPP,
+		  1280 - 72 },
+	};
+	struct zdp_tcp_stack *stk = stack_with(NULL);
+	struct zdp_tcp_conn *c4, *c6, *c;
+	struct t_peer p4, p6;
+	uint32_t iss4, iss6;
+	uint64_t ignored = 0;
+	uint8_t b[128];
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p4, false);
+	t_peer_init(&p6, true);
+	p6.rport = 40001;
+	c4 = open_for_sending(stk, &p4, &HS_FULL, &iss4);
+	c6 = open_for_sending(stk, &p6, &HS_FULL, &iss6);
+	ZDP_REQUIRE(c4 && c6);
+	ZDP_CHECK_EQ(c4->mss, 1448);
+	zdp_tcp_send(c4, t_mbuf_data(0, 6000));
+	zdp_tcp_send(c6, t_mbuf_data(0, 6000));
+	zdp_tcp_poll(stk, 1 * MS);
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		struct t_peer q;
+		uint32_t cwnd, seq, lim;
+		unsigned n;
+		int rc;
+
+		ZDP_CASE(cases[i].what);
+		c = cases[i].v6 ? c6 : c4;
+		q = cases[i].v6 ? p6 : p4;
+		q.lport = (uint16_t)(q.lport + cases[i].lport_delta);
+		seq = cases[i].seq_off == 1 << 20 ? c->snd_max :
+			c->snd_una + (uint32_t)cases[i].seq_off;
+		n = mk_icmp(b, &q, cases[i].type, cases[i].code, cases[i].mtu, seq,
+			    cases[i].qtcp);
+		cwnd = c->cwnd;
+		t_out_reset();
+		rc = zdp_tcp_icmp_input(stk, cases[i].v6 ? ZDP_AF_INET6 : ZDP_AF_INET, b, n);
+		zdp_tcp_poll(stk, 2 * MS);
+		ZDP_CHECK_EQ(rc, cases[i].rc);
+		ZDP_CHECK_EQ(c->mss, cases[i].mss);
+		ZDP_CHECK_EQ(c->cwnd, cwnd);
+		if (rc != 0) {
+			ignored++;
+			ZDP_CHECK_EQ(t_nout, 0);
+			continue;
+		}
+		/* resent from SND.UNA, every segment within the new MTU */
+		lim = cases[i].mss;
+		ZDP_CHECK(t_nout >= 1);
+		ZDP_CHECK_EQ(t_outq[0].s.seq, c->snd_una);
+		for (int k = 0; k < t_nout; k++)
+			ZDP_CHECK(t_outq[k].s.len <= lim);
+		ZDP_CHECK_EQ(t_outq[0].s.len, lim);
+	}
+	ZDP_CASE("counters");
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_PMTU_UPDATES), 3);
+	ZDP_CHECK_EQ(ctr(stk, ZDP_TCP_CTR_ICMP_IGNORED), ignored);
+	zdp_tcp_abort(c4);
+	zdp_tcp_abort(c6);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 static void
 test_fast_retransmit_newreno(void)
 {
@@ -1852,6 +1989,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_window_trim_and_backpressure),
 	ZDP_TEST_ENTRY(test_zero_window_persist),
 	ZDP_TEST_ENTRY(test_rto_karn_backoff),
+	ZDP_TEST_ENTRY(test_icmp_pmtu),
 	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
