@@ -895,11 +895,9 @@ zdp_tcp_set_nagle(struct zdp_tcp_conn *c, bool on)
 
 /* ---- poll ---- */
 
-void
-zdp_tcp_poll(struct zdp_tcp_stack *stk, uint64_t now)
+static void
+flush_pending(struct zdp_tcp_stack *stk)
 {
-	zdp_tcp_set_now(stk, now);
-	zdp_tcp_timers_run(stk);
 	while (stk->pending) {
 		struct zdp_tcp_conn *c = stk->pending;
 
@@ -910,6 +908,19 @@ zdp_tcp_poll(struct zdp_tcp_stack *stk, uint64_t now)
 		else if (!(c->flags & F_APP_HELD))
 			conn_release(c);
 	}
+}
+
+/* Output the input left pending goes first: a timer due by now must not
+ * end a connection before it sent what it owes (the ACK of the FIN that
+ * started a TIME-WAIT shorter than the gap between two polls). Then the
+ * timers, then what they queued. */
+void
+zdp_tcp_poll(struct zdp_tcp_stack *stk, uint64_t now)
+{
+	zdp_tcp_set_now(stk, now);
+	flush_pending(stk);
+	zdp_tcp_timers_run(stk);
+	flush_pending(stk);
 	release_all(stk);
 }
 

@@ -1022,6 +1022,46 @@ test_rto_karn_backoff(void)
 	t_leak_check();
 }
 
+static void
+msl_1ms(struct zdp_tcp_stack_params *p)
+{
+	p->msl_us = 1000;
+}
+
+/* The ACK of the FIN that ends FIN-WAIT-2 goes out even when the worker
+ * polls only after 2 MSL have passed (a loaded machine, a short MSL): the
+ * pending output is flushed before the timers end TIME-WAIT. (Found by the
+ * tcp_loadgen with a 1 ms MSL: ~0.1 % of those FINs went unanswered.) */
+static void
+test_time_wait_ack_outlives_a_late_poll(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(msl_1ms);
+	struct zdp_tcp_listener *l = NULL;
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	t_peer_init(&p, false);
+	c = open_passive(stk, &l, &p, 1000, &HS_PLAIN, 0, &iss);
+	ZDP_REQUIRE(c);
+	zdp_tcp_close(c);
+	zdp_tcp_poll(stk, 10);
+	t_send(stk, &p, TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0, 20);
+	zdp_tcp_poll(stk, 20);
+	ZDP_CASE("peer FIN in FIN-WAIT-2, the next poll 5 ms later (2 MSL = 2 ms)");
+	t_out_reset();
+	t_send(stk, &p, TH_FIN | TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0, 30);
+	zdp_tcp_poll(stk, 30 + 5 * MS);
+	ZDP_REQUIRE(t_nout == 1);
+	ZDP_CHECK_EQ(t_outq[0].s.flags, TH_ACK);
+	ZDP_CHECK_EQ(t_outq[0].s.ack, 1002);
+	ZDP_CASE("and TIME-WAIT is over");
+	ZDP_CHECK_EQ(zdp_tcp_stack_conns_in_use(stk), 0);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 static struct zdp_tcp_conn *
 open_for_sending(struct zdp_tcp_stack *stk, struct t_peer *p, const struct hs *h, uint32_t *iss)
 {
@@ -1990,6 +2030,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_zero_window_persist),
 	ZDP_TEST_ENTRY(test_rto_karn_backoff),
 	ZDP_TEST_ENTRY(test_icmp_pmtu),
+	ZDP_TEST_ENTRY(test_time_wait_ack_outlives_a_late_poll),
 	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),
