@@ -3,7 +3,8 @@
 """CPU cost of zdp's tcp-proxy next to HAProxy (mode tcp) on the same machine.
 
     /usr/bin/python3 bench/tcp/proxy_bench.py [--build build-bench] [--secs 5]
-        [--repeat 3] [--json FILE] [--logs DIR]
+        [--repeat 3] [--cases zdp,zdp-memif,haproxy,haproxy-nooff]
+        [--memif-window 16] [--json FILE] [--logs DIR]
 
 Three network namespaces, created once per run (TAG is random):
 
@@ -12,11 +13,25 @@ Three network namespaces, created once per run (TAG is random):
       route 198.18.10.0/24 via .0.1   VIP 198.18.10.5:9000,9001 (tcp-proxy)
     198.18.2.2/24 --veth-- 198.18.2.1 [pbm-TAG: haproxy] 198.18.3.1 --veth-- 198.18.3.10/24
 
+and, for zdp-memif, no kernel interface at all (as bench/tcp/proxy_scale.py):
+
+    tcp_loadgen (CPU 0)  ==== one net_memif ====  zdp p0 198.18.0.1/17, 198.19.0.1/17
+      clients 198.18.1.1-32  --> VIP 198.18.255.1:9000 (tcp-proxy)
+      backends 198.19.1.1-8  <-- from 198.19.0.1:10000-65535
+
 The client and server programs (bench/tcp/proxy_peer.py) are the same for
 both proxies and run pinned to CPU 0; the proxy under test owns CPU 1:
   - zdp: --lcores 0@0,1@1 (management on CPU 0, the one worker on CPU 1),
     two net_tap ports whose kernel ends sit in the client and server
     namespaces, routes `trafficRoutes[].mode: tcp-proxy`.
+  - zdp-memif: the same zdp (same lcores, pools, 8 backend addresses) with
+    one net_memif port (zdp the memif client) instead of the TAPs; its
+    peers are bench/tcp/tcp_loadgen, one DPDK process pinned to CPU 0 that
+    runs zdp's own TCP stack as both the clients and the backends (memif
+    server). This takes the kernel out of zdp's side entirely: the worker
+    makes no system call, and what it costs is zdp plus the memif PMD's
+    copies (memif copy mode: every frame is copied into and out of the
+    shared ring) and software checksums (memif offers no offload).
   - HAProxy 2.6: nbthread 1, cpu-map and taskset to CPU 1, in the middle
     namespace; two variants: the veth defaults (TSO/GSO/GRO on: 64 KiB
     segments cross the veths unsplit) and with TSO/GSO/GRO off on all four
@@ -29,11 +44,24 @@ and not the endpoints'.
 Per case and per repeat (cases interleaved, zdp/haproxy restarted each time):
   bulk:  one connection, client -> proxy -> sink for --secs, 1 MiB sends;
          the sink's byte count must equal what was sent.
+         zdp-memif: the loadgen's `bulk SECS 1 1`: one connection sending
+         1,448-byte segments as fast as the window allows, the backend
+         discarding, after 1 s of warm-up; then it stops sending and checks
+         that the backend got every byte the client queued.
   conns: --conn-procs clients loop connect / 64-byte request / 128-byte
          reply / server closes first, for --secs or --conn-max connections.
+         zdp-memif: the loadgen's `rr SECS WINDOW 64 128 MAX`: the same
+         exchange, --memif-window (16) connections in flight instead of 4
+         sequential clients (its cost per connection is flat from 4 to 64:
+         within 5 %; 16 keeps zdp's bursts close to the kernel case's few
+         packets at a time), after 1 s of warm-up, for --secs or
+         --memif-conn-max measured connections. Each reply is derived from
+         the index the request names and is checked, then the server's FIN.
 Cost:
   zdp      zdp_worker_busy_cycles_total delta (TSC cycles of loop iterations
            that found packets; the worker polls, so wall time means nothing).
+           zdp-memif: over the loadgen's measured part (read when it prints
+           "start" and when it prints "stop" or its result).
   haproxy  CPU 1's non-idle time from /proc/stat (user+nice+system+irq+
            softirq; steal and idle excluded) over the same interval: the
            haproxy thread, its syscalls and the middle namespace's softirq.
@@ -44,20 +72,26 @@ Cost:
            call at all (net_tap reads only after a SIGIO; checked for 2 s
            before the jobs), so its kernel time is the TAP's. Both bounds
            still include the net_tap PMD's user-space part (signal handling,
-           software checksums).
+           software checksums). For zdp-memif they equal the corrected cost
+           (no system time): a check, not an estimate.
 Both counts include anything else the scheduler ran on CPU 1 meanwhile; the
 table keeps, per case and job, the run with the lowest cost (--repeat), and
 also shows a cost corrected for that (zdp: busy x the worker thread's
 on-CPU share; haproxy: its thread's on-CPU time + CPU 1 irq/softirq ticks).
+The table and --json (key "summary") give kernel / zdp and kernel /
+zdp-memif for every cost.
 
 Everything is removed on every exit path (processes by PID/process group,
-namespaces by name).
+namespaces by name, memif sockets, the EAL runtime directories of zdp and
+the loadgen).
 """
 import argparse
 import json
 import os
 import random
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -67,10 +101,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))       # bench/, for benchlib
 from benchlib import (Owned, RunGuard, fmt, free_ports, http_get, hugepages_free,  # noqa: E402
-                      interrupt_on, lcore_thread, log, machine_info, require_exes, scrape,
-                      thread_ns, thread_times, wait_quiet)
+                      interrupt_on, kv, lcore_thread, log, machine_info, require_exes, scrape,
+                      thread_ns, thread_times, wait_quiet, wait_zdp_ready)
 PY = "/usr/bin/python3"
 PEER = os.path.join(HERE, "proxy_peer.py")
+LOADGEN = os.path.join("bench", "tcp", "tcp_loadgen")
+sys.path.insert(0, HERE)
+from proxy_peer import REQ as PEER_REQ, REPLY as PEER_REPLY  # noqa: E402
 
 VIP = "198.18.10.5"
 HAP_FRONT = "198.18.2.1"
@@ -79,6 +116,20 @@ SRV_VETH = "198.18.3.10"
 SRV_TAP = ["198.18.1.%d" % (10 + i) for i in range(8)]
 PORT_BULK, PORT_RR = 9000, 9001
 PROXY_CPU, GEN_CPU = 1, 0
+# zdp-memif (addresses as bench/tcp/proxy_scale.py; they exist only inside
+# zdp and tcp_loadgen, never in a kernel)
+M_ZDP_MAC, M_LG_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+M_VIP, M_PORT = "198.18.255.1", 9000
+M_CLIENT0, M_N_CLIENTS = "198.18.1.1", 32
+M_BACKEND0, M_N_BACKENDS = "198.19.1.1", 8     # as many as SRV_TAP
+M_TCP_CONNS = 1 << 19       # zdp pools.tcpConnectionsPerCore (TIME-WAITs, see --memif-conn-max)
+# The loadgen's MSL: its backends close first, so each holds a TIME-WAIT
+# (2 MSL). With the loadgen's default 1 ms, a loadgen that lost its CPU for
+# a few ms sometimes never ACKed zdp's upstream FIN (seen: the FIN taken,
+# no ACK sent, the connection gone 2 ms later; zdp's RTO 200 ms later drew
+# a RST), so 100 ms: up to ~50,000 TIME-WAITs at 250,000 connections/s.
+M_LG_MSL_US = 100000
+M_LG_CONNS = 131072         # + 2 per client slot
 
 # processes (stopped by process group: forked peers included) and EAL prefixes
 OWNED = Owned(group=True)
@@ -321,6 +372,160 @@ class Zdp:
 
 
 # --------------------------------------------------------------------------
+# zdp over net_memif, tcp_loadgen as both peers
+
+def ip_add(a, n):
+    v = int.from_bytes(socket.inet_aton(a), "big") + n
+    return socket.inet_ntoa(v.to_bytes(4, "big"))
+
+
+def zdp_memif_config(sock, ports):
+    """zdp's side of zdp-memif: as zdp_config (same pools, 8 backend
+    addresses), but one memif port carrying both the clients' and the
+    backends' subnets, and proxy_scale.py's port ranges and route."""
+    adm, met, rdy = ports
+    wl = []
+    for i in range(M_N_BACKENDS):
+        wl.append("""  - uid: bench//Pod/lg-%d
+    name: lg-%d
+    namespace: bench
+    workloadIps: [%s]
+    protocol: TCP
+    services:
+      bench/lg.bench.svc.cluster.local: { %d: %d }
+""" % (i, i, ip_add(M_BACKEND0, i), M_PORT, M_PORT))
+    return """# bench/tcp/proxy_bench.py: zdp as a TCP proxy between tcp_loadgen's two ends.
+workloads:
+%s
+services:
+  - { name: lg, namespace: bench, hostname: lg.bench.svc.cluster.local, ports: { %d: %d } }
+gateway:
+  workers: 1
+  pools: { mbufsPerPort: 32767, mbufCache: 256, flowsPerCore: 65536, neighEntries: 1024,
+           tcpConnectionsPerCore: %d }
+  natPorts: 1024-9999
+  proxyPorts: 10000-65535
+  admin: 127.0.0.1:%d
+  metrics: 127.0.0.1:%d
+  readiness: 127.0.0.1:%d
+  ports:
+    - name: p0
+      device: net_memif0,role=client,socket=%s,mac=%s
+      addresses: [198.18.0.1/17, 198.19.0.1/17]
+  trafficRoutes:
+    - name: bench-memif
+      vip: %s
+      port: %d
+      mode: tcp-proxy
+      backends: [ { service: bench/lg.bench.svc.cluster.local } ]
+""" % ("".join(wl), M_PORT, M_PORT, M_TCP_CONNS, adm, met, rdy, sock, M_ZDP_MAC, M_VIP, M_PORT)
+
+
+class ZdpMemif:
+    """tcp_loadgen (memif server; CPU 0) and zdp (memif client; --lcores
+    0@0,1@1), started fresh for one run; loadgen commands through cmd()."""
+
+    def __init__(self, args, logdir, run_id, tag):
+        self.args, self.run_id = args, run_id
+        self.sock = OWNED.socket(os.path.join(logdir, "memif-%s.sock" % run_id))
+        self.ports = free_ports(3)
+        self.cfg = os.path.join(logdir, "zdp-%s.yaml" % run_id)
+        self.logname = os.path.join(logdir, "zdp-%s.log" % run_id)
+        self.lg_logname = os.path.join(logdir, "loadgen-%s.log" % run_id)
+        with open(self.cfg, "w") as f:
+            f.write(zdp_memif_config(self.sock, self.ports))
+        self.lg_pfx = OWNED.prefix("pbl%s%d" % (tag, os.getpid()))
+        self.z_pfx = OWNED.prefix("pbz%s%d" % (tag, os.getpid()))
+        self.p = self.lg = None
+        max_cl = max(1024, args.memif_window)
+        # pools (zdp: 32,767 mbufs, flows, connections at ~700 B; the
+        # loadgen: 131,071 mbufs) plus slack; both fit in 2 GB of hugepages
+        z_mb = 512 + M_TCP_CONNS * 700 // (1 << 20)
+        lg_conns = 2 * max_cl + M_LG_CONNS
+        lg_mb = 768 + (lg_conns * 620) // (1 << 20)
+        self.huge = args.memif_huge and hugepages_free() * 2 >= z_mb + lg_mb + 128
+        try:
+            self.lg = OWNED.start(
+                ["taskset", "-c", str(GEN_CPU), os.path.join(args.build, LOADGEN),
+                 "-l", str(GEN_CPU), "--no-pci", "--file-prefix", self.lg_pfx] +
+                self._mem(lg_mb) +
+                ["--vdev", "net_memif0,role=server,socket=%s,mac=%s" % (self.sock, M_LG_MAC),
+                 "--", "--dst-mac", M_ZDP_MAC, "--vip", M_VIP, "--vport", str(M_PORT),
+                 "--clients", M_CLIENT0, "--n-clients", str(M_N_CLIENTS), "--spread-clients",
+                 "--backends", M_BACKEND0, "--n-backends", str(M_N_BACKENDS),
+                 "--bport", str(M_PORT), "--max-clients", str(max_cl),
+                 "--max-conns", str(lg_conns), "--msl-us", str(M_LG_MSL_US)],
+                self.lg_logname, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            line = self.lg.stdout.readline()
+            if not line.startswith("ready"):
+                raise RuntimeError("tcp_loadgen did not start (%s)" % self.lg_logname)
+            self.p = OWNED.start([os.path.join(args.build, "mgmt", "zdp"), "--lcores",
+                                  "0@%d,1@%d" % (GEN_CPU, PROXY_CPU), "--no-pci",
+                                  "--file-prefix", self.z_pfx, "--log-level", "user1:info"] +
+                                 self._mem(z_mb) + ["--", "--config", self.cfg], self.logname)
+            wait_zdp_ready(self.p, self.ports[2], self.ports[1], 120, self.logname,
+                           worker_started=True)
+            self.tid = lcore_thread(self.p.pid, required=True)
+            self.tsc_hz = self.metrics()["zdp_tsc_hz"]
+        except BaseException:
+            self.close()
+            raise
+
+    def _mem(self, mb):
+        """Hugepages with --memif-huge when enough are free, else --no-huge
+        (the memif regions are memfd either way)."""
+        if self.huge:
+            return ["-m", str(mb), "--huge-unlink"]
+        return ["--no-huge", "-m", str(mb)]
+
+    def metrics(self):
+        return scrape(self.ports[1])
+
+    def cmd(self, c, on_start=None, on_stop=None):
+        """Run loadgen command @c; its result line as a dict. @on_start and
+        @on_stop run when it says the measured part starts / ends. Every
+        command ends on its own (its seconds, then at most 5 s of drain)."""
+        self.lg.stdin.write(c + "\n")
+        self.lg.stdin.flush()
+        while True:
+            line = self.lg.stdout.readline()
+            if not line:
+                raise RuntimeError("tcp_loadgen exited during '%s' (%s)" % (c, self.lg_logname))
+            w = line.split(None, 1)[0] if line.strip() else ""
+            if w == "start" and on_start:
+                on_start()
+            elif w == "stop" and on_stop:
+                on_stop()
+            elif w == "error":
+                raise RuntimeError("tcp_loadgen: %s" % line.strip())
+            elif w not in ("start", "stop"):
+                return kv(line)
+
+    def close(self):
+        """zdp first (SIGTERM), then the loadgen (quit: it removes its EAL
+        files itself); their EAL runtime directories and the socket go."""
+        if self.lg is not None and self.lg.poll() is None:
+            try:
+                self.lg.stdin.write("quit\n")
+                self.lg.stdin.flush()
+            except OSError:
+                pass
+        OWNED.stop(self.p)
+        if self.lg is not None:
+            try:
+                self.lg.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+            OWNED.stop(self.lg)
+        for pfx in (self.lg_pfx, self.z_pfx):
+            shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
+        try:
+            os.unlink(self.sock)
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------
 # HAProxy
 
 def haproxy_config():
@@ -531,6 +736,72 @@ def measure_jobs(kind, proxy, topo, args, tsc_hz, dst, run_id):
     return out
 
 
+def measure_memif(z, topo, args, run_id):
+    """Bulk then conns through zdp-memif, the loadgen playing the peers.
+    zdp's counters are read when the loadgen says its measured part starts
+    (after its own 1 s warm-up) and ends: "stop" (bulk, before it checks
+    that every queued byte arrived) or its result line (rr)."""
+    meter = Meter("zdp", z)
+    out = {"idle": meter.calibrate_idle(2.0)}
+    snaps, prof = {}, []
+
+    def begin(name):
+        def f():
+            snaps["a"] = meter.snap()
+            prof.append(perf_start(args, topo, "%s-%s" % (run_id, name)))
+        return f
+
+    def end():
+        snaps.setdefault("b", meter.snap())
+
+    def cost(r):
+        end()
+        if "a" not in snaps:
+            raise RuntimeError("tcp_loadgen never started measuring: %s" % r)
+        c = meter.cost(snaps["a"], snaps["b"], z.tsc_hz)
+        c["perf_report"] = perf_report(prof.pop() if prof else None)
+        snaps.clear()
+        num = {}
+        for k, v in r.items():
+            try:
+                num[k] = float(v)
+            except ValueError:
+                num[k] = v
+        c["loadgen"] = num
+        c["loadgen_oncpu_share"] = num["lg_cpu_s"] / max(1e-9, num["secs"])
+        c["secs"] = num["secs"]
+        return c, num
+
+    # bulk: one connection, client -> zdp -> backend, which discards
+    r = z.cmd("bulk %g 1 1" % args.secs, on_start=begin("bulk"), on_stop=end)
+    c, n = cost(r)
+    nbytes = int(n["bytes"])
+    c.update({"sent": nbytes, "received": nbytes, "gbps": n["gbps"],
+              "queued": int(n["queued"]), "delivered": int(n["delivered"]),
+              "ok": n["check_ok"] == 1})
+    c["cycles_per_byte"] = c["cycles"] / max(1, nbytes)
+    c["cycles_per_byte_corrected"] = c["cycles_corrected"] / max(1, nbytes)
+    out["bulk"] = c
+    time.sleep(0.5)
+
+    # conns: --memif-window clients cycling request / reply / server closes
+    r = z.cmd("rr %g %d %d %d %d" % (args.secs, args.memif_window, PEER_REQ, PEER_REPLY,
+                                     args.memif_conn_max), on_start=begin("conns"))
+    c, n = cost(r)
+    done = int(n["done"])
+    c.update({"conns": done, "conns_per_sec": n["cps"],
+              "fails": {k: int(n[k]) for k in ("failed", "be_refused", "be_failed_cmd")
+                        if n.get(k)},
+              "window": args.memif_window})
+    c["ok"] = not c["fails"]
+    # zdp's own count over its own interval, against the loadgen's
+    c["zdp_accepted"] = c["proxy"].get("accepted", 0.0)
+    c["cycles_per_conn"] = c["cycles"] / max(1, done)
+    c["cycles_per_conn_corrected"] = c["cycles_corrected"] / max(1, done)
+    out["conns"] = c
+    return out
+
+
 def run_case(case, args, topo, run_id, tsc):
     # Every case starts without the previous one's TIME-WAIT sockets. A new
     # zdp draws new ISN and timestamp secrets and starts its ephemeral ports
@@ -546,6 +817,17 @@ def run_case(case, args, topo, run_id, tsc):
             return measure("zdp", z, topo, args, z.tsc_hz, VIP, run_id)
         finally:
             z.close()
+    if case == "zdp-memif":
+        z = ZdpMemif(args, topo.logdir, run_id, topo.tag)
+        try:
+            tsc.setdefault("hz", z.tsc_hz)
+            return measure_memif(z, topo, args, run_id)
+        except (RuntimeError, OSError, ValueError, KeyError) as e:
+            raise RuntimeError("%s (state: %s)" % (e, diagnose("zdp", z, topo, run_id)))
+        finally:
+            z.close()
+    if "hz" not in tsc:
+        raise RuntimeError("no TSC rate: no zdp case has run")
     topo.offloads(case == "haproxy")
     h = Haproxy(args, topo, run_id)
     try:
@@ -554,10 +836,23 @@ def run_case(case, args, topo, run_id, tsc):
         h.close()
 
 
-CASES = ("zdp", "haproxy", "haproxy-nooff")
+CASES = ("zdp", "zdp-memif", "haproxy", "haproxy-nooff")
+ZDP_CASES = ("zdp", "zdp-memif")
+KERNEL_CASES = ("haproxy", "haproxy-nooff")
 CASE_TITLE = {"zdp": "zdp tcp-proxy (1 worker, net_tap, MTU 1500)",
+              "zdp-memif": "zdp tcp-proxy (1 worker, net_memif, tcp_loadgen as the peers)",
               "haproxy": "HAProxy, veth defaults (MTU 1500, TSO/GSO/GRO on)",
               "haproxy-nooff": "HAProxy, veth TSO/GSO/GRO off (MTU 1500)"}
+# cost keys compared between a kernel case and a zdp case; the zdp bounds
+# are on-CPU figures, so they face the kernel's corrected ones
+RATIO_KEYS = (("bulk", "cycles_per_byte", "cycles_per_byte"),
+              ("bulk", "cycles_per_byte_corrected", "cycles_per_byte_corrected"),
+              ("bulk", "cycles_per_byte_user_high", "cycles_per_byte_corrected"),
+              ("bulk", "cycles_per_byte_user_low", "cycles_per_byte_corrected"),
+              ("conns", "cycles_per_conn", "cycles_per_conn"),
+              ("conns", "cycles_per_conn_corrected", "cycles_per_conn_corrected"),
+              ("conns", "cycles_per_conn_user_high", "cycles_per_conn_corrected"),
+              ("conns", "cycles_per_conn_user_low", "cycles_per_conn_corrected"))
 
 
 def best(runs, job, key):
@@ -573,7 +868,9 @@ def zdp_user_bounds(run, tsc_hz):
           SIGIO deliveries (kernel time) land in idle loops, as they do.
     high: on-CPU busy cycles x the worker's overall user share (utime /
           (utime + stime)). Idle loops are almost all user time, so the
-          overall share is above the busy loops' share: too high."""
+          overall share is above the busy loops' share: too high.
+    On memif the worker makes no system call, so both come out at about
+    the corrected cost (a check that nothing else is hidden there)."""
     for job, unit in (("bulk", "sent"), ("conns", "conns")):
         c = run.get(job)
         if not c or not c.get(unit):
@@ -588,9 +885,11 @@ def zdp_user_bounds(run, tsc_hz):
 
 
 def summarize(results):
+    """Per case, the cheapest run of each job and every run's figures; per
+    kernel case and zdp case, kernel / zdp of each cost (RATIO_KEYS)."""
     s = {}
     for r in results["runs"]:
-        if r["case"] == "zdp" and "error" not in r:
+        if r["case"] in ZDP_CASES and "error" not in r:
             zdp_user_bounds(r, r["tsc_hz"])
     for case in CASES:
         runs = [r for r in results["runs"] if r["case"] == case and "error" not in r]
@@ -600,7 +899,40 @@ def summarize(results):
                    "all_cycles_per_byte": [round(r["bulk"]["cycles_per_byte"], 3) for r in runs],
                    "all_conns_per_sec": [round(r["conns"]["conns_per_sec"]) for r in runs],
                    "all_cycles_per_conn": [round(r["conns"]["cycles_per_conn"]) for r in runs]}
+    ratios = {}
+    for k in KERNEL_CASES:
+        for z in ZDP_CASES:
+            d = {}
+            for job, zkey, kkey in RATIO_KEYS:
+                zv = s[z][job] and s[z][job].get(zkey)
+                kv_ = s[k][job] and s[k][job].get(kkey)
+                d[zkey] = kv_ / zv if zv and kv_ else None
+            ratios["%s/%s" % (k, z)] = d
+    s["ratios"] = ratios
     return s
+
+
+SUMMARY_KEYS = {"bulk": ("cycles_per_byte", "cycles_per_byte_corrected",
+                         "cycles_per_byte_user_high", "cycles_per_byte_user_low", "gbps", "busy",
+                         "worker_oncpu_share", "rep"),
+                "conns": ("cycles_per_conn", "cycles_per_conn_corrected",
+                          "cycles_per_conn_user_high", "cycles_per_conn_user_low",
+                          "conns_per_sec", "busy", "worker_oncpu_share", "rep")}
+
+
+def summary_json(results):
+    """The table's figures for --json: per case and job the cheapest run's
+    costs, and the kernel / zdp ratios ("haproxy/zdp-memif": {key: x})."""
+    s = summarize(results)
+    for r in results["runs"]:
+        for job in ("bulk", "conns"):
+            if job in r:
+                r[job]["rep"] = r["rep"]
+    out = {"ratios": s["ratios"]}
+    for case in CASES:
+        out[case] = {job: ({k: s[case][job].get(k) for k in keys} if s[case][job] else None)
+                     for job, keys in SUMMARY_KEYS.items()}
+    return out
 
 
 def print_table(results):
@@ -611,45 +943,65 @@ def print_table(results):
                           (results.get("tsc_hz") or 0) / 1e6, results["secs"],
                           results["repeat"]))
     print()
-    print("| job | zdp | HAProxy (veth defaults) | kernel / zdp "
-          "| HAProxy (TSO/GSO/GRO off) | kernel / zdp |")
-    print("|---|---:|---:|---:|---:|---:|")
-    z, h, n = s["zdp"], s["haproxy"], s["haproxy-nooff"]
+    print("| job | zdp (net_tap) | zdp-memif | HAProxy (veth defaults) | kernel / zdp "
+          "| kernel / zdp-memif | HAProxy (TSO/GSO/GRO off) | kernel / zdp | kernel / zdp-memif |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    z, zm, h, n = s["zdp"], s["zdp-memif"], s["haproxy"], s["haproxy-nooff"]
 
-    def row(title, job, key, spec, ratio=True, hkey=None):
+    def row(title, job, key, spec, ratio=True, hkey=None, kernel=True):
         hkey = hkey or key
         zv = z[job] and z[job].get(key)
-        hv = h[job] and h[job].get(hkey)
-        nv = n[job] and n[job].get(hkey)
-        rh = hv / zv if ratio and zv and hv else None
-        rn = nv / zv if ratio and zv and nv else None
-        print("| %s | %s | %s | %s | %s | %s |" % (title, fmt(zv, spec), fmt(hv, spec),
-                                                   fmt(rh, ".2f") + ("x" if rh else ""),
-                                                   fmt(nv, spec),
-                                                   fmt(rn, ".2f") + ("x" if rn else "")))
+        mv = zm[job] and zm[job].get(key)
+        hv = h[job] and h[job].get(hkey) if kernel else None
+        nv = n[job] and n[job].get(hkey) if kernel else None
+
+        def r(a, b):
+            v = a / b if ratio and a and b else None
+            return fmt(v, ".2f") + ("x" if v else "") if ratio else ""
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            title, fmt(zv, spec), fmt(mv, spec), fmt(hv, spec), r(hv, zv), r(hv, mv),
+            fmt(nv, spec), r(nv, zv), r(nv, mv)))
     row("bulk: proxy cycles per byte", "bulk", "cycles_per_byte", ".3f")
     row("bulk: same, corrected for co-tenants", "bulk", "cycles_per_byte_corrected", ".3f")
-    # zdp's bounds are on-CPU figures: next to the kernel's corrected ones
-    row("bulk: zdp without TAP kernel time, upper bound", "bulk",
+    row("bulk: zdp without its syscalls (TAP kernel time), upper bound", "bulk",
         "cycles_per_byte_user_high", ".3f", hkey="cycles_per_byte_corrected")
-    row("bulk: zdp without TAP kernel time, lower bound", "bulk",
+    row("bulk: zdp without its syscalls (TAP kernel time), lower bound", "bulk",
         "cycles_per_byte_user_low", ".3f", hkey="cycles_per_byte_corrected")
     row("bulk: Gbit/s (one connection)", "bulk", "gbps", ".2f", ratio=False)
     row("bulk: proxy CPU busy (share of wall)", "bulk", "busy", ".0%", ratio=False)
+    row("bulk: zdp worker on CPU 1 (schedstat share of wall)", "bulk", "worker_oncpu_share",
+        ".0%", ratio=False, kernel=False)
     row("conns: proxy cycles per connection", "conns", "cycles_per_conn", ",.0f")
     row("conns: same, corrected for co-tenants", "conns", "cycles_per_conn_corrected", ",.0f")
-    row("conns: zdp without TAP kernel time, upper bound", "conns",
+    row("conns: zdp without its syscalls (TAP kernel time), upper bound", "conns",
         "cycles_per_conn_user_high", ",.0f", hkey="cycles_per_conn_corrected")
-    row("conns: zdp without TAP kernel time, lower bound", "conns",
+    row("conns: zdp without its syscalls (TAP kernel time), lower bound", "conns",
         "cycles_per_conn_user_low", ",.0f", hkey="cycles_per_conn_corrected")
     row("conns: connections/s", "conns", "conns_per_sec", ",.0f", ratio=False)
     row("conns: proxy CPU busy (share of wall)", "conns", "busy", ".0%", ratio=False)
+    row("conns: zdp worker on CPU 1 (schedstat share of wall)", "conns", "worker_oncpu_share",
+        ".0%", ratio=False, kernel=False)
     print()
     print("All runs (bulk Gbit/s, cycles/byte; conns/s, cycles/conn):")
     for case in CASES:
         print("  %-14s %s %s | %s %s" % (case, s[case]["all_gbps"], s[case]["all_cycles_per_byte"],
                                          s[case]["all_conns_per_sec"],
                                          s[case]["all_cycles_per_conn"]))
+    memif = [r for r in results["runs"] if r["case"] == "zdp-memif" and "error" not in r]
+    if memif:
+        print()
+        print("zdp-memif runs (loadgen = both peers on CPU 0; zdp counters over the loadgen's "
+              "measured part):")
+        for r in memif:
+            b, c = r["bulk"], r["conns"]
+            print("  run %d: bulk %s B, queued=delivered %s, loadgen on CPU %s, zdp retrans %s, "
+                  "drops %s | conns %s (window %s, zdp accepted %s), fails %s, loadgen on CPU "
+                  "%s, zdp retrans %s, drops %s" % (
+                      r["rep"], fmt(b["sent"], ",d"), b["ok"], fmt(b["loadgen_oncpu_share"], ".0%"),
+                      fmt(b["tcp"].get("tcp_retransmits", 0), ".0f"), b["drops"] or "none",
+                      fmt(c["conns"], ",d"), c["window"], fmt(c["zdp_accepted"], ",.0f"),
+                      c["fails"] or "none", fmt(c["loadgen_oncpu_share"], ".0%"),
+                      fmt(c["tcp"].get("tcp_retransmits", 0), ".0f"), c["drops"] or "none"))
     errs = [r for r in results["runs"] if "error" in r]
     for r in errs:
         print("  error in %s run %d: %s" % (r["case"], r["rep"],
@@ -686,7 +1038,18 @@ def main():
     ap.add_argument("--conn-max", type=int, default=12000,
                     help="stop the connection job after this many connections (zdp keeps "
                     "each closed front connection 60 s in TIME-WAIT in a 16384-entry pool)")
-    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--cases", default=",".join(CASES),
+                    help="some of %s (run in that order: a zdp case first, its TSC rate "
+                    "converts the kernel's CPU time)" % ",".join(CASES))
+    ap.add_argument("--memif-window", type=int, default=16,
+                    help="zdp-memif conns: connections the loadgen keeps in flight")
+    ap.add_argument("--memif-conn-max", type=int, default=300000,
+                    help="zdp-memif conns: stop after this many measured connections (zdp's "
+                    "pool of %d holds their front halves' TIME-WAIT, 60 s; the loadgen's "
+                    "1 s warm-up adds its own)" % M_TCP_CONNS)
+    ap.add_argument("--memif-huge", action="store_true",
+                    help="zdp-memif: hugepages for zdp and the loadgen when enough are free "
+                    "(default --no-huge)")
     ap.add_argument("--quiet-wait", type=float, default=30.0,
                     help="before each case wait up to this many seconds for CPU 1 to be idle")
     ap.add_argument("--perf", action="store_true",
@@ -701,7 +1064,17 @@ def main():
             print_table(json.load(f))
         return 0
     args.build = os.path.abspath(args.build)
-    if not require_exes(args.build, os.path.join("mgmt", "zdp")):
+    cases = [c for c in args.cases.split(",") if c]
+    bad = [c for c in cases if c not in CASES]
+    if bad:
+        log("unknown case %s (cases: %s)" % (",".join(bad), ",".join(CASES)))
+        return 2
+    cases = [c for c in CASES if c in cases]
+    if not any(c in ZDP_CASES for c in cases):
+        log("a zdp case must be among the cases (its TSC rate converts the kernel's CPU time)")
+        return 2
+    exes = [os.path.join("mgmt", "zdp")] + ([LOADGEN] if "zdp-memif" in cases else [])
+    if not require_exes(args.build, *exes):
         return 2
     if not os.access(args.haproxy, os.X_OK):
         log("missing %s (apt-get install haproxy; scripts/deps/bench.txt)" % args.haproxy)
@@ -709,17 +1082,16 @@ def main():
     if os.cpu_count() < 2:
         log("needs 2 CPUs (proxy on CPU 1, traffic on CPU 0)")
         return 2
-    cases = [c for c in args.cases.split(",") if c]
-    if "zdp" not in cases:
-        log("zdp must be among the cases (its TSC rate converts the kernel's CPU time)")
-        return 2
     os.sched_setaffinity(0, {GEN_CPU})
     if args.perf and not args.logs:
         args.logs = tempfile.mkdtemp(prefix="zdp-proxy-bench-")
     logdir = args.logs or tempfile.mkdtemp(prefix="zdp-proxy-bench-")
     os.makedirs(logdir, exist_ok=True)
     results = {"machine": machine(args), "secs": args.secs, "repeat": args.repeat,
-               "conn_procs": args.conn_procs, "conn_max": args.conn_max, "runs": []}
+               "conn_procs": args.conn_procs, "conn_max": args.conn_max,
+               "memif_window": args.memif_window, "memif_conn_max": args.memif_conn_max,
+               "memif_huge": args.memif_huge, "cases": cases,
+               "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": []}
     log("machine: %s; logs in %s" % (json.dumps(results["machine"]), logdir))
 
     interrupt_on(signal.SIGTERM, signal.SIGHUP)
@@ -746,12 +1118,13 @@ def main():
                 except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
                     log("  error: %s" % e)
                     run["error"] = str(e)
-                    if case == "zdp" and "hz" not in tsc:
-                        raise
+                    guard.keep_logs = True      # the error names a log
                 results["runs"].append(run)
     results["tsc_hz"] = tsc.get("hz")
+    results["ended_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     if results["runs"]:
         print_table(results)
+        results["summary"] = summary_json(results)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

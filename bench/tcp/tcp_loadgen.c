@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * tcp_loadgen.c — a DPDK-native TCP load generator for zdp's tcp-proxy
- * (bench/tcp/proxy_scale.py drives it; see bench/README.md).
+ * (bench/tcp/proxy_scale.py and proxy_bench.py drive it; see bench/README.md).
  *
  *   [tcp_loadgen]                                  [zdp]
  *    clients 198.18.1.1..  --SYN-->  VIP:port  --> front half
@@ -17,7 +17,11 @@
  * The backend side echoes what it receives (or discards it, in bulk mode).
  * A client sends a 32-byte request naming its connection index and checks
  * that exactly those bytes come back, so a verified connection proves the
- * relay reached a backend and returned to the right client.
+ * relay reached a backend and returned to the right client. In rr mode the
+ * backend instead reads a REQ-byte request (checking every byte against the
+ * index its first four bytes name), answers a REPLY-byte reply derived from
+ * that index (not an echo: the bytes differ from the request's), and closes
+ * first; the client checks the reply and that the FIN follows it.
  *
  * Control is line-based on stdin; each command prints one result line of
  * key=value pairs on stdout (progress goes to stderr):
@@ -28,9 +32,18 @@
  *                        WINDOW at a time)
  *   cps SECS WINDOW      open, request, echo, close, for SECS (after 1 s of
  *                        warm-up; prints "start" when the measured part begins)
- *   bulk SECS NCONNS     NCONNS clients send as fast as they can, the backend
- *                        side discards (1 s warm-up, then "start", then SECS)
- *   stats                counters
+ *   rr SECS WINDOW REQ REPLY [MAX]
+ *                        like cps, but HTTP/1.0-shaped: REQ-byte request,
+ *                        REPLY-byte reply, the server (backend) closes first,
+ *                        the client closes on its FIN; stops after SECS or
+ *                        MAX measured connections (0: no cap)
+ *   bulk SECS NCONNS [CHECK]
+ *                        NCONNS clients send as fast as they can, the backend
+ *                        side discards (1 s warm-up, then "start", then SECS);
+ *                        with CHECK=1 it prints "stop" when the measured part
+ *                        ends, stops sending and waits (up to 5 s) until the
+ *                        backends got every byte the clients queued
+ *   stats                counters (ours, then every non-zero stack counter)
  *   quit
  * Every result includes this process's own CPU: busy cycles (loop iterations
  * that did work) and user+system seconds (getrusage) of the command.
@@ -60,26 +73,39 @@
 #define LG_BURST	32
 #define LG_TXQ		(1u << 16)	/* frames the stack may queue per loop */
 #define LG_REQ		32		/* request bytes (echoed) */
+#define LG_RR_MAX	1024		/* rr request / reply bytes, at most (one mbuf) */
+#define LG_REPLY_XOR	0x5a		/* rr reply bytes = request pattern ^ this */
 #define LG_PORT_LO	1024		/* client source ports */
 #define LG_PORT_HI	65535
 #define LG_BULK_SEG	1448
 
-enum lg_mode { LG_IDLE, LG_CONNS, LG_PING, LG_CPS, LG_BULK };
+enum lg_mode { LG_IDLE, LG_CONNS, LG_PING, LG_CPS, LG_RR, LG_BULK };
 
-enum lg_cstate { CL_FREE, CL_CONNECTING, CL_WAIT_ECHO, CL_HELD, CL_FAILED };
+/* CL_WAIT_ECHO: waiting for the echo (or, rr, the reply); CL_WAIT_FIN (rr):
+ * the whole reply came, the server's FIN must follow. */
+enum lg_cstate { CL_FREE, CL_CONNECTING, CL_WAIT_ECHO, CL_WAIT_FIN, CL_HELD, CL_FAILED };
 
 /* One client connection (16 bytes: 1M of them are 16 MB). */
 struct lg_client {
 	struct zdp_tcp_conn *c;
 	uint32_t idx;		/* what the request carries */
 	uint8_t state;		/* enum lg_cstate */
-	uint8_t got;		/* echoed bytes so far */
+	uint8_t pad;
+	uint16_t got;		/* echoed (rr: reply) bytes so far */
+};
+
+/* The backend end of an rr connection, from accept until it has replied
+ * (or failed): the request's index, assembled from its first four bytes. */
+struct lg_be {
+	uint32_t idx;
+	uint16_t got;		/* request bytes so far */
 	uint16_t pad;
 };
 
 struct lg_ctr {
 	uint64_t connects, connect_fail, established, verified, echo_bad, failed;
-	uint64_t accepted, be_bytes, be_closed, be_failed;
+	uint64_t accepted, be_bytes, be_closed, be_failed, be_refused;
+	uint64_t cl_bytes;	/* bulk: bytes the clients queued */
 	uint64_t rx, tx, tx_drop, arp_replies, rx_other;
 	uint64_t busy_cycles;
 };
@@ -96,6 +122,7 @@ struct lg {
 	uint16_t vport, bport;
 	uint32_t ports_per_cli;
 	uint64_t next_tuple;	/* cycles over n_cli * ports_per_cli */
+	bool spread;		/* consecutive tuples: next address, not next port */
 	/* clients */
 	struct lg_client *cl;
 	uint32_t n_cl_max;
@@ -104,6 +131,13 @@ struct lg {
 	uint32_t inflight;	/* connecting or waiting for their echo */
 	enum lg_mode mode;
 	bool bulk_discard;
+	uint16_t req_len, reply_len;	/* rr */
+	/* rr backend states (allocated by the first rr command, kept: backend
+	 * connections may outlive a command until their reset arrives) */
+	struct lg_be *be;
+	uint32_t n_be_max;
+	uint32_t *free_be;
+	uint32_t n_free_be;
 	struct lg_ctr c;
 	int backend_tag;	/* address of this = a backend connection */
 	uint64_t hz;
@@ -246,25 +280,62 @@ lg_loop(void)
 
 /* ---- clients ------------------------------------------------------------ */
 
+/* Byte @i of connection @idx's request: its first four bytes give @idx
+ * (little endian, byte i xor i), so a backend can recover it. */
+static inline uint8_t
+lg_pattern(uint32_t idx, uint32_t i)
+{
+	return (uint8_t)(idx >> (8 * (i & 3))) ^ (uint8_t)i;
+}
+
+/* @len bytes (at most one mbuf's worth) of lg_pattern(@idx) ^ @xor. */
 static struct rte_mbuf *
-lg_request(uint32_t idx)
+lg_payload(uint32_t idx, uint16_t len, uint8_t xor)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(G.pool);
 	uint8_t *p;
 
 	if (m == NULL)
 		return NULL;
-	p = (uint8_t *)rte_pktmbuf_append(m, LG_REQ);
-	for (unsigned i = 0; i < LG_REQ; i++)
-		p[i] = (uint8_t)(idx >> (8 * (i & 3))) ^ (uint8_t)i;
+	p = (uint8_t *)rte_pktmbuf_append(m, len);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < len; i++)
+		p[i] = lg_pattern(idx, i) ^ xor;
 	return m;
+}
+
+static struct rte_mbuf *
+lg_request(uint32_t idx)
+{
+	return lg_payload(idx, G.mode == LG_RR ? G.req_len : LG_REQ, 0);
+}
+
+/* Whether the @len bytes of @m are bytes @off.. of lg_pattern(@idx) ^ @xor. */
+static bool
+lg_check(const struct rte_mbuf *m, uint32_t len, uint32_t idx, uint32_t off, uint8_t xor)
+{
+	uint8_t buf[LG_RR_MAX];
+	const uint8_t *got;
+
+	if (len > sizeof(buf))
+		return false;
+	got = rte_pktmbuf_read(m, 0, len, buf);
+	if (got == NULL)
+		return false;
+	for (uint32_t i = 0; i < len; i++)
+		if (got[i] != (lg_pattern(idx, off + i) ^ xor))
+			return false;
+	return true;
 }
 
 static void
 client_fail(struct lg_client *k)
 {
 	G.c.failed++;
-	if (k->state == CL_CONNECTING || k->state == CL_WAIT_ECHO)
+	if (k->state == CL_CONNECTING || k->state == CL_WAIT_ECHO || k->state == CL_WAIT_FIN)
 		G.inflight--;
 	k->state = CL_FAILED;
 	zdp_tcp_close(k->c);
@@ -287,7 +358,11 @@ client_send_req(struct lg_client *k)
 }
 
 /* Active open of client slot @slot; the tuple comes from the next source
- * address/port in sequence (skipping ones still in use). */
+ * address/port in sequence (skipping ones still in use): all ports of one
+ * address, then the next address, or with --spread-clients each address in
+ * turn, so that the first n_cli connections already made zdp resolve every
+ * client address (zdp queues only a few frames per unresolved neighbour: a
+ * window of connections reaching a new address mid-run loses SYN-ACKs). */
 static int
 client_open(uint32_t slot, uint32_t idx)
 {
@@ -300,9 +375,12 @@ client_open(uint32_t slot, uint32_t idx)
 	for (unsigned tries = 0; tries < 64 && rc == -EADDRINUSE; tries++) {
 		uint64_t t = G.next_tuple++ % tuples;
 
-		addr4(&la, G.cli0 + (uint32_t)(t / G.ports_per_cli));
-		rc = zdp_tcp_connect(G.stk, &la, (uint16_t)(LG_PORT_LO + t % G.ports_per_cli),
-				     &ra, G.vport, k, rte_rdtsc(), &k->c);
+		uint32_t ai = (uint32_t)(G.spread ? t % G.n_cli : t / G.ports_per_cli);
+		uint32_t pi = (uint32_t)(G.spread ? t / G.n_cli : t % G.ports_per_cli);
+
+		addr4(&la, G.cli0 + ai);
+		rc = zdp_tcp_connect(G.stk, &la, (uint16_t)(LG_PORT_LO + pi), &ra, G.vport, k,
+				     rte_rdtsc(), &k->c);
 	}
 	G.c.connects++;
 	if (rc != 0) {
@@ -328,30 +406,30 @@ client_connected(struct lg_client *k)
 	client_send_req(k);
 }
 
+/* Echo (or rr reply) bytes for client @k: they must continue exactly what
+ * its index predicts; past the end, or in another state, they fail it. */
 static void
 client_readable(struct lg_client *k, struct rte_mbuf *m, uint32_t len)
 {
-	uint8_t buf[LG_REQ];
-	struct rte_mbuf *ref = lg_request(k->idx);
-	bool ok = ref != NULL && k->got + len <= LG_REQ;
+	bool rr = G.mode == LG_RR;
+	uint32_t want = rr ? G.reply_len : LG_REQ;
+	bool ok = k->state == CL_WAIT_ECHO && k->got + len <= want &&
+		  lg_check(m, len, k->idx, k->got, rr ? LG_REPLY_XOR : 0);
 
-	if (ok) {
-		const uint8_t *want = rte_pktmbuf_mtod(ref, const uint8_t *);
-		const uint8_t *got = rte_pktmbuf_read(m, 0, len, buf);
-
-		ok = got != NULL && memcmp(got, want + k->got, len) == 0;
-	}
-	rte_pktmbuf_free(ref);
 	rte_pktmbuf_free(m);
 	zdp_tcp_recv_consumed(k->c, len);
-	if (!ok || k->state != CL_WAIT_ECHO) {
+	if (!ok) {
 		G.c.echo_bad++;
 		client_fail(k);
 		return;
 	}
-	k->got = (uint8_t)(k->got + len);
-	if (k->got < LG_REQ)
+	k->got = (uint16_t)(k->got + len);
+	if (k->got < want)
 		return;
+	if (rr) {
+		k->state = CL_WAIT_FIN;	/* verified once the server's FIN comes */
+		return;
+	}
 	G.c.verified++;
 	G.inflight--;
 	if (G.mode == LG_CPS) {
@@ -364,21 +442,105 @@ client_readable(struct lg_client *k, struct rte_mbuf *m, uint32_t len)
 	}
 }
 
+/* rr: the client got its whole reply and now the server's FIN, in that
+ * order: the connection is verified; close our half (no TIME-WAIT here,
+ * the server closed first). */
+static void
+client_rr_done(struct lg_client *k)
+{
+	G.c.verified++;
+	G.inflight--;
+	zdp_tcp_close(k->c);
+	k->c = NULL;
+	k->state = CL_FREE;
+	G.free_cl[G.n_free++] = (uint32_t)(k - G.cl);
+}
+
+/* ---- rr backends -------------------------------------------------------- */
+
+/* The rr backend state @u points to, or NULL (echo/discard backend, client). */
+static struct lg_be *
+be_of(void *u)
+{
+	struct lg_be *b = u;
+
+	return G.be != NULL && b >= G.be && b < G.be + G.n_be_max ? b : NULL;
+}
+
+static void
+be_put(struct lg_be *b)
+{
+	G.free_be[G.n_free_be++] = (uint32_t)(b - G.be);
+}
+
+/* Request bytes on rr backend @b: bytes 0-3 give the index, the rest must
+ * match it. With the whole request in, reply and close (server first).
+ * Anything wrong (more bytes than the request, a mismatch, no mbuf for the
+ * reply) resets the connection, counted in be_failed. */
+static void
+be_rr_readable(struct zdp_tcp_conn *c, struct lg_be *b, struct rte_mbuf *m, uint32_t len)
+{
+	uint8_t buf[LG_RR_MAX];
+	const uint8_t *p = NULL;
+	struct rte_mbuf *r;
+	bool ok = b->got + len <= G.req_len;
+
+	if (ok)
+		p = rte_pktmbuf_read(m, 0, len, buf);
+	for (uint32_t i = 0; ok && p != NULL && i < len; i++) {
+		uint32_t at = b->got + i;
+
+		if (at < 4)
+			b->idx |= (uint32_t)(p[i] ^ (uint8_t)at) << (8 * at);
+		else if (p[i] != lg_pattern(b->idx, at))
+			ok = false;
+	}
+	ok = ok && p != NULL;
+	rte_pktmbuf_free(m);
+	zdp_tcp_recv_consumed(c, len);
+	if (ok) {
+		b->got = (uint16_t)(b->got + len);
+		if (b->got < G.req_len)
+			return;
+		r = lg_payload(b->idx, G.reply_len, LG_REPLY_XOR);
+		if (r != NULL && zdp_tcp_send(c, r) == 0) {
+			zdp_tcp_close(c);	/* FIN after the reply */
+			be_put(b);
+			return;
+		}
+		rte_pktmbuf_free(r);
+	}
+	G.c.be_failed++;
+	zdp_tcp_abort(c);
+	be_put(b);
+}
+
 /* ---- stack callbacks ---------------------------------------------------- */
 
 static bool
 is_backend(void *u)
 {
-	return u == &G.backend_tag;
+	return u == &G.backend_tag || be_of(u) != NULL;
 }
 
 static void *
 cb_accept(struct zdp_tcp_conn *c, void *lu)
 {
+	struct lg_be *b;
+
 	(void)c;
 	(void)lu;
 	G.c.accepted++;
-	return &G.backend_tag;
+	if (G.mode != LG_RR)
+		return &G.backend_tag;
+	if (G.n_free_be == 0) {
+		G.c.be_refused++;	/* the stack resets it */
+		return NULL;
+	}
+	b = &G.be[G.free_be[--G.n_free_be]];
+	b->idx = 0;
+	b->got = 0;
+	return b;
 }
 
 static void
@@ -391,11 +553,17 @@ cb_connected(struct zdp_tcp_conn *c, void *u)
 static void
 cb_readable(struct zdp_tcp_conn *c, void *u, struct rte_mbuf *m, uint32_t len)
 {
+	struct lg_be *b = be_of(u);
+
 	if (!is_backend(u)) {
 		client_readable(u, m, len);
 		return;
 	}
 	G.c.be_bytes += len;
+	if (b != NULL) {
+		be_rr_readable(c, b, m, len);
+		return;
+	}
 	if (G.bulk_discard) {
 		rte_pktmbuf_free(m);
 	} else if (zdp_tcp_send(c, m) != 0) {	/* echo, zero copy */
@@ -408,12 +576,22 @@ cb_readable(struct zdp_tcp_conn *c, void *u, struct rte_mbuf *m, uint32_t len)
 static void
 cb_peer_closed(struct zdp_tcp_conn *c, void *u)
 {
+	struct lg_client *k = u;
+
 	if (is_backend(u)) {
 		G.c.be_closed++;
+		if (be_of(u) != NULL) {		/* rr: FIN before the whole request */
+			G.c.be_failed++;
+			be_put(be_of(u));
+		}
 		zdp_tcp_close(c);
 		return;
 	}
-	client_fail(u);		/* a client never expects the proxy to close */
+	if (G.mode == LG_RR && k->state == CL_WAIT_FIN) {
+		client_rr_done(k);
+		return;
+	}
+	client_fail(k);		/* otherwise a client never expects the proxy to close */
 }
 
 static void
@@ -421,6 +599,8 @@ cb_reset(struct zdp_tcp_conn *c, void *u)
 {
 	if (is_backend(u)) {
 		G.c.be_failed++;
+		if (be_of(u) != NULL)
+			be_put(be_of(u));
 		zdp_tcp_close(c);
 		return;
 	}
@@ -456,15 +636,15 @@ tv(const struct timeval *t)
 	return (double)t->tv_sec + (double)t->tv_usec / 1e6;
 }
 
-/* Common tail of every result line: time, our own CPU, counters. */
+/* Common tail of every result line: time and our own CPU from @a to @bm,
+ * counters. */
 static void
-print_tail(const struct lg_mark *a)
+print_tail_at(const struct lg_mark *a, const struct lg_mark *bm)
 {
 	const uint64_t *ctr = zdp_tcp_stack_counters(G.stk);
-	struct lg_mark b;
+	struct lg_mark b = *bm;
 	double cpu;
 
-	mark(&b);
 	cpu = tv(&b.ru.ru_utime) - tv(&a->ru.ru_utime) + tv(&b.ru.ru_stime) - tv(&a->ru.ru_stime);
 	printf(" secs=%.6f lg_busy_cycles=%" PRIu64 " lg_cpu_s=%.3f conns_in_use=%u"
 	       " tx=%" PRIu64 " rx=%" PRIu64 " tx_drop=%" PRIu64 " arp_replies=%" PRIu64
@@ -477,6 +657,15 @@ print_tail(const struct lg_mark *a)
 	       ctr[ZDP_TCP_CTR_RETRANS], ctr[ZDP_TCP_CTR_RTO_FIRES], ctr[ZDP_TCP_CTR_TLP],
 	       ctr[ZDP_TCP_CTR_DUP_SEGS], ctr[ZDP_TCP_CTR_CONN_RESET_RX]);
 	fflush(stdout);
+}
+
+static void
+print_tail(const struct lg_mark *a)
+{
+	struct lg_mark b;
+
+	mark(&b);
+	print_tail_at(a, &b);
 }
 
 static void
@@ -606,17 +795,50 @@ close_all(void)
 		lg_loop();
 }
 
+/* rr: the backend states, once; 0 or -ENOMEM. Sized to the clients a
+ * command may have (each has at most one backend connection waiting for its
+ * request) plus slack for backends whose client failed and whose reset is
+ * still on its way. */
+static int
+be_alloc(void)
+{
+	if (G.be != NULL)
+		return 0;
+	G.n_be_max = G.n_cl_max + 1024;
+	G.be = calloc(G.n_be_max, sizeof(*G.be));
+	G.free_be = malloc(sizeof(*G.free_be) * G.n_be_max);
+	if (G.be == NULL || G.free_be == NULL) {
+		free(G.be);
+		free(G.free_be);
+		G.be = NULL;
+		G.free_be = NULL;
+		return -ENOMEM;
+	}
+	G.n_free_be = 0;
+	for (uint32_t i = G.n_be_max; i-- > 0;)
+		G.free_be[G.n_free_be++] = i;
+	return 0;
+}
+
+/* cps and rr: keep @window client connections cycling (open, request,
+ * answer, close) for @secs after 1 s of warm-up, or until @max were
+ * verified in the measured part (0: no cap). */
 static void
-cmd_cps(double secs, uint32_t window)
+cmd_cycle(enum lg_mode mode, double secs, uint32_t window, uint64_t max)
 {
 	struct lg_mark a;
 	uint64_t end, warm, nextp = 0;
 	uint32_t idx = 0;
 	bool started = false;
+	const char *name = mode == LG_RR ? "rr" : "cps";
 
 	if (window > G.n_cl_max)
 		window = G.n_cl_max;
 	close_all();
+	if (mode == LG_RR && be_alloc() != 0) {
+		printf("error no memory\n");
+		return;
+	}
 	G.free_cl = malloc(sizeof(*G.free_cl) * window);
 	if (G.free_cl == NULL) {
 		printf("error no memory\n");
@@ -625,7 +847,7 @@ cmd_cps(double secs, uint32_t window)
 	G.n_free = 0;
 	for (uint32_t i = window; i-- > 0;)
 		G.free_cl[G.n_free++] = i;
-	G.mode = LG_CPS;
+	G.mode = mode;
 	G.bulk_discard = false;
 	mark(&a);
 	warm = a.tsc + G.hz;
@@ -639,7 +861,7 @@ cmd_cps(double secs, uint32_t window)
 			printf("start\n");
 			fflush(stdout);
 		}
-		if (now >= end)
+		if (now >= end || (started && max && G.c.verified - a.c.verified >= max))
 			break;
 		while (G.n_free > 0) {
 			uint32_t slot = G.free_cl[--G.n_free];
@@ -650,12 +872,16 @@ cmd_cps(double secs, uint32_t window)
 			}
 		}
 		lg_loop();
-		progress("cps", &nextp, G.c.verified - a.c.verified, 0);
+		progress(name, &nextp, G.c.verified - a.c.verified, 0);
 	}
-	printf("cps done=%" PRIu64 " failed=%" PRIu64 " connects=%" PRIu64 " cps=%.1f",
+	printf("%s done=%" PRIu64 " failed=%" PRIu64 " connects=%" PRIu64 " cps=%.1f", name,
 	       G.c.verified - a.c.verified, G.c.failed - a.c.failed,
 	       G.c.connects - a.c.connects,
 	       (double)(G.c.verified - a.c.verified) * (double)G.hz / (double)(rte_rdtsc() - a.tsc));
+	if (mode == LG_RR)
+		printf(" req=%u reply=%u be_refused=%" PRIu64 " be_failed_cmd=%" PRIu64,
+		       G.req_len, G.reply_len, G.c.be_refused - a.c.be_refused,
+		       G.c.be_failed - a.c.be_failed);
 	print_tail(&a);
 	drain(5);
 	G.mode = LG_IDLE;
@@ -686,18 +912,22 @@ bulk_fill(struct lg_client *k)
 		}
 		if (head == NULL)
 			return;
+		uint32_t len = rte_pktmbuf_pkt_len(head);
+
 		if (zdp_tcp_send(k->c, head) != 0) {
 			rte_pktmbuf_free(head);
 			return;
 		}
+		G.c.cl_bytes += len;
 	}
 }
 
+/* @check: see the bulk command (top of file). */
 static void
-cmd_bulk(double secs, uint32_t nconns)
+cmd_bulk(double secs, uint32_t nconns, bool check)
 {
-	struct lg_mark a;
-	uint64_t end, warm;
+	struct lg_mark a, a0, b;
+	uint64_t end, warm, queued, got;
 	bool started = false;
 
 	if (nconns > G.n_cl_max)
@@ -705,6 +935,7 @@ cmd_bulk(double secs, uint32_t nconns)
 	close_all();
 	G.mode = LG_BULK;
 	G.bulk_discard = true;
+	mark(&a0);
 	for (uint32_t i = 0; i < nconns; i++)
 		client_open(i, i);
 	drain(5);
@@ -727,14 +958,29 @@ cmd_bulk(double secs, uint32_t nconns)
 				bulk_fill(&G.cl[i]);
 		lg_loop();
 	}
+	mark(&b);
+	if (check) {
+		uint64_t stop = rte_rdtsc() + 5 * G.hz;
+
+		printf("stop\n");
+		fflush(stdout);
+		while (G.c.be_bytes - a0.c.be_bytes < G.c.cl_bytes - a0.c.cl_bytes &&
+		       rte_rdtsc() < stop)
+			lg_loop();
+	}
+	queued = G.c.cl_bytes - a0.c.cl_bytes;
+	got = G.c.be_bytes - a0.c.be_bytes;
 	{
-		double s = (double)(rte_rdtsc() - a.tsc) / (double)G.hz;
-		uint64_t bytes = G.c.be_bytes - a.c.be_bytes;
+		double s = (double)(b.tsc - a.tsc) / (double)G.hz;
+		uint64_t bytes = b.c.be_bytes - a.c.be_bytes;
 
 		printf("bulk conns=%u bytes=%" PRIu64 " gbps=%.4f", nconns, bytes,
 		       (double)bytes * 8 / s / 1e9);
 	}
-	print_tail(&a);
+	if (check)
+		printf(" queued=%" PRIu64 " delivered=%" PRIu64 " check_ok=%d", queued, got,
+		       queued == got);
+	print_tail_at(&a, &b);
 	G.mode = LG_IDLE;
 	close_all();
 	G.bulk_discard = false;
@@ -752,6 +998,12 @@ cmd_stats(void)
 	       " failed=%" PRIu64 " accepted=%" PRIu64 " be_bytes=%" PRIu64 " be_closed=%" PRIu64,
 	       G.c.connects, G.c.established, G.c.verified, G.c.failed, G.c.accepted,
 	       G.c.be_bytes, G.c.be_closed);
+	for (int i = 0; i < ZDP_TCP_CTR_MAX; i++) {	/* every stack counter that moved */
+		uint64_t v = zdp_tcp_stack_counters(G.stk)[i];
+
+		if (v != 0)
+			printf(" %s=%" PRIu64, zdp_tcp_counter_name((enum zdp_tcp_counter)i), v);
+	}
 	print_tail(&z);
 }
 
@@ -763,16 +1015,17 @@ usage(void)
 	fprintf(stderr,
 		"usage: tcp_loadgen [EAL options] -- --dst-mac MAC [--vip A --vport P]\n"
 		"       [--clients A --n-clients N] [--backends A --n-backends N --bport P]\n"
-		"       [--max-clients N] [--max-conns N] [--mbufs N] [--desc N]\n"
+		"       [--max-clients N] [--max-conns N] [--mbufs N] [--desc N] [--spread-clients]\n"
+		"       [--msl-us N]\n"
 		"defaults: --vip 198.18.255.1 --vport 9000 --clients 198.18.1.1 --n-clients 32\n"
 		"          --backends 198.19.1.1 --n-backends 64 --bport 9000\n"
-		"          --max-clients 1048576 --max-conns 2*max-clients+65536\n"
-		"stdin: conns N RATE WINDOW | ping WINDOW | cps SECS WINDOW | bulk SECS NCONNS\n"
-		"       | stats | quit\n");
+		"          --max-clients 1048576 --max-conns 2*max-clients+65536 --msl-us 1000\n"
+		"stdin: conns N RATE WINDOW | ping WINDOW | cps SECS WINDOW\n"
+		"       | rr SECS WINDOW REQ REPLY [MAX] | bulk SECS NCONNS [CHECK] | stats | quit\n");
 }
 
 struct lg_opts {
-	uint32_t max_conns, mbufs, desc;
+	uint32_t max_conns, mbufs, desc, msl_us;
 };
 
 static int
@@ -791,6 +1044,8 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "max-conns", required_argument, NULL, 'X' },
 		{ "mbufs", required_argument, NULL, 'M' },
 		{ "desc", required_argument, NULL, 'd' },
+		{ "spread-clients", no_argument, NULL, 's' },
+		{ "msl-us", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
@@ -806,6 +1061,7 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 	o->max_conns = 0;
 	o->mbufs = 131071;
 	o->desc = 1024;
+	o->msl_us = 1000;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -824,10 +1080,13 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 		case 'X': o->max_conns = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'M': o->mbufs = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'd': o->desc = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 's': G.spread = true; break;
+		case 'T': o->msl_us = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: return -EINVAL;
 		}
 	}
-	if (!have_mac || !G.n_cli || !G.n_be || !G.vport || !G.bport || !G.n_cl_max)
+	if (!have_mac || !G.n_cli || !G.n_be || !G.vport || !G.bport || !G.n_cl_max ||
+	    !o->msl_us)
 		return -EINVAL;
 	if (o->max_conns == 0)
 		o->max_conns = 2 * G.n_cl_max + 65536;
@@ -849,7 +1108,7 @@ stack_init(const struct lg_opts *o)
 	p.pool = G.pool;
 	p.tx = lg_tx;
 	p.syn_backlog = 65535;
-	p.msl_us = 1000;	/* our TIME-WAITs (cps clients) end quickly */
+	p.msl_us = o->msl_us;	/* our TIME-WAITs (cps clients) end quickly */
 	p.cb = (struct zdp_tcp_callbacks){
 		.on_accept = cb_accept,
 		.on_connected = cb_connected,
@@ -871,8 +1130,9 @@ static bool quit;
 static void
 lg_cmd(char *line, void *arg)
 {
-	unsigned n, w;
+	unsigned n, w, q, r, x = 0;
 	double d;
+	int k;
 
 	(void)arg;
 	if (sscanf(line, "conns %u %lf %u", &n, &d, &w) == 3)
@@ -880,9 +1140,18 @@ lg_cmd(char *line, void *arg)
 	else if (sscanf(line, "ping %u", &w) == 1)
 		cmd_ping(w ? w : 1);
 	else if (sscanf(line, "cps %lf %u", &d, &w) == 2)
-		cmd_cps(d, w ? w : 1);
-	else if (sscanf(line, "bulk %lf %u", &d, &n) == 2)
-		cmd_bulk(d, n ? n : 1);
+		cmd_cycle(LG_CPS, d, w ? w : 1, 0);
+	else if ((k = sscanf(line, "rr %lf %u %u %u %u", &d, &w, &q, &r, &x)) >= 4) {
+		if (q < 4 || q > LG_RR_MAX || r < 1 || r > LG_RR_MAX) {
+			printf("error rr: REQ must be 4..%u and REPLY 1..%u bytes\n",
+			       LG_RR_MAX, LG_RR_MAX);
+			return;
+		}
+		G.req_len = (uint16_t)q;
+		G.reply_len = (uint16_t)r;
+		cmd_cycle(LG_RR, d, w ? w : 1, k == 5 ? x : 0);
+	} else if ((k = sscanf(line, "bulk %lf %u %u", &d, &n, &x)) >= 2)
+		cmd_bulk(d, n ? n : 1, k == 3 && x != 0);
 	else if (strcmp(line, "stats") == 0)
 		cmd_stats();
 	else if (strcmp(line, "quit") == 0)
