@@ -127,7 +127,9 @@ M_TCP_CONNS = 1 << 19       # zdp pools.tcpConnectionsPerCore (TIME-WAITs, see -
 # (2 MSL). With the loadgen's default 1 ms, a loadgen that lost its CPU for
 # a few ms sometimes never ACKed zdp's upstream FIN (seen: the FIN taken,
 # no ACK sent, the connection gone 2 ms later; zdp's RTO 200 ms later drew
-# a RST), so 100 ms: up to ~50,000 TIME-WAITs at 250,000 connections/s.
+# a RST: the stack's poll ran the TIME-WAIT timer before the pending ACK,
+# fixed in 39f47c6). 100 ms keeps runs comparable with the first ones: up
+# to ~50,000 TIME-WAITs at 250,000 connections/s.
 M_LG_MSL_US = 100000
 M_LG_CONNS = 131072         # + 2 per client slot
 
