@@ -37,14 +37,20 @@ struct neigh_entry {
 	uint8_t state;		/* enum zdp_neigh_state; NONE = free */
 	uint8_t probes;		/* solicitations sent in this round */
 	uint8_t mac[6];
-	uint8_t qlen;
 	uint8_t on_timer;
+	uint16_t qlen;		/* packets held, oldest at qhead */
+	uint32_t qhead, qtail;	/* in zdp_neigh_table.held */
 	uint32_t hash;
 	uint32_t tprev, tnext;	/* timer list, or free list (tnext) */
 	uint64_t confirmed;	/* REACHABLE until confirmed + reachable */
 	uint64_t used;		/* last resolve or learn, for GC */
 	uint64_t deadline;	/* next timer event (on the timer list) */
-	void *q[ZDP_NEIGH_QUEUE_LEN];
+};
+
+/* A held packet: one pool per table, lists per entry. */
+struct neigh_held {
+	void *pkt;
+	uint32_t next;
 };
 
 struct zdp_neigh_table {
@@ -61,6 +67,9 @@ struct zdp_neigh_table {
 	uint32_t max_probes;
 	void (*release)(void *ctx, void *pkt, uint16_t port, const uint8_t *mac);
 	void *ctx;
+	struct neigh_held *held;
+	uint32_t held_free;	/* free list of held[] */
+	uint32_t queue_len;	/* per entry */
 	struct zdp_neigh_stats st;
 };
 
@@ -124,9 +133,9 @@ struct zdp_neigh_table *
 zdp_neigh_create(const struct zdp_neigh_params *p)
 {
 	struct zdp_neigh_table *t;
-	uint32_t cap, nslots, i;
+	uint32_t cap, nslots, i, held;
 
-	if (p == NULL || p->hz == 0 || p->capacity > (1u << 24)) {
+	if (p == NULL || p->hz == 0 || p->capacity > (1u << 24) || p->held_max > (1u << 24)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -138,8 +147,16 @@ zdp_neigh_create(const struct zdp_neigh_params *p)
 		goto nomem;
 	t->slots = calloc(nslots, sizeof(*t->slots));
 	t->e = calloc(cap, sizeof(*t->e));
-	if (t->slots == NULL || t->e == NULL)
+	held = p->held_max ? p->held_max : ZDP_NEIGH_HELD_MAX;
+	t->held = calloc(held, sizeof(*t->held));
+	if (t->slots == NULL || t->e == NULL || t->held == NULL)
 		goto nomem;
+	for (i = 0; i < held; i++)
+		t->held[i].next = i + 1 < held ? i + 1 : NIL;
+	t->held_free = 0;
+	t->queue_len = p->queue_len ? p->queue_len : ZDP_NEIGH_QUEUE_LEN;
+	if (t->queue_len > UINT16_MAX)
+		t->queue_len = UINT16_MAX;
 	t->mask = nslots - 1;
 	t->capacity = cap;
 	for (i = 0; i < cap; i++)
@@ -164,6 +181,7 @@ nomem:
 	if (t) {
 		free(t->slots);
 		free(t->e);
+		free(t->held);
 		free(t);
 	}
 	errno = ENOMEM;
@@ -259,20 +277,50 @@ static void
 queue_release(struct zdp_neigh_table *t, struct neigh_entry *e,
 	      const uint8_t *mac)
 {
-	void *q[ZDP_NEIGH_QUEUE_LEN];
-	uint8_t n = e->qlen, i;
+	uint32_t i = e->qhead;
+	uint16_t port = e->port;
 	uint8_t m[6];
 
-	if (n == 0)
+	if (e->qlen == 0)
 		return;
-	memcpy(q, e->q, n * sizeof(q[0]));
 	if (mac)
 		memcpy(m, mac, 6);
+	t->st.released += e->qlen;
 	e->qlen = 0;
-	t->st.released += n;
-	for (i = 0; i < n; i++)
+	e->qhead = e->qtail = NIL;
+	while (i != NIL) {
+		struct neigh_held *h = &t->held[i];
+		void *pkt = h->pkt;
+		uint32_t next = h->next;
+
+		h->pkt = NULL;
+		h->next = t->held_free;
+		t->held_free = i;
+		i = next;
 		if (t->release)
-			t->release(t->ctx, q[i], e->port, mac ? m : NULL);
+			t->release(t->ctx, pkt, port, mac ? m : NULL);
+	}
+}
+
+/* Hold @pkt on @e, oldest first; false when @e or the table is full. */
+static bool
+queue_add(struct zdp_neigh_table *t, struct neigh_entry *e, void *pkt)
+{
+	uint32_t i = t->held_free;
+
+	if (e->qlen >= t->queue_len || i == NIL) {
+		t->st.queue_drops++;
+		return false;
+	}
+	t->held_free = t->held[i].next;
+	t->held[i].pkt = pkt;
+	t->held[i].next = NIL;
+	if (e->qlen++ == 0)
+		e->qhead = i;
+	else
+		t->held[e->qtail].next = i;
+	e->qtail = i;
+	return true;
 }
 
 static void
@@ -356,6 +404,7 @@ entry_new(struct zdp_neigh_table *t, uint16_t port, const struct zdp_addr *ip,
 	t->free_head = e->tnext;
 	h = neigh_hash(t, port, ip);
 	memset(e, 0, sizeof(*e));
+	e->qhead = e->qtail = NIL;
 	e->ip = *ip;
 	e->port = port;
 	e->hash = h;
@@ -391,12 +440,12 @@ zdp_neigh_resolve(struct zdp_neigh_table *t, uint16_t port,
 		e->state = ZDP_NEIGH_INCOMPLETE;
 		e->probes = 1;
 		timer_arm(t, e, now + t->retrans);
-		if (pkt)
-			e->q[e->qlen++] = pkt;
 		t->st.misses++;
 		t->st.solicits++;
 		out->solicit = ZDP_NEIGH_SOLICIT_MCAST;
 		out->state = ZDP_NEIGH_INCOMPLETE;
+		if (pkt && !queue_add(t, e, pkt))
+			return -ENOBUFS;	/* the table's pool is full */
 		return ZDP_NEIGH_HELD;
 	}
 
@@ -407,11 +456,8 @@ zdp_neigh_resolve(struct zdp_neigh_table *t, uint16_t port,
 		t->st.misses++;
 		if (pkt == NULL)
 			return ZDP_NEIGH_HELD;
-		if (e->qlen == ZDP_NEIGH_QUEUE_LEN) {
-			t->st.queue_drops++;
+		if (!queue_add(t, e, pkt))
 			return -ENOBUFS;
-		}
-		e->q[e->qlen++] = pkt;
 		return ZDP_NEIGH_HELD;
 	case ZDP_NEIGH_FAILED:
 		t->st.failed_drops++;
@@ -677,6 +723,7 @@ zdp_neigh_destroy(struct zdp_neigh_table *t)
 	zdp_neigh_flush(t, UINT16_MAX);
 	free(t->slots);
 	free(t->e);
+	free(t->held);
 	free(t);
 }
 

@@ -57,8 +57,14 @@
 struct zdp_neigh_table;
 struct zdp_route_table;
 
-/* Packets held per INCOMPLETE neighbour; one more -> -ENOBUFS. */
-#define ZDP_NEIGH_QUEUE_LEN 4
+/* Packets held while a neighbour resolves (defaults of the params below):
+ * at most ZDP_NEIGH_QUEUE_LEN per INCOMPLETE neighbour (Linux holds about a
+ * hundred: unres_qlen) and ZDP_NEIGH_HELD_MAX in the whole table, so
+ * unresolved next hops can never take the mbuf pool. One more ->
+ * -ENOBUFS. A burst of new flows towards a new backend (a canary step, a
+ * new pod) is held, not dropped past its fourth packet. */
+#define ZDP_NEIGH_QUEUE_LEN	64
+#define ZDP_NEIGH_HELD_MAX	1024
 
 #define ZDP_NEIGH_STATES(X)	\
 	X(INCOMPLETE, "incomplete")	\
@@ -86,6 +92,8 @@ struct zdp_neigh_params {
 	uint32_t reachable_ms;	/* REACHABLE -> STALE; 0 -> 30000 */
 	uint32_t failed_hold_ms; /* FAILED kept (drops, no new ARP); 0 -> 10000 */
 	uint32_t gc_stale_ms;	/* idle STALE entries forgotten; 0 -> 60000 */
+	uint32_t queue_len;	/* packets held per neighbour; 0 -> ZDP_NEIGH_QUEUE_LEN */
+	uint32_t held_max;	/* packets held in the table; 0 -> ZDP_NEIGH_HELD_MAX */
 	/* Held packet comes back: @mac != NULL -> resolved, transmit @pkt on
 	 * @port with Ethernet dst @mac; @mac == NULL -> resolution failed (or
 	 * flush/destroy): free @pkt, count ZDP_DROP_NEIGH_FAILED. Called from
@@ -141,7 +149,7 @@ struct zdp_neigh_stats {
 	uint64_t solicits;	/* solicitations requested (resolve + timer) */
 	uint64_t resolved;	/* INCOMPLETE/FAILED -> usable by learning */
 	uint64_t failed;	/* INCOMPLETE -> FAILED */
-	uint64_t queue_drops;	/* resolve returned -ENOBUFS */
+	uint64_t queue_drops;	/* resolve returned -ENOBUFS (either limit) */
 	uint64_t failed_drops;	/* resolve returned -EHOSTUNREACH */
 	uint64_t table_full;	/* resolve/learn found no free entry */
 	uint64_t learned;	/* entries created by learn */

@@ -51,17 +51,25 @@ on_release(void *ctx, void *pkt, uint16_t port, const uint8_t *mac)
 static unsigned release_calls;
 
 static struct zdp_neigh_table *
-mk(uint32_t capacity)
+mk_q(uint32_t capacity, uint32_t queue_len, uint32_t held_max)
 {
 	struct zdp_neigh_params p = {
 		.capacity = capacity,
 		.hz = HZ,
+		.queue_len = queue_len,
+		.held_max = held_max,
 		.release = on_release,
 		.ctx = &release_calls,
 	};
 
 	n_rel = 0;
 	return zdp_neigh_create(&p);
+}
+
+static struct zdp_neigh_table *
+mk(uint32_t capacity)
+{
+	return mk_q(capacity, 0, 0);
 }
 
 static struct zdp_addr
@@ -88,7 +96,7 @@ state_of(struct zdp_neigh_table *t, uint16_t port, const char *ip, uint64_t now)
 static void
 test_miss_queue_resolve(void)
 {
-	struct zdp_neigh_table *t = mk(0);
+	struct zdp_neigh_table *t = mk_q(0, 4, 0);	/* 4 held per neighbour */
 	struct zdp_addr nh = A("198.18.0.5");
 	struct zdp_neigh_out out;
 	int pk[6], i;
@@ -99,7 +107,7 @@ test_miss_queue_resolve(void)
 	ZDP_CHECK_EQ(out.solicit, ZDP_NEIGH_SOLICIT_MCAST);
 	ZDP_CHECK_EQ(out.state, ZDP_NEIGH_INCOMPLETE);
 	ZDP_CASE("queue up to the limit, no more solicitations");
-	for (i = 1; i < ZDP_NEIGH_QUEUE_LEN; i++) {
+	for (i = 1; i < 4; i++) {
 		ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &nh, &pk[i], 10, &out),
 			     ZDP_NEIGH_HELD);
 		ZDP_CHECK_EQ(out.solicit, ZDP_NEIGH_SOLICIT_NONE);
@@ -111,8 +119,8 @@ test_miss_queue_resolve(void)
 	ZDP_CASE("ARP reply resolves and releases in order");
 	ZDP_CHECK_EQ(zdp_neigh_learn(t, rt, 0, &nh, MAC_A,
 				     ZDP_NEIGH_F_CONFIRM | ZDP_NEIGH_F_OVERRIDE, 30), 1);
-	ZDP_CHECK_EQ(n_rel, ZDP_NEIGH_QUEUE_LEN);
-	for (i = 0; i < ZDP_NEIGH_QUEUE_LEN && i < (int)n_rel; i++) {
+	ZDP_CHECK_EQ(n_rel, 4);
+	for (i = 0; i < 4 && i < (int)n_rel; i++) {
 		ZDP_CHECK(rel[i].pkt == &pk[i]);
 		ZDP_CHECK(rel[i].has_mac && memcmp(rel[i].mac, MAC_A, 6) == 0);
 		ZDP_CHECK_EQ(rel[i].port, 0);
@@ -132,6 +140,59 @@ test_miss_queue_resolve(void)
 	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &nh, NULL, 50, &out), -EINVAL);
 	zdp_neigh_destroy(t);
 	ZDP_CHECK_EQ(n_rel, 4);
+}
+
+/* Held packets: a per-neighbour limit (default ZDP_NEIGH_QUEUE_LEN) and one
+ * pool for the whole table (default ZDP_NEIGH_HELD_MAX), so many unresolved
+ * next hops cannot pin the mbuf pool; what one neighbour releases another
+ * can use; a neighbour created when the pool is full is still solicited. */
+static void
+test_hold_limits(void)
+{
+	static int pk[ZDP_NEIGH_QUEUE_LEN + 1];
+	struct zdp_addr a = A("198.18.0.5"), b = A("198.18.0.6"), c = A("198.18.0.7");
+	struct zdp_neigh_table *t = mk(0);
+	struct zdp_neigh_out out;
+	int i, held = 0;
+
+	ZDP_REQUIRE(t != NULL);
+	ZDP_CASE("default: ZDP_NEIGH_QUEUE_LEN held per neighbour, then -ENOBUFS");
+	for (i = 0; i < ZDP_NEIGH_QUEUE_LEN; i++)
+		held += zdp_neigh_resolve(t, 0, &a, &pk[i], 1, &out) == ZDP_NEIGH_HELD;
+	ZDP_CHECK_EQ(held, ZDP_NEIGH_QUEUE_LEN);
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &a, &pk[i], 1, &out), -ENOBUFS);
+	ZDP_CHECK_EQ(zdp_neigh_learn(t, rt, 0, &a, MAC_A,
+				     ZDP_NEIGH_F_CONFIRM | ZDP_NEIGH_F_OVERRIDE, 2), 1);
+	ZDP_CHECK_EQ(n_rel, ZDP_NEIGH_QUEUE_LEN);
+	for (i = 0; i < ZDP_NEIGH_QUEUE_LEN && i < (int)n_rel; i++)
+		ZDP_CHECK(rel[i].pkt == &pk[i] && rel[i].has_mac);
+	zdp_neigh_destroy(t);
+
+	ZDP_CASE("table pool of 6, 4 per neighbour: b gets the last 2");
+	t = mk_q(0, 4, 6);
+	ZDP_REQUIRE(t != NULL);
+	for (i = 0; i < 4; i++)
+		ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &a, &pk[i], 1, &out), ZDP_NEIGH_HELD);
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &b, &pk[4], 1, &out), ZDP_NEIGH_HELD);
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &b, &pk[5], 1, &out), ZDP_NEIGH_HELD);
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &b, &pk[6], 1, &out), -ENOBUFS);
+	ZDP_CASE("a new neighbour with the pool full: solicited, packet refused");
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &c, &pk[7], 1, &out), -ENOBUFS);
+	ZDP_CHECK_EQ(out.solicit, ZDP_NEIGH_SOLICIT_MCAST);
+	ZDP_CHECK_EQ(out.state, ZDP_NEIGH_INCOMPLETE);
+	ZDP_CHECK_EQ(zdp_neigh_stats(t)->queue_drops, 2);
+	ZDP_CASE("a resolves: its 4 go out in order and c can hold again");
+	ZDP_CHECK_EQ(zdp_neigh_learn(t, rt, 0, &a, MAC_A,
+				     ZDP_NEIGH_F_CONFIRM | ZDP_NEIGH_F_OVERRIDE, 2), 1);
+	ZDP_CHECK_EQ(n_rel, 4);
+	for (i = 0; i < 4 && i < (int)n_rel; i++)
+		ZDP_CHECK(rel[i].pkt == &pk[i]);
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &c, &pk[8], 3, &out), ZDP_NEIGH_HELD);
+	ZDP_CASE("destroy hands back what is still held (b's 2, c's 1) without a MAC");
+	zdp_neigh_destroy(t);
+	ZDP_CHECK_EQ(n_rel, 4 + 3);
+	for (i = 4; i < (int)n_rel; i++)
+		ZDP_CHECK(!rel[i].has_mac);
 }
 
 static void
@@ -521,6 +582,7 @@ test_create_params(void)
 
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_miss_queue_resolve),
+	ZDP_TEST_ENTRY(test_hold_limits),
 	ZDP_TEST_ENTRY(test_retrans_then_failed),
 	ZDP_TEST_ENTRY(test_stale_probe),
 	ZDP_TEST_ENTRY(test_learn_rules),
