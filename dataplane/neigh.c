@@ -687,6 +687,28 @@ zdp_neigh_lookup(const struct zdp_neigh_table *t, uint16_t port,
 }
 
 int
+zdp_neigh_confirm(struct zdp_neigh_table *t, uint16_t port, const struct zdp_addr *ip,
+		  uint64_t now)
+{
+	struct neigh_entry *e = family_ok(ip) ? entry_find(t, port, ip) : NULL;
+
+	if (e == NULL)
+		return -ENOENT;
+	if (e->state != ZDP_NEIGH_REACHABLE && e->state != ZDP_NEIGH_STALE &&
+	    e->state != ZDP_NEIGH_PROBE)
+		return -EAGAIN;
+	if (e->state == ZDP_NEIGH_PROBE) {
+		timer_cancel(t, e);
+		e->probes = 0;
+	}
+	e->state = ZDP_NEIGH_REACHABLE;
+	e->confirmed = now;
+	e->used = now;
+	t->st.confirmed++;
+	return 0;
+}
+
+int
 zdp_neigh_delete(struct zdp_neigh_table *t, uint16_t port,
 		 const struct zdp_addr *ip)
 {

@@ -38,7 +38,8 @@
  *                                re-probes unicast)    confirmation -> REACHABLE
  *
  * Choice for STALE (documented in docs/l3.md): RFC 4861's DELAY state is
- * skipped — zdp has no upper-layer reachability hints — so the first use of a
+ * skipped (upper-layer hints, zdp_neigh_confirm(), come only from the
+ * tcp-proxy's connections) — so the first use of a
  * STALE entry sends the packet with the cached MAC and asks for a unicast
  * probe at once (PROBE). max_probes unanswered unicast probes delete the
  * entry (§7.3.3); the next packet starts a fresh multicast resolution.
@@ -156,6 +157,7 @@ struct zdp_neigh_stats {
 	uint64_t updated;	/* MAC changed by learn */
 	uint64_t refused;	/* learn for an address not on-link */
 	uint64_t released;	/* held packets handed back (either way) */
+	uint64_t confirmed;	/* zdp_neigh_confirm() refreshed an entry */
 };
 
 /* Snapshot of one entry, for tests and dumps. */
@@ -213,6 +215,16 @@ int zdp_neigh_learn(struct zdp_neigh_table *t, const struct zdp_route_table *rt,
  * idle STALE garbage collection. Call at least every retrans/4. */
 unsigned zdp_neigh_timer(struct zdp_neigh_table *t, uint64_t now,
 			 struct zdp_neigh_solicitation *out, unsigned max);
+
+/* Upper-layer reachability confirmation (RFC 4861 §7.3.1: "forward
+ * progress", e.g. an ACK of new data from a host the path goes through):
+ * a neighbour with a MAC (REACHABLE, STALE, PROBE) becomes REACHABLE again,
+ * and a running unicast probe stops. So a neighbour too loaded to answer
+ * ARP/NS while it still moves our traffic is not failed. INCOMPLETE and
+ * FAILED entries are left alone. 0, -ENOENT (no entry) or -EAGAIN (no
+ * MAC to confirm). */
+int zdp_neigh_confirm(struct zdp_neigh_table *t, uint16_t port,
+		      const struct zdp_addr *ip, uint64_t now);
 
 /* Current state of one entry; 0 or -ENOENT. */
 int zdp_neigh_lookup(const struct zdp_neigh_table *t, uint16_t port,

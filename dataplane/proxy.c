@@ -22,6 +22,7 @@
 #include "fastpath.h"
 #include "flow.h"
 #include "l3.h"
+#include "neigh.h"
 #include "proxy.h"
 #include "route.h"
 #include "symhash.h"
@@ -357,6 +358,19 @@ proxy_path_mtu(void *ctx, const struct zdp_addr *raddr)
 	return w->rt->ports[nh.port].mtu;
 }
 
+/* An ACK of new data from @raddr: the neighbour its route goes through is
+ * reachable (neigh.h zdp_neigh_confirm), whether or not it still answers
+ * our probes. */
+static void
+proxy_confirm(void *ctx, const struct zdp_addr *raddr)
+{
+	struct zdp_worker *w = ctx;
+	struct zdp_route_nh nh;
+
+	if (w->proxy->s != NULL && zdp_route_lookup(w->proxy->s->routes, raddr, &nh) >= 0)
+		zdp_neigh_confirm(w->neigh, nh.port, &nh.addr, w->now);
+}
+
 /* Connections the stack opens must have their replies come to this worker
  * and must not take a source-NAT binding's 4-tuple. */
 static bool
@@ -415,6 +429,8 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	tp.port_ok_ctx = w;
 	tp.path_mtu = proxy_path_mtu;
 	tp.path_mtu_ctx = w;
+	tp.confirm = proxy_confirm;
+	tp.confirm_ctx = w;
 	tp.eph_port_lo = w->rt->wp.eph_port_min ? w->rt->wp.eph_port_min : 61000;
 	tp.eph_port_hi = w->rt->wp.eph_port_max ? w->rt->wp.eph_port_max : 65535;
 	tp.mtu = w->rt->ports[0].mtu;

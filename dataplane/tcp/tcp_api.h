@@ -125,6 +125,12 @@ struct zdp_tcp_stack_params {
 	 * and the one we send with fit it. NULL = params.mtu for all. */
 	uint16_t (*path_mtu)(void *ctx, const struct zdp_addr *raddr);
 	void *path_mtu_ctx;
+	/* Optional: forward progress towards @raddr (an ACK of new data), the
+	 * upper-layer reachability hint of RFC 4861 §7.3.1 for the neighbour
+	 * the path goes through. At most once per ~1 s per connection, so its
+	 * cost follows the connections alive, not the segment rate. */
+	void (*confirm)(void *ctx, const struct zdp_addr *raddr);
+	void *confirm_ctx;
 };
 
 /* Fill @p with defaults (RFC values where the RFC gives one). */

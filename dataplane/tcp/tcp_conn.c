@@ -342,6 +342,7 @@ zdp_tcp_conn_init_tcb(struct zdp_tcp_conn *c)
 
 	c->rto_us = p->rto_init_us;
 	c->adv_mss = zdp_tcp_mss_for_mtu(&c->laddr, zdp_tcp_path_mtu(c->stk, &c->raddr));
+	c->confirm_tick = (uint32_t)(c->stk->now_us >> 20);	/* none in the first tick */
 	c->peer_mss = c->laddr.family == ZDP_AF_INET6 ? 1220 : 536;
 	c->mss = c->peer_mss;
 	c->rcv_wscale = 0;

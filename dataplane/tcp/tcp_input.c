@@ -373,6 +373,10 @@ new_ack(struct zdp_tcp_conn *c, const struct zdp_tcp_seg *s)
 
 	zdp_tcp_sndq_ack(c, data_acked);
 	c->snd_una = ack;
+	if (stk->p.confirm && data_acked && (uint32_t)(stk->now_us >> 20) != c->confirm_tick) {
+		c->confirm_tick = (uint32_t)(stk->now_us >> 20);
+		stk->p.confirm(stk->p.confirm_ctx, &c->raddr);
+	}
 	if (SEQ_LT(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	zdp_tcp_sb_ack(&c->sb, ack);

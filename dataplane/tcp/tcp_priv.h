@@ -246,6 +246,7 @@ struct zdp_tcp_conn {
 	uint32_t prior_cwnd;
 	struct zdp_tcp_sb sb;
 	struct zdp_tcp_rack rack;
+	uint32_t confirm_tick;		/* now_us >> 20 of the last reachability hint */
 	union {
 		struct zdp_tcp_cubic cubic;
 	} cc;

@@ -1207,6 +1207,65 @@ test_icmp_pmtu(void)
 	t_leak_check();
 }
 
+static struct {
+	int n;
+	struct zdp_addr last;
+} confirms;
+
+static void
+count_confirm(void *ctx, const struct zdp_addr *raddr)
+{
+	(void)ctx;
+	confirms.n++;
+	confirms.last = *raddr;
+}
+
+static void
+with_confirm(struct zdp_tcp_stack_params *p)
+{
+	p->confirm = count_confirm;
+}
+
+/* RFC 4861 §7.3.1 reachability hints: an ACK of new data tells the host
+ * that the path to the peer works, at most once per ~1 s (now >> 20 µs)
+ * per connection and never in the connection's first such tick, so short
+ * connections cost nothing; a duplicate ACK proves nothing. */
+static void
+test_neighbour_confirmation(void)
+{
+	struct zdp_tcp_stack *stk = stack_with(with_confirm);
+	struct zdp_tcp_conn *c;
+	struct t_peer p;
+	uint32_t iss;
+
+	ZDP_REQUIRE(stk);
+	memset(&confirms, 0, sizeof(confirms));
+	t_peer_init(&p, false);
+	c = open_for_sending(stk, &p, &HS_PLAIN, &iss);
+	ZDP_REQUIRE(c);
+	zdp_tcp_send(c, t_mbuf_data(0, 4000));
+	zdp_tcp_poll(stk, 100 * MS);
+	ZDP_CASE("new data ACKed in the connection's first tick: no hint");
+	t_send(stk, &p, TH_ACK, 1001, iss + 1 + 1000, 65535, NULL, 0, NULL, 0, 500 * MS);
+	ZDP_CHECK_EQ(confirms.n, 0);
+	ZDP_CASE("new data ACKed in the next tick: one hint, for the peer");
+	t_send(stk, &p, TH_ACK, 1001, iss + 1 + 2000, 65535, NULL, 0, NULL, 0, 1100 * MS);
+	ZDP_CHECK_EQ(confirms.n, 1);
+	ZDP_CHECK(zdp_addr_eq(&confirms.last, &p.ra));
+	ZDP_CASE("more in the same tick: none");
+	t_send(stk, &p, TH_ACK, 1001, iss + 1 + 3000, 65535, NULL, 0, NULL, 0, 1200 * MS);
+	ZDP_CHECK_EQ(confirms.n, 1);
+	ZDP_CASE("a duplicate ACK in a later tick: none");
+	t_send(stk, &p, TH_ACK, 1001, iss + 1 + 3000, 65535, NULL, 0, NULL, 0, 2200 * MS);
+	ZDP_CHECK_EQ(confirms.n, 1);
+	ZDP_CASE("new data in a later tick: the second");
+	t_send(stk, &p, TH_ACK, 1001, iss + 1 + 4000, 65535, NULL, 0, NULL, 0, 2300 * MS);
+	ZDP_CHECK_EQ(confirms.n, 2);
+	zdp_tcp_abort(c);
+	zdp_tcp_stack_destroy(stk);
+	t_leak_check();
+}
+
 static void
 test_fast_retransmit_newreno(void)
 {
@@ -2031,6 +2090,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_rto_karn_backoff),
 	ZDP_TEST_ENTRY(test_icmp_pmtu),
 	ZDP_TEST_ENTRY(test_time_wait_ack_outlives_a_late_poll),
+	ZDP_TEST_ENTRY(test_neighbour_confirmation),
 	ZDP_TEST_ENTRY(test_fast_retransmit_newreno),
 	ZDP_TEST_ENTRY(test_limited_transmit_early_retransmit),
 	ZDP_TEST_ENTRY(test_sack_recovery),

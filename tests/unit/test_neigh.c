@@ -302,6 +302,49 @@ test_stale_probe(void)
 	zdp_neigh_destroy(t);
 }
 
+/* Upper-layer confirmation (RFC 4861 §7.3.1): forward progress keeps a
+ * neighbour that stopped answering probes (an overloaded peer dropping its
+ * ARP) from being failed; it never creates or completes an entry. */
+static void
+test_upper_layer_confirm(void)
+{
+	struct zdp_neigh_table *t = mk(0);
+	struct zdp_addr nh = A("198.18.0.8"), other = A("198.18.0.9");
+	struct zdp_neigh_solicitation sol[4];
+	struct zdp_neigh_out out;
+
+	ZDP_REQUIRE(t != NULL);
+	ZDP_CASE("no entry, or one without a MAC: nothing to confirm");
+	ZDP_CHECK_EQ(zdp_neigh_confirm(t, 0, &other, 0), -ENOENT);
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &nh, NULL, 0, &out), ZDP_NEIGH_HELD);
+	ZDP_CHECK_EQ(zdp_neigh_confirm(t, 0, &nh, 10), -EAGAIN);
+	ZDP_CHECK_EQ(state_of(t, 0, "198.18.0.8", 10), ZDP_NEIGH_INCOMPLETE);
+	ZDP_CHECK_EQ(zdp_neigh_learn(t, rt, 0, &nh, MAC_A,
+				     ZDP_NEIGH_F_CONFIRM | ZDP_NEIGH_F_OVERRIDE, 20), 1);
+	ZDP_CASE("STALE -> REACHABLE for another 30 s");
+	ZDP_CHECK_EQ(state_of(t, 0, "198.18.0.8", 30020), ZDP_NEIGH_STALE);
+	ZDP_CHECK_EQ(zdp_neigh_confirm(t, 0, &nh, 30020), 0);
+	ZDP_CHECK_EQ(state_of(t, 0, "198.18.0.8", 60019), ZDP_NEIGH_REACHABLE);
+	ZDP_CASE("PROBE with unanswered probes: confirmation stops them, no failure");
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &nh, NULL, 60020, &out), ZDP_NEIGH_SEND);
+	ZDP_CHECK_EQ(out.state, ZDP_NEIGH_PROBE);
+	ZDP_CHECK_EQ(zdp_neigh_timer(t, 61020, sol, 4), 1);	/* 2nd probe, unanswered */
+	ZDP_CHECK_EQ(zdp_neigh_confirm(t, 0, &nh, 61500), 0);
+	ZDP_CHECK_EQ(zdp_neigh_timer(t, 62020, sol, 4), 0);
+	ZDP_CHECK_EQ(zdp_neigh_timer(t, 65000, sol, 4), 0);
+	ZDP_CHECK_EQ(state_of(t, 0, "198.18.0.8", 65000), ZDP_NEIGH_REACHABLE);
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &nh, NULL, 65000, &out), ZDP_NEIGH_SEND);
+	ZDP_CHECK_EQ(out.solicit, ZDP_NEIGH_SOLICIT_NONE);
+	ZDP_CHECK_EQ(zdp_neigh_stats(t)->confirmed, 2);
+	ZDP_CASE("without it the same probes fail the entry");
+	ZDP_CHECK_EQ(zdp_neigh_resolve(t, 0, &nh, NULL, 95000, &out), ZDP_NEIGH_SEND);
+	ZDP_CHECK_EQ(zdp_neigh_timer(t, 96000, sol, 4), 1);
+	ZDP_CHECK_EQ(zdp_neigh_timer(t, 97000, sol, 4), 1);
+	ZDP_CHECK_EQ(zdp_neigh_timer(t, 98000, sol, 4), 0);
+	ZDP_CHECK_EQ(state_of(t, 0, "198.18.0.8", 98000), ZDP_NEIGH_NONE);
+	zdp_neigh_destroy(t);
+}
+
 /* One row: the entry's state before (NONE/INCOMPLETE/REACHABLE/STALE, MAC_A
  * cached), the message, and what must follow. */
 static void
@@ -583,6 +626,7 @@ test_create_params(void)
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_miss_queue_resolve),
 	ZDP_TEST_ENTRY(test_hold_limits),
+	ZDP_TEST_ENTRY(test_upper_layer_confirm),
 	ZDP_TEST_ENTRY(test_retrans_then_failed),
 	ZDP_TEST_ENTRY(test_stale_probe),
 	ZDP_TEST_ENTRY(test_learn_rules),
