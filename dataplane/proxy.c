@@ -342,6 +342,7 @@ proxy_tx(void *ctx, struct rte_mbuf *m)
 		zdp_worker_drop(w, m, ZDP_DROP_NO_MBUF);
 		return;
 	}
+	m->l2_len = RTE_ETHER_HDR_LEN;	/* for TX checksum offload */
 	zdp_l3_output(w, s, nh.port, &nh.addr, m, NULL);
 }
 
@@ -423,6 +424,12 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	/* Every segment reaches the stack through the fast path, which drops
 	 * bad checksums and flags the rest good (fastpath.c fp_l4_csum_bad). */
 	tp.rx_csum_trust = true;
+	/* The NIC fills TCP and IPv4 checksums when every port can: a segment
+	 * may leave by any of them. */
+	tp.tx_csum_offload = w->rt->n_ports > 0;
+	for (unsigned i = 0; i < w->rt->n_ports; i++)
+		if (!w->rt->ports[i].tx_l4_cksum || !w->rt->ports[i].tx_ip_cksum)
+			tp.tx_csum_offload = false;
 	tp.tx = proxy_tx;
 	tp.tx_ctx = w;
 	tp.port_ok = proxy_port_ok;
