@@ -3,6 +3,7 @@
  * counters, summed at scrape time on the mgmt thread.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 
 #include "counters.h"
 #include "drop.h"
+#include "neigh.h"
 #include "policy.h"
 #include "policy_compile.h"
 #include "sbuf.h"
@@ -244,6 +246,35 @@ zdp_metrics_render(struct zdp_mgmt *m, size_t *len)
 				v += zdp_tcp_stack_counters(rt->workers[w]->tcp)[i];
 		sbuf_printf(&b, "zdp_tcp_stack_total{counter=\"%s\"} %" PRIu64 "\n",
 			    zdp_tcp_counter_name((enum zdp_tcp_counter)i), v);
+	}
+
+	head(&b, "zdp_neigh_total", "counter",
+	     "ARP/ND neighbour tables of the workers (dataplane/neigh.h struct zdp_neigh_stats)");
+	{
+		static const struct {
+			const char *name;
+			size_t off;
+		} nf[] = {
+#define NF_(f) { #f, offsetof(struct zdp_neigh_stats, f) }
+			NF_(hits), NF_(misses), NF_(solicits), NF_(resolved), NF_(failed),
+			NF_(queue_drops), NF_(failed_drops), NF_(table_full), NF_(learned),
+			NF_(updated), NF_(refused), NF_(released), NF_(confirmed),
+#undef NF_
+		};
+
+		for (size_t i = 0; i < sizeof(nf) / sizeof(nf[0]); i++) {
+			uint64_t v = 0;
+
+			for (unsigned w = 0; w < rt->n_workers; w++)
+				if (rt->workers[w]->neigh) {
+					const struct zdp_neigh_stats *ns = zdp_neigh_stats(rt->workers[w]->neigh);
+					uint64_t x;
+
+					memcpy(&x, (const char *)ns + nf[i].off, sizeof(x));
+					v += x;
+				}
+			sbuf_printf(&b, "zdp_neigh_total{counter=\"%s\"} %" PRIu64 "\n", nf[i].name, v);
+		}
 	}
 
 	head(&b, "zdp_worker_busy_cycles_total", "counter", "TSC cycles in loop iterations that found packets");

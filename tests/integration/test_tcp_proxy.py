@@ -191,9 +191,18 @@ def test_nat_bulk_under_loss_reorder_dup(lossy):
 
 def test_proxy_one_gib_both_ways(gw):
     """1 GiB from a Linux client through the proxy to a Linux echo server,
-    and the same GiB back at the same time; SHA-256 both ways."""
+    and the same GiB back at the same time; SHA-256 both ways. A relay that
+    long confirms its neighbours from the ACKs of new data (RFC 4861
+    §7.3.1), once per ~1 s per connection and side."""
+    key = 'zdp_neigh_total{counter="confirmed"}'
+    before = gw.metrics()
     n = 1 << 30
+    t0 = time.time()
     bulk(gw, PVIP, n)
+    m = gw.metrics()
+    assert m['zdp_neigh_total{counter="resolved"}'] > 0
+    if time.time() - t0 > 1.1:      # a ~1 s tick passed during the relay
+        assert m[key] > before[key], (m[key], before[key])
 
 
 def test_proxy_server_closes_first(gw):
