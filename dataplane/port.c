@@ -5,9 +5,11 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "port.h"
 
@@ -74,6 +76,145 @@ port_find(const struct zdp_port_params *p, uint16_t *port_id)
 	return 0;
 }
 
+/*
+ * "ring:NAME[,mac=MAC][,checksum=software|peer]": a port whose queue q
+ * receives from the rte_ring NAME_rx<q> and sends on NAME_tx<q>, for a DPDK
+ * secondary process attached to zdp's EAL (--proc-type=secondary with zdp's
+ * --file-prefix) that exchanges mbufs with zdp without copying them. zdp
+ * creates the rings (or uses them when they exist). The device has no MAC of
+ * its own (net_ring reports 00:00:00:00:00:00), so mac= names zdp's.
+ *
+ * checksum=peer makes the peer zdp's NIC for checksums, as a NIC with
+ * offloads would be: it flags what it sends RTE_MBUF_F_RX_{IP,L4}_CKSUM_GOOD
+ * (zdp does not verify) and treats what zdp flags RTE_MBUF_F_TX_*_CKSUM as
+ * its job (zdp leaves those checksums unfilled). Only for a peer that holds
+ * to this; the default, software, verifies and fills everything.
+ */
+struct ring_opts {
+	char name[17];
+	bool mac_set;
+	struct rte_ether_addr mac;
+	bool csum_peer;
+};
+
+#define RING_PREFIX "ring:"
+
+static bool
+is_ring_device(const char *dev)
+{
+	return strncmp(dev, RING_PREFIX, sizeof(RING_PREFIX) - 1) == 0;
+}
+
+static int
+ring_parse(const struct zdp_port_params *p, struct ring_opts *o)
+{
+	const char *s = p->device + sizeof(RING_PREFIX) - 1;
+	size_t n = strcspn(s, ",");
+
+	memset(o, 0, sizeof(*o));
+	if (n == 0 || n >= sizeof(o->name) || s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")] != s[n]) {
+		PLOG(ERR, p->name, "%s: ring name must be 1-%zu of [A-Za-z0-9-]", p->device,
+		     sizeof(o->name) - 1);
+		return -EINVAL;
+	}
+	memcpy(o->name, s, n);
+	for (s += n; *s == ','; s += n) {
+		char kv[64];
+
+		s++;
+		n = strcspn(s, ",");
+		if (n >= sizeof(kv)) {
+			PLOG(ERR, p->name, "%s: option too long", p->device);
+			return -EINVAL;
+		}
+		memcpy(kv, s, n);
+		kv[n] = '\0';
+		if (strncmp(kv, "mac=", 4) == 0 && rte_ether_unformat_addr(kv + 4, &o->mac) == 0 &&
+		    rte_is_unicast_ether_addr(&o->mac)) {
+			o->mac_set = true;
+		} else if (strcmp(kv, "checksum=peer") == 0) {
+			o->csum_peer = true;
+		} else if (strcmp(kv, "checksum=software") == 0) {
+			o->csum_peer = false;
+		} else {
+			PLOG(ERR, p->name, "%s: bad option '%s' (mac=UNICAST-MAC, "
+			     "checksum=software|peer)", p->device, kv);
+			return -EINVAL;
+		}
+	}
+	if (!o->mac_set) {
+		PLOG(ERR, p->name, "%s: needs mac= (a ring has no address of its own)", p->device);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+ring_name(char *buf, size_t len, const char *name, const char *dir, unsigned q)
+{
+	snprintf(buf, len, "%s_%s%u", name, dir, q);
+}
+
+static void
+ring_free_all(const char *name, unsigned n_queues)
+{
+	char rn[RTE_RING_NAMESIZE];
+
+	for (unsigned q = 0; q < n_queues; q++) {
+		ring_name(rn, sizeof(rn), name, "rx", q);
+		rte_ring_free(rte_ring_lookup(rn));
+		ring_name(rn, sizeof(rn), name, "tx", q);
+		rte_ring_free(rte_ring_lookup(rn));
+	}
+}
+
+/* Create (or find) the rings of @o and an ethdev over them. */
+static int
+ring_port_create(const struct zdp_port_params *p, const struct ring_opts *o, uint16_t *port_id)
+{
+	struct rte_ring *rx[RTE_PMD_RING_MAX_RX_RINGS], *tx[RTE_PMD_RING_MAX_TX_RINGS];
+	unsigned size = rte_align32pow2(RTE_MAX(p->rx_desc ? p->rx_desc : 1024u,
+						p->tx_desc ? p->tx_desc : 1024u));
+	char rn[RTE_RING_NAMESIZE], dev[RTE_ETH_NAME_MAX_LEN];
+	int rc;
+
+	if (p->n_queues > RTE_PMD_RING_MAX_RX_RINGS || p->n_queues > RTE_PMD_RING_MAX_TX_RINGS) {
+		PLOG(ERR, p->name, "%s: at most %d queues", p->device, RTE_PMD_RING_MAX_RX_RINGS);
+		return -EINVAL;
+	}
+	for (unsigned q = 0; q < p->n_queues; q++) {
+		struct rte_ring **r[2] = { &rx[q], &tx[q] };
+		static const char *dir[2] = { "rx", "tx" };
+
+		for (unsigned d = 0; d < 2; d++) {
+			ring_name(rn, sizeof(rn), o->name, dir[d], q);
+			*r[d] = rte_ring_lookup(rn);
+			if (*r[d] == NULL)
+				*r[d] = rte_ring_create(rn, size, rte_socket_id(),
+							RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (*r[d] == NULL) {
+				PLOG(ERR, p->name, "%s: ring %s: %s", p->device, rn,
+				     rte_strerror(rte_errno));
+				ring_free_all(o->name, p->n_queues);
+				return -rte_errno;
+			}
+		}
+	}
+	snprintf(dev, sizeof(dev), "net_ring_zdp_%s", o->name);
+	if (rte_eth_dev_get_port_by_name(dev, port_id) == 0)
+		return 0;
+	rc = rte_eth_from_rings(dev + strlen("net_ring_"), rx, p->n_queues, tx, p->n_queues,
+				(unsigned)rte_socket_id());
+	if (rc < 0) {
+		PLOG(ERR, p->name, "%s: ethdev over rings: %s", p->device, rte_strerror(rte_errno));
+		ring_free_all(o->name, p->n_queues);
+		return -rte_errno;
+	}
+	*port_id = (uint16_t)rc;
+	return 0;
+}
+
 int
 zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 {
@@ -83,14 +224,20 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	struct rte_eth_txconf txq;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	uint16_t port_id, nb_rxd, nb_txd, q;
-	bool physical;
+	struct ring_opts ring;
+	bool physical, is_ring = is_ring_device(p->device);
 	int rc, socket;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", p->name);
 	snprintf(out->device, sizeof(out->device), "%s", p->device);
 
-	rc = port_find(p, &port_id);
+	if (is_ring) {
+		rc = ring_parse(p, &ring);
+		if (rc == 0)
+			rc = ring_port_create(p, &ring, &port_id);
+	} else
+		rc = port_find(p, &port_id);
 	if (rc < 0)
 		return rc;
 	rc = rte_eth_dev_info_get(port_id, &info);
@@ -149,6 +296,13 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	if ((info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ==
 	    (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+		out->tx_l4_cksum = true;
+	}
+
+	if (is_ring && ring.csum_peer) {
+		/* the peer is the NIC for checksums (ring_parse) */
+		out->rx_l4_cksum = true;
+		out->tx_ip_cksum = true;
 		out->tx_l4_cksum = true;
 	}
 
@@ -228,7 +382,11 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	if (rc < 0 && rc != -ENOTSUP)
 		PLOG(WARNING, p->name, "cannot disable promiscuous mode: %s", rte_strerror(-rc));
 	rte_eth_macaddr_get(port_id, &out->mac);
+	if (is_ring)
+		out->mac = ring.mac;
 	rte_eth_dev_get_mtu(port_id, &out->mtu);
+	if (is_ring && p->mtu)
+		out->mtu = p->mtu;	/* a ring carries any size; net_ring has no MTU op */
 
 	out->port_id = port_id;
 	out->socket = socket;
@@ -254,6 +412,17 @@ zdp_port_close(struct zdp_port *port)
 		return;
 	rte_eth_dev_stop(port->port_id);
 	rte_eth_dev_close(port->port_id);
+	if (is_ring_device(port->device)) {
+		/* net_ring leaves rings it was given to their owner */
+		char name[sizeof(((struct ring_opts *)0)->name)];
+		size_t n = strcspn(port->device + sizeof(RING_PREFIX) - 1, ",");
+
+		if (n < sizeof(name)) {
+			memcpy(name, port->device + sizeof(RING_PREFIX) - 1, n);
+			name[n] = '\0';
+			ring_free_all(name, port->n_queues);
+		}
+	}
 	rte_mempool_free(port->pool);
 	port->pool = NULL;
 }

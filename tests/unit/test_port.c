@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_port.c — "ring:" ports (dataplane/port.c): device string errors,
+ * the rings a peer process attaches to, frames both ways, the checksum
+ * contract, and that closing the port removes the rings.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "zdp_eal_test.h"
+#include "zdp_test.h"
+#include "port.h"
+
+static struct zdp_port_params
+params(const char *device, uint16_t n_queues)
+{
+	return (struct zdp_port_params){
+		.name = "t", .device = device, .n_queues = n_queues,
+		.rx_desc = 256, .tx_desc = 256, .mbufs = 1023, .mbuf_cache = 32,
+	};
+}
+
+static void
+test_ring_device_errors(void)
+{
+	static const struct { const char *name, *device; } cases[] = {
+		{ "no name", "ring:" },
+		{ "no name, options", "ring:,mac=02:00:00:00:00:01" },
+		{ "name with a bad character", "ring:a_b,mac=02:00:00:00:00:01" },
+		{ "name too long", "ring:abcdefghijklmnopq,mac=02:00:00:00:00:01" },
+		{ "no mac", "ring:r1" },
+		{ "mac not an address", "ring:r1,mac=02:00:00:00:00" },
+		{ "multicast mac", "ring:r1,mac=01:00:5e:00:00:01" },
+		{ "unknown option", "ring:r1,mac=02:00:00:00:00:01,speed=10" },
+		{ "bad checksum mode", "ring:r1,mac=02:00:00:00:00:01,checksum=none" },
+	};
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		struct zdp_port_params p = params(cases[i].device, 1);
+		struct zdp_port port;
+
+		ZDP_CASE(cases[i].name);
+		ZDP_CHECK_EQ(zdp_port_open(&p, &port), -EINVAL);
+		ZDP_CHECK(rte_ring_lookup("r1_rx0") == NULL);
+	}
+}
+
+static struct rte_mbuf *
+frame(struct rte_mempool *mp, uint8_t tag)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *d;
+
+	if (m == NULL)
+		return NULL;
+	d = (uint8_t *)rte_pktmbuf_append(m, 60);
+	memset(d, tag, 60);
+	return m;
+}
+
+static void
+test_ring_port_frames(void)
+{
+	struct zdp_port_params p = params("ring:tp1,mac=02:00:00:00:00:09", 2);
+	struct rte_ether_addr want = {{ 0x02, 0, 0, 0, 0, 0x09 }};
+	struct rte_ring *to_zdp, *from_zdp;
+	struct rte_mbuf *m, *got[4];
+	struct zdp_port port;
+	uint16_t n;
+
+	ZDP_REQUIRE(zdp_port_open(&p, &port) == 0);
+	ZDP_CASE("the port's address is mac=, its checksums are zdp's own");
+	ZDP_CHECK(rte_is_same_ether_addr(&port.mac, &want));
+	ZDP_CHECK(!port.rx_l4_cksum && !port.tx_l4_cksum && !port.tx_ip_cksum);
+	ZDP_CHECK_EQ(port.n_queues, 2);
+
+	ZDP_CASE("a peer's frame on tp1_rx1 arrives on queue 1 only");
+	to_zdp = rte_ring_lookup("tp1_rx1");
+	from_zdp = rte_ring_lookup("tp1_tx0");
+	ZDP_REQUIRE(to_zdp != NULL && from_zdp != NULL);
+	ZDP_CHECK(rte_ring_lookup("tp1_rx0") != NULL && rte_ring_lookup("tp1_tx1") != NULL);
+	m = frame(port.pool, 0x5a);
+	ZDP_REQUIRE(m != NULL);
+	ZDP_CHECK_EQ(rte_ring_enqueue(to_zdp, m), 0);
+	ZDP_CHECK_EQ(rte_eth_rx_burst(port.port_id, 0, got, 4), 0);
+	n = rte_eth_rx_burst(port.port_id, 1, got, 4);
+	ZDP_CHECK_EQ(n, 1);
+	if (n == 1) {
+		ZDP_CHECK(got[0] == m);	/* the same mbuf: no copy */
+		ZDP_CHECK_EQ(rte_pktmbuf_mtod(got[0], uint8_t *)[59], 0x5a);
+		rte_pktmbuf_free(got[0]);
+	}
+
+	ZDP_CASE("what zdp sends on queue 0 is on tp1_tx0 for the peer");
+	m = frame(port.pool, 0xa5);
+	ZDP_REQUIRE(m != NULL);
+	ZDP_CHECK_EQ(rte_eth_tx_burst(port.port_id, 0, &m, 1), 1);
+	ZDP_CHECK_EQ(rte_ring_count(from_zdp), 1);
+	if (rte_ring_dequeue(from_zdp, (void **)&got[0]) == 0) {
+		ZDP_CHECK(got[0] == m);
+		rte_pktmbuf_free(got[0]);
+	}
+
+	ZDP_CASE("closing the port removes its rings");
+	zdp_port_close(&port);
+	ZDP_CHECK(rte_ring_lookup("tp1_rx0") == NULL && rte_ring_lookup("tp1_rx1") == NULL);
+	ZDP_CHECK(rte_ring_lookup("tp1_tx0") == NULL && rte_ring_lookup("tp1_tx1") == NULL);
+}
+
+static void
+test_ring_checksum_peer(void)
+{
+	struct zdp_port_params p =
+		params("ring:tp2,mac=02:00:00:00:00:0a,checksum=peer", 1);
+	struct zdp_port port;
+
+	ZDP_REQUIRE(zdp_port_open(&p, &port) == 0);
+	ZDP_CASE("checksum=peer: the peer verifies and fills checksums, as a NIC");
+	ZDP_CHECK(port.rx_l4_cksum && port.tx_l4_cksum && port.tx_ip_cksum);
+	zdp_port_close(&port);
+
+	ZDP_CASE("checksum=software, stated");
+	p = params("ring:tp3,mac=02:00:00:00:00:0b,checksum=software", 1);
+	ZDP_REQUIRE(zdp_port_open(&p, &port) == 0);
+	ZDP_CHECK(!port.rx_l4_cksum && !port.tx_l4_cksum && !port.tx_ip_cksum);
+	zdp_port_close(&port);
+}
+
+static const struct zdp_test tests[] = {
+	ZDP_TEST_ENTRY(test_ring_device_errors),
+	ZDP_TEST_ENTRY(test_ring_port_frames),
+	ZDP_TEST_ENTRY(test_ring_checksum_peer),
+	{ 0 },
+};
+
+int
+main(void)
+{
+	char *argv[] = { "test", "--no-huge", "-m", "128", "--no-pci",
+			 "--file-prefix", "zdp_test_port", "--log-level",
+			 "lib.eal:error", "--log-level", "user1:emerg", NULL };
+	int rc;
+
+	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0) {
+		printf("1..0 # SKIP rte_eal_init failed\n");
+		return 1;
+	}
+	rc = zdp_test_main(tests);
+	zdp_test_eal_cleanup();
+	return rc;
+}
