@@ -324,17 +324,22 @@ proxy_tx(void *ctx, struct rte_mbuf *m)
 	const struct zdp_snapshot *s = w->proxy->s;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct zdp_route_nh nh;
-	struct zdp_addr dst;
+	int rc;
 
-	memset(&dst, 0, sizeof(dst));
 	if ((ip[0] >> 4) == 4) {
-		dst.family = ZDP_AF_INET;
-		memcpy(dst.a, ip + 16, 4);
+		uint32_t dst4;
+
+		memcpy(&dst4, ip + 16, 4);
+		rc = zdp_route_lookup4(s->routes, dst4, &nh);
 	} else {
+		struct zdp_addr dst;
+
+		memset(&dst, 0, sizeof(dst));
 		dst.family = ZDP_AF_INET6;
 		memcpy(dst.a, ip + 24, 16);
+		rc = zdp_route_lookup(s->routes, &dst, &nh);
 	}
-	if (zdp_route_lookup(s->routes, &dst, &nh) < 0) {
+	if (rc < 0) {
 		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
 		return;
 	}

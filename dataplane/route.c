@@ -376,7 +376,44 @@ zdp_route_lookup(const struct zdp_route_table *t, const struct zdp_addr *dst,
 	e = route_find(t, dst);
 	if (e == NULL)
 		return -ENETUNREACH;
-	nh->addr = e->connected ? *dst : e->via;
+	/* Field by field: a caller that has just built *dst (family byte, then
+	 * the address) would otherwise have its two stores read back as one
+	 * wider load, which store forwarding cannot serve. */
+	if (e->connected) {
+		nh->addr.family = dst->family;
+		memset(nh->addr.pad, 0, sizeof(nh->addr.pad));
+		memcpy(nh->addr.a, dst->a, sizeof(nh->addr.a));
+	} else {
+		nh->addr = e->via;
+	}
+	nh->port = e->port;
+	nh->connected = e->connected;
+	nh->pad = 0;
+	return 0;
+}
+
+int
+zdp_route_lookup4(const struct zdp_route_table *t, uint32_t dst, struct zdp_route_nh *nh)
+{
+	const struct route_entry *e;
+	uint64_t idx = t->no_route;
+	uint32_t ip = rte_be_to_cpu_32(dst);
+
+	if (t->fib4 != NULL)
+		rte_fib_lookup_bulk(t->fib4, &ip, &idx, 1);
+	if (idx != t->no_route)
+		e = &t->routes[idx];
+	else if (t->def4 >= 0)
+		e = &t->routes[t->def4];
+	else
+		return -ENETUNREACH;
+	if (e->connected) {
+		memset(&nh->addr, 0, sizeof(nh->addr));
+		nh->addr.family = ZDP_AF_INET;
+		memcpy(nh->addr.a, &dst, 4);
+	} else {
+		nh->addr = e->via;
+	}
 	nh->port = e->port;
 	nh->connected = e->connected;
 	nh->pad = 0;
