@@ -3,8 +3,8 @@
 """CPU cost of zdp's tcp-proxy next to HAProxy (mode tcp) on the same machine.
 
     /usr/bin/python3 bench/tcp/proxy_bench.py [--build build-bench] [--secs 5]
-        [--repeat 3] [--cases zdp,zdp-memif,haproxy,haproxy-nooff]
-        [--memif-window 16] [--json FILE] [--logs DIR]
+        [--repeat 3] [--cases zdp,zdp-memif,zdp-ring,haproxy,haproxy-nooff]
+        [--memif-window 16] [--mtu 1500] [--json FILE] [--logs DIR]
 
 Three network namespaces, created once per run (TAG is random):
 
@@ -13,7 +13,8 @@ Three network namespaces, created once per run (TAG is random):
       route 198.18.10.0/24 via .0.1   VIP 198.18.10.5:9000,9001 (tcp-proxy)
     198.18.2.2/24 --veth-- 198.18.2.1 [pbm-TAG: haproxy] 198.18.3.1 --veth-- 198.18.3.10/24
 
-and, for zdp-memif, no kernel interface at all (as bench/tcp/proxy_scale.py):
+and, for zdp-memif and zdp-ring, no kernel interface at all (as
+bench/tcp/proxy_scale.py; zdp-ring: a "ring:" port instead of memif):
 
     tcp_loadgen (CPU 0)  ==== one net_memif ====  zdp p0 198.18.0.1/17, 198.19.0.1/17
       clients 198.18.1.1-32  --> VIP 198.18.255.1:9000 (tcp-proxy)
@@ -32,6 +33,17 @@ both proxies and run pinned to CPU 0; the proxy under test owns CPU 1:
     makes no system call, and what it costs is zdp plus the memif PMD's
     copies (memif copy mode: every frame is copied into and out of the
     shared ring) and software checksums (memif offers no offload).
+  - zdp-ring: the same, but zdp's port is `ring:NAME,checksum=peer` and the
+    loadgen a DPDK secondary process of zdp's EAL (started after zdp, which
+    owns the hugepages; --no-huge cannot host a secondary). Frames pass as
+    mbuf pointers; the loadgen does a NIC's part: its DMA (it copies each
+    frame into one receive buffer, on CPU 0) and its checksum offloads
+    (docs/config.md). zdp's worker copies and sums nothing, as with a NIC.
+    What it still pays and a NIC would spare it: every mbuf and frame
+    header it reads was last written by CPU 0 (a NIC's RX mbufs are the
+    worker's own, recycled hot; DDIO puts frames in the LLC).
+  --mtu sets the veths' MTU and zdp-ring's link MTU (zdp over net_tap and
+  zdp-memif stay at 1500); the loadgen's receive buffers grow to fit.
   - HAProxy 2.6: nbthread 1, cpu-map and taskset to CPU 1, in the middle
     namespace; two variants: the veth defaults (TSO/GSO/GRO on: 64 KiB
     segments cross the veths unsplit) and with TSO/GSO/GRO off on all four
@@ -44,8 +56,8 @@ and not the endpoints'.
 Per case and per repeat (cases interleaved, zdp/haproxy restarted each time):
   bulk:  one connection, client -> proxy -> sink for --secs, 1 MiB sends;
          the sink's byte count must equal what was sent.
-         zdp-memif: the loadgen's `bulk SECS 1 1`: one connection sending
-         1,448-byte segments as fast as the window allows, the backend
+         zdp-memif, zdp-ring: the loadgen's `bulk SECS 1 1`: one connection
+         sending MSS-sized segments (1,448 bytes at MTU 1500) as fast as the window allows, the backend
          discarding, after 1 s of warm-up; then it stops sending and checks
          that the backend got every byte the client queued.
   conns: --conn-procs clients loop connect / 64-byte request / 128-byte
@@ -193,7 +205,8 @@ def proc_stat_cpu(cpu):
 class Topo:
     """Client, middle and server namespaces with their veths and servers."""
 
-    def __init__(self, logdir):
+    def __init__(self, logdir, mtu=1500):
+        self.mtu = mtu
         self.tag = "%06x" % random.getrandbits(24)
         self.cli, self.mid, self.srv = ("pb%s-%s" % (k, self.tag) for k in "cms")
         # veth ends: client side, middle-client, middle-server, server side
@@ -220,7 +233,7 @@ class Topo:
                               (self.mid, self.v_ms, HAP_SRC + "/24"),
                               (self.srv, self.v_s, SRV_VETH + "/24")):
             nsx(ns, "ip", "addr", "add", addr, "dev", dev)
-            nsx(ns, "ip", "link", "set", dev, "up")
+            nsx(ns, "ip", "link", "set", dev, "mtu", str(self.mtu), "up")
             self.rps(ns, dev, PROXY_CPU if ns == self.mid else GEN_CPU)
         self.servers.append(self.peer(self.srv, "server-sink", "serve", "--port",
                                       str(PORT_BULK), "--mode", "sink", "--procs", "2"))
@@ -381,10 +394,10 @@ def ip_add(a, n):
     return socket.inet_ntoa(v.to_bytes(4, "big"))
 
 
-def zdp_memif_config(sock, ports):
-    """zdp's side of zdp-memif: as zdp_config (same pools, 8 backend
-    addresses), but one memif port carrying both the clients' and the
-    backends' subnets, and proxy_scale.py's port ranges and route."""
+def zdp_memif_config(device, ports, mtu=1500):
+    """zdp's side of zdp-memif and zdp-ring: as zdp_config (same pools, 8
+    backend addresses), but one port (@device) carrying both the clients'
+    and the backends' subnets, and proxy_scale.py's port ranges and route."""
     adm, met, rdy = ports
     wl = []
     for i in range(M_N_BACKENDS):
@@ -412,7 +425,8 @@ gateway:
   readiness: 127.0.0.1:%d
   ports:
     - name: p0
-      device: net_memif0,role=client,socket=%s,mac=%s
+      device: %s
+      mtu: %d
       addresses: [198.18.0.1/17, 198.19.0.1/17]
   trafficRoutes:
     - name: bench-memif
@@ -420,22 +434,35 @@ gateway:
       port: %d
       mode: tcp-proxy
       backends: [ { service: bench/lg.bench.svc.cluster.local } ]
-""" % ("".join(wl), M_PORT, M_PORT, M_TCP_CONNS, adm, met, rdy, sock, M_ZDP_MAC, M_VIP, M_PORT)
+""" % ("".join(wl), M_PORT, M_PORT, M_TCP_CONNS, adm, met, rdy, device, mtu, M_VIP,
+       M_PORT)
 
 
 class ZdpMemif:
-    """tcp_loadgen (memif server; CPU 0) and zdp (memif client; --lcores
-    0@0,1@1), started fresh for one run; loadgen commands through cmd()."""
+    """tcp_loadgen (CPU 0) and zdp (--lcores 0@0,1@1), started fresh for one
+    run; loadgen commands through cmd().
 
-    def __init__(self, args, logdir, run_id, tag):
-        self.args, self.run_id = args, run_id
+    memif: the loadgen is the memif server, zdp the client, each a DPDK
+           primary; both copy every frame.
+    ring:  zdp (started first) has a "ring:" port with checksum=peer and the
+           loadgen is a DPDK secondary process of zdp's EAL on that port's
+           rings: frames pass as mbuf pointers, and the loadgen does what a
+           NIC with checksum offloads does (dataplane/port.c), so zdp's
+           worker does what it would over a NIC: no copy, no checksum pass."""
+
+    def __init__(self, args, logdir, run_id, tag, transport="memif"):
+        self.args, self.run_id, self.transport = args, run_id, transport
         self.sock = OWNED.socket(os.path.join(logdir, "memif-%s.sock" % run_id))
         self.ports = free_ports(3)
         self.cfg = os.path.join(logdir, "zdp-%s.yaml" % run_id)
         self.logname = os.path.join(logdir, "zdp-%s.log" % run_id)
         self.lg_logname = os.path.join(logdir, "loadgen-%s.log" % run_id)
+        self.ring = "pb%d" % os.getpid()
+        device = ("ring:%s,mac=%s,checksum=peer" % (self.ring, M_ZDP_MAC) if transport == "ring"
+                  else "net_memif0,role=client,socket=%s,mac=%s" % (self.sock, M_ZDP_MAC))
+        self.mtu = args.mtu if transport == "ring" else 1500
         with open(self.cfg, "w") as f:
-            f.write(zdp_memif_config(self.sock, self.ports))
+            f.write(zdp_memif_config(device, self.ports, self.mtu))
         self.lg_pfx = OWNED.prefix("pbl%s%d" % (tag, os.getpid()))
         self.z_pfx = OWNED.prefix("pbz%s%d" % (tag, os.getpid()))
         self.p = self.lg = None
@@ -446,32 +473,54 @@ class ZdpMemif:
         lg_conns = 2 * max_cl + M_LG_CONNS
         lg_mb = 768 + (lg_conns * 620) // (1 << 20)
         self.huge = args.memif_huge and hugepages_free() * 2 >= z_mb + lg_mb + 128
+        if transport == "ring" and hugepages_free() * 2 < z_mb + lg_mb + 128:
+            raise RuntimeError("zdp-ring needs %d MB of free hugepages (a DPDK secondary "
+                               "process cannot attach to --no-huge memory)"
+                               % (z_mb + lg_mb + 128))
+        lg_args = ["--", "--dst-mac", M_ZDP_MAC, "--vip", M_VIP, "--vport", str(M_PORT),
+                   "--clients", M_CLIENT0, "--n-clients", str(M_N_CLIENTS), "--spread-clients",
+                   "--backends", M_BACKEND0, "--n-backends", str(M_N_BACKENDS),
+                   "--bport", str(M_PORT), "--max-clients", str(max_cl),
+                   "--max-conns", str(lg_conns), "--msl-us", str(M_LG_MSL_US)]
         try:
-            self.lg = OWNED.start(
-                ["taskset", "-c", str(GEN_CPU), os.path.join(args.build, LOADGEN),
-                 "-l", str(GEN_CPU), "--no-pci", "--file-prefix", self.lg_pfx] +
-                self._mem(lg_mb) +
-                ["--vdev", "net_memif0,role=server,socket=%s,mac=%s" % (self.sock, M_LG_MAC),
-                 "--", "--dst-mac", M_ZDP_MAC, "--vip", M_VIP, "--vport", str(M_PORT),
-                 "--clients", M_CLIENT0, "--n-clients", str(M_N_CLIENTS), "--spread-clients",
-                 "--backends", M_BACKEND0, "--n-backends", str(M_N_BACKENDS),
-                 "--bport", str(M_PORT), "--max-clients", str(max_cl),
-                 "--max-conns", str(lg_conns), "--msl-us", str(M_LG_MSL_US)],
-                self.lg_logname, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            line = self.lg.stdout.readline()
-            if not line.startswith("ready"):
-                raise RuntimeError("tcp_loadgen did not start (%s)" % self.lg_logname)
-            self.p = OWNED.start([os.path.join(args.build, "mgmt", "zdp"), "--lcores",
-                                  "0@%d,1@%d" % (GEN_CPU, PROXY_CPU), "--no-pci",
-                                  "--file-prefix", self.z_pfx, "--log-level", "user1:info"] +
-                                 self._mem(z_mb) + ["--", "--config", self.cfg], self.logname)
-            wait_zdp_ready(self.p, self.ports[2], self.ports[1], 120, self.logname,
-                           worker_started=True)
-            self.tid = lcore_thread(self.p.pid, required=True)
-            self.tsc_hz = self.metrics()["zdp_tsc_hz"]
+            if transport == "ring":
+                # zdp first: its EAL owns the memory and the rings. Its
+                # hugepage files stay linked so the loadgen can map them
+                # (OWNED removes them by prefix).
+                self._start_zdp(["-m", str(z_mb)])
+                # lcore 2: zdp's mempool caches are per lcore id, and zdp
+                # uses 0 and 1
+                self._start_loadgen(["--lcores", "2@%d" % GEN_CPU, "--proc-type=secondary",
+                                     "--no-pci", "--file-prefix", self.z_pfx] + lg_args +
+                                    ["--ring", self.ring, "--mac", M_LG_MAC,
+                                     "--checksum", "peer", "--mtu", str(self.mtu)])
+            else:
+                self._start_loadgen(["-l", str(GEN_CPU), "--no-pci", "--file-prefix",
+                                     self.lg_pfx] + self._mem(lg_mb) +
+                                    ["--vdev", "net_memif0,role=server,socket=%s,mac=%s"
+                                     % (self.sock, M_LG_MAC)] + lg_args)
+                self._start_zdp(self._mem(z_mb))
         except BaseException:
             self.close()
             raise
+
+    def _start_loadgen(self, argv):
+        self.lg = OWNED.start(["taskset", "-c", str(GEN_CPU),
+                               os.path.join(self.args.build, LOADGEN)] + argv,
+                              self.lg_logname, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line = self.lg.stdout.readline()
+        if not line.startswith("ready"):
+            raise RuntimeError("tcp_loadgen did not start (%s)" % self.lg_logname)
+
+    def _start_zdp(self, mem):
+        self.p = OWNED.start([os.path.join(self.args.build, "mgmt", "zdp"), "--lcores",
+                              "0@%d,1@%d" % (GEN_CPU, PROXY_CPU), "--no-pci",
+                              "--file-prefix", self.z_pfx, "--log-level", "user1:info"] +
+                             mem + ["--", "--config", self.cfg], self.logname)
+        wait_zdp_ready(self.p, self.ports[2], self.ports[1], 120, self.logname,
+                       worker_started=True)
+        self.tid = lcore_thread(self.p.pid, required=True)
+        self.tsc_hz = self.metrics()["zdp_tsc_hz"]
 
     def _mem(self, mb):
         """Hugepages with --memif-huge when enough are free, else --no-huge
@@ -505,13 +554,21 @@ class ZdpMemif:
 
     def close(self):
         """zdp first (SIGTERM), then the loadgen (quit: it removes its EAL
-        files itself); their EAL runtime directories and the socket go."""
+        files itself); their EAL runtime directories and the socket go. With
+        a ring the loadgen, zdp's secondary process, goes first, and zdp's
+        hugepage files (kept linked for it) go too."""
         if self.lg is not None and self.lg.poll() is None:
             try:
                 self.lg.stdin.write("quit\n")
                 self.lg.stdin.flush()
             except OSError:
                 pass
+            if self.transport == "ring":
+                try:
+                    self.lg.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    pass
+                OWNED.stop(self.lg)
         OWNED.stop(self.p)
         if self.lg is not None:
             try:
@@ -521,6 +578,12 @@ class ZdpMemif:
             OWNED.stop(self.lg)
         for pfx in (self.lg_pfx, self.z_pfx):
             shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
+            for f in os.listdir("/dev/hugepages") if os.path.isdir("/dev/hugepages") else ():
+                if f.startswith(pfx + "map_"):
+                    try:
+                        os.unlink(os.path.join("/dev/hugepages", f))
+                    except OSError:
+                        pass
         try:
             os.unlink(self.sock)
         except OSError:
@@ -819,8 +882,8 @@ def run_case(case, args, topo, run_id, tsc):
             return measure("zdp", z, topo, args, z.tsc_hz, VIP, run_id)
         finally:
             z.close()
-    if case == "zdp-memif":
-        z = ZdpMemif(args, topo.logdir, run_id, topo.tag)
+    if case in ("zdp-memif", "zdp-ring"):
+        z = ZdpMemif(args, topo.logdir, run_id, topo.tag, case[4:])
         try:
             tsc.setdefault("hz", z.tsc_hz)
             return measure_memif(z, topo, args, run_id)
@@ -838,11 +901,13 @@ def run_case(case, args, topo, run_id, tsc):
         h.close()
 
 
-CASES = ("zdp", "zdp-memif", "haproxy", "haproxy-nooff")
-ZDP_CASES = ("zdp", "zdp-memif")
+CASES = ("zdp", "zdp-memif", "zdp-ring", "haproxy", "haproxy-nooff")
+ZDP_CASES = ("zdp", "zdp-memif", "zdp-ring")
 KERNEL_CASES = ("haproxy", "haproxy-nooff")
 CASE_TITLE = {"zdp": "zdp tcp-proxy (1 worker, net_tap, MTU 1500)",
               "zdp-memif": "zdp tcp-proxy (1 worker, net_memif, tcp_loadgen as the peers)",
+              "zdp-ring": "zdp tcp-proxy (1 worker, ring port, tcp_loadgen as the peers "
+                          "and as the NIC: DMA and checksum offload)",
               "haproxy": "HAProxy, veth defaults (MTU 1500, TSO/GSO/GRO on)",
               "haproxy-nooff": "HAProxy, veth TSO/GSO/GRO off (MTU 1500)"}
 # cost keys compared between a kernel case and a zdp case; the zdp bounds
@@ -945,24 +1010,29 @@ def print_table(results):
                           (results.get("tsc_hz") or 0) / 1e6, results["secs"],
                           results["repeat"]))
     print()
-    print("| job | zdp (net_tap) | zdp-memif | HAProxy (veth defaults) | kernel / zdp "
-          "| kernel / zdp-memif | HAProxy (TSO/GSO/GRO off) | kernel / zdp | kernel / zdp-memif |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    z, zm, h, n = s["zdp"], s["zdp-memif"], s["haproxy"], s["haproxy-nooff"]
+    # the cases that ran; a kernel case's ratios face each zdp case
+    ran = [c for c in CASES if s[c]["bulk"] or s[c]["conns"]]
+    zc = [c for c in ran if c in ZDP_CASES]
+    kc = [c for c in ran if c in KERNEL_CASES]
+    head = {"zdp": "zdp (net_tap)", "zdp-memif": "zdp-memif", "zdp-ring": "zdp-ring",
+            "haproxy": "HAProxy (veth defaults)", "haproxy-nooff": "HAProxy (TSO/GSO/GRO off)"}
+    cols = [head[c] for c in zc]
+    for k in kc:
+        cols += [head[k]] + ["%s / %s" % (k, z) for z in zc]
+    print("| job | " + " | ".join(cols) + " |")
+    print("|---|" + "---:|" * len(cols))
 
     def row(title, job, key, spec, ratio=True, hkey=None, kernel=True):
         hkey = hkey or key
-        zv = z[job] and z[job].get(key)
-        mv = zm[job] and zm[job].get(key)
-        hv = h[job] and h[job].get(hkey) if kernel else None
-        nv = n[job] and n[job].get(hkey) if kernel else None
-
-        def r(a, b):
-            v = a / b if ratio and a and b else None
-            return fmt(v, ".2f") + ("x" if v else "") if ratio else ""
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            title, fmt(zv, spec), fmt(mv, spec), fmt(hv, spec), r(hv, zv), r(hv, mv),
-            fmt(nv, spec), r(nv, zv), r(nv, mv)))
+        zv = [s[z][job] and s[z][job].get(key) for z in zc]
+        cells = [fmt(v, spec) for v in zv]
+        for k in kc:
+            kv_ = s[k][job] and s[k][job].get(hkey) if kernel else None
+            cells.append(fmt(kv_, spec))
+            for v in zv:
+                x = kv_ / v if ratio and kv_ and v else None
+                cells.append(fmt(x, ".2f") + ("x" if x else "") if ratio else "")
+        print("| %s | %s |" % (title, " | ".join(cells)))
     row("bulk: proxy cycles per byte", "bulk", "cycles_per_byte", ".3f")
     row("bulk: same, corrected for co-tenants", "bulk", "cycles_per_byte_corrected", ".3f")
     row("bulk: zdp without its syscalls (TAP kernel time), upper bound", "bulk",
@@ -1052,6 +1122,9 @@ def main():
     ap.add_argument("--memif-huge", action="store_true",
                     help="zdp-memif: hugepages for zdp and the loadgen when enough are free "
                     "(default --no-huge)")
+    ap.add_argument("--mtu", type=int, default=1500,
+                    help="IP MTU of the veths (kernel cases) and of zdp-ring's link; zdp "
+                    "over net_tap and zdp-memif stay at 1500")
     ap.add_argument("--quiet-wait", type=float, default=30.0,
                     help="before each case wait up to this many seconds for CPU 1 to be idle")
     ap.add_argument("--perf", action="store_true",
@@ -1075,7 +1148,7 @@ def main():
     if not any(c in ZDP_CASES for c in cases):
         log("a zdp case must be among the cases (its TSC rate converts the kernel's CPU time)")
         return 2
-    exes = [os.path.join("mgmt", "zdp")] + ([LOADGEN] if "zdp-memif" in cases else [])
+    exes = [os.path.join("mgmt", "zdp")] + ([LOADGEN] if {"zdp-memif", "zdp-ring"} & set(cases) else [])
     if not require_exes(args.build, *exes):
         return 2
     if not os.access(args.haproxy, os.X_OK):
@@ -1092,13 +1165,13 @@ def main():
     results = {"machine": machine(args), "secs": args.secs, "repeat": args.repeat,
                "conn_procs": args.conn_procs, "conn_max": args.conn_max,
                "memif_window": args.memif_window, "memif_conn_max": args.memif_conn_max,
-               "memif_huge": args.memif_huge, "cases": cases,
+               "memif_huge": args.memif_huge, "mtu": args.mtu, "cases": cases,
                "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": []}
     log("machine: %s; logs in %s" % (json.dumps(results["machine"]), logdir))
 
     interrupt_on(signal.SIGTERM, signal.SIGHUP)
     tsc = {}
-    topo = Topo(logdir)
+    topo = Topo(logdir, args.mtu)
     with RunGuard(logdir, args.logs, cleanup, keep_on_interrupt=True,
                   errors=(RuntimeError, OSError, subprocess.TimeoutExpired)) as guard:
         topo.setup()

@@ -66,6 +66,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "tcp_api.h"
 #include "bench_util.h"
@@ -112,6 +113,12 @@ struct lg_ctr {
 
 struct lg {
 	uint16_t port;
+	/* --ring: zdp's "ring:NAME" port, this process a DPDK secondary of zdp;
+	 * frames go to NAME_rx0 and come from NAME_tx0 without copies */
+	struct rte_ring *ring_to_zdp, *ring_from_zdp;
+	bool csum_peer;		/* --checksum peer: be zdp's NIC for checksums */
+	struct rte_mempool *dma_pool;	/* --ring with --mtu over one mbuf's room */
+	uint16_t mtu;		/* --mtu: IP MTU (1500) */
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac, dst_mac;
 	struct zdp_tcp_stack *stk;
@@ -165,6 +172,39 @@ owns(uint32_t ip)
 
 /* ---- port --------------------------------------------------------------- */
 
+/* A frame too long for its first mbuf (jumbo MTU): into one buffer of the
+ * jumbo pool, as a NIC with buffers that large would receive it. */
+static int
+lg_dma(struct rte_mbuf **mp)
+{
+	struct rte_mbuf *m = *mp, *n;
+	char *d;
+
+	if (G.dma_pool == NULL || (n = rte_pktmbuf_alloc(G.dma_pool)) == NULL)
+		return -ENOMEM;
+	d = rte_pktmbuf_append(n, (uint16_t)m->pkt_len);
+	if (d == NULL || rte_pktmbuf_read(m, 0, m->pkt_len, d) != d) {
+		rte_pktmbuf_free(n);
+		return -ENOSPC;
+	}
+	n->ol_flags |= m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK;
+	rte_pktmbuf_free(m);
+	*mp = n;
+	return 0;
+}
+
+/* --checksum peer: what a NIC with checksum offloads does to a frame
+ * between the two stacks. Each leaves the checksums it may leave to the
+ * device (TX_*_CKSUM) unfilled, and the receiver is told they are good, as
+ * a NIC would after filling (sender) and verifying (receiver) them. */
+static inline void
+lg_as_nic(struct rte_mbuf *m)
+{
+	m->ol_flags = (m->ol_flags & ~(RTE_MBUF_F_TX_OFFLOAD_MASK | RTE_MBUF_F_RX_IP_CKSUM_MASK |
+				       RTE_MBUF_F_RX_L4_CKSUM_MASK)) |
+		RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+}
+
 /* The stack's output: m starts at the IP header. Prepend Ethernet towards
  * zdp and queue it; the queue is flushed once per loop. */
 static void
@@ -182,6 +222,17 @@ lg_tx(void *ctx, struct rte_mbuf *m)
 	e->dst_addr = G.dst_mac;
 	e->src_addr = G.mac;
 	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	if (G.ring_to_zdp) {
+		/* a NIC's DMA puts a frame in one receive buffer: the copy the
+		 * memif PMD would make, made here, on the peer's core */
+		if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0 && lg_dma(&m) < 0) {
+			G.c.tx_drop++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (G.csum_peer)
+			lg_as_nic(m);
+	}
 	G.txq[G.n_tx++] = m;
 }
 
@@ -194,7 +245,10 @@ lg_flush(void)
 
 	while (off < G.n_tx) {
 		uint16_t n = (uint16_t)RTE_MIN(G.n_tx - off, 256u);
-		uint16_t s = rte_eth_tx_burst(G.port, 0, G.txq + off, n);
+		uint16_t s = G.ring_to_zdp ?
+			(uint16_t)rte_ring_sp_enqueue_burst(G.ring_to_zdp, (void **)(G.txq + off),
+							    n, NULL) :
+			rte_eth_tx_burst(G.port, 0, G.txq + off, n);
 
 		off += s;
 		G.c.tx += s;
@@ -237,7 +291,9 @@ lg_loop(void)
 {
 	struct rte_mbuf *pkts[LG_BURST];
 	uint64_t t0 = rte_rdtsc();
-	uint16_t n = rte_eth_rx_burst(G.port, 0, pkts, LG_BURST);
+	uint16_t n = G.ring_from_zdp ?
+		(uint16_t)rte_ring_sc_dequeue_burst(G.ring_from_zdp, (void **)pkts, LG_BURST, NULL) :
+		rte_eth_rx_burst(G.port, 0, pkts, LG_BURST);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -246,6 +302,8 @@ lg_loop(void)
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (G.csum_peer)
+			lg_as_nic(m);
 		if (et == RTE_ETHER_TYPE_IPV4 && m->data_len >= RTE_ETHER_HDR_LEN + 20) {
 			const struct rte_ipv4_hdr *ip;
 			uint16_t tl;
@@ -1016,16 +1074,20 @@ usage(void)
 		"usage: tcp_loadgen [EAL options] -- --dst-mac MAC [--vip A --vport P]\n"
 		"       [--clients A --n-clients N] [--backends A --n-backends N --bport P]\n"
 		"       [--max-clients N] [--max-conns N] [--mbufs N] [--desc N] [--spread-clients]\n"
-		"       [--msl-us N]\n"
+		"       [--msl-us N] [--ring NAME --mac MAC [--checksum software|peer] [--mtu N]]\n"
 		"defaults: --vip 198.18.255.1 --vport 9000 --clients 198.18.1.1 --n-clients 32\n"
 		"          --backends 198.19.1.1 --n-backends 64 --bport 9000\n"
 		"          --max-clients 1048576 --max-conns 2*max-clients+65536 --msl-us 1000\n"
+		"--ring: a DPDK secondary process (--proc-type=secondary, zdp's --file-prefix,\n"
+		"        an --lcores id zdp does not use) on zdp's port ring:NAME; --mac is ours\n"
 		"stdin: conns N RATE WINDOW | ping WINDOW | cps SECS WINDOW\n"
 		"       | rr SECS WINDOW REQ REPLY [MAX] | bulk SECS NCONNS [CHECK] | stats | quit\n");
 }
 
 struct lg_opts {
 	uint32_t max_conns, mbufs, desc, msl_us;
+	const char *ring;	/* --ring NAME */
+	bool have_own_mac;
 };
 
 static int
@@ -1046,6 +1108,10 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "desc", required_argument, NULL, 'd' },
 		{ "spread-clients", no_argument, NULL, 's' },
 		{ "msl-us", required_argument, NULL, 'T' },
+		{ "ring", required_argument, NULL, 'r' },
+		{ "mac", required_argument, NULL, 'a' },
+		{ "checksum", required_argument, NULL, 'k' },
+		{ "mtu", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
@@ -1062,6 +1128,9 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 	o->mbufs = 131071;
 	o->desc = 1024;
 	o->msl_us = 1000;
+	o->ring = NULL;
+	G.mtu = 1500;
+	o->have_own_mac = false;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -1082,10 +1151,24 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 		case 'd': o->desc = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 's': G.spread = true; break;
 		case 'T': o->msl_us = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'r': o->ring = optarg; break;
+		case 'u': G.mtu = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'a':
+			if (rte_ether_unformat_addr(optarg, &G.mac) < 0)
+				return -EINVAL;
+			o->have_own_mac = true;
+			break;
+		case 'k':
+			if (strcmp(optarg, "peer") != 0 && strcmp(optarg, "software") != 0)
+				return -EINVAL;
+			G.csum_peer = strcmp(optarg, "peer") == 0;
+			break;
 		default: return -EINVAL;
 		}
 	}
-	if (!have_mac || !G.n_cli || !G.n_be || !G.vport || !G.bport || !G.n_cl_max ||
+	if (!have_mac || (o->ring != NULL) != o->have_own_mac || (G.csum_peer && !o->ring) ||
+	    G.mtu < 576 || G.mtu > 9600 || (G.mtu > 1500 && !o->ring) ||
+	    !G.n_cli || !G.n_be || !G.vport || !G.bport || !G.n_cl_max ||
 	    !o->msl_us)
 		return -EINVAL;
 	if (o->max_conns == 0)
@@ -1109,6 +1192,9 @@ stack_init(const struct lg_opts *o)
 	p.tx = lg_tx;
 	p.syn_backlog = 65535;
 	p.msl_us = o->msl_us;	/* our TIME-WAITs (cps clients) end quickly */
+	p.mtu = G.mtu;
+	p.tx_csum_offload = G.csum_peer;	/* lg_as_nic() */
+	p.rx_csum_trust = G.csum_peer;
 	p.cb = (struct zdp_tcp_callbacks){
 		.on_accept = cb_accept,
 		.on_connected = cb_connected,
@@ -1123,6 +1209,30 @@ stack_init(const struct lg_opts *o)
 	memset(&any, 0, sizeof(any));
 	any.family = ZDP_AF_INET;	/* every backend address */
 	return zdp_tcp_listen(G.stk, &any, G.bport, NULL, NULL);
+}
+
+/* --ring: zdp's queue 0 rings (dataplane/port.c: zdp receives on NAME_rx0). */
+static int
+ring_attach(const char *name)
+{
+	char rn[RTE_RING_NAMESIZE];
+
+	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
+		fprintf(stderr, "tcp_loadgen: --ring needs --proc-type=secondary with zdp's "
+			"--file-prefix\n");
+		rte_errno = EINVAL;
+		return -1;
+	}
+	snprintf(rn, sizeof(rn), "%s_rx0", name);
+	G.ring_to_zdp = rte_ring_lookup(rn);
+	snprintf(rn, sizeof(rn), "%s_tx0", name);
+	G.ring_from_zdp = rte_ring_lookup(rn);
+	if (G.ring_to_zdp == NULL || G.ring_from_zdp == NULL) {
+		fprintf(stderr, "tcp_loadgen: no rings %s_rx0/%s_tx0 in zdp\n", name, name);
+		rte_errno = ENOENT;
+		return -1;
+	}
+	return 0;
 }
 
 static bool quit;
@@ -1185,8 +1295,15 @@ main(int argc, char **argv)
 	G.cl = calloc(G.n_cl_max, sizeof(*G.cl));
 	G.pool = rte_pktmbuf_pool_create("lg_pool", o.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					 rte_socket_id());
+	if (o.ring && G.mtu + RTE_ETHER_HDR_LEN > RTE_MBUF_DEFAULT_DATAROOM)
+		G.dma_pool = rte_pktmbuf_pool_create("lg_dma", 16383, 256, 0,
+						     (uint16_t)(RTE_PKTMBUF_HEADROOM +
+								RTE_ETHER_HDR_LEN + G.mtu),
+						     rte_socket_id());
 	if (G.txq == NULL || G.cl == NULL || G.pool == NULL ||
-	    bench_port_start("tcp_loadgen", G.pool, (uint16_t)o.desc, &G.port, &G.mac) < 0 ||
+	    (G.mtu + RTE_ETHER_HDR_LEN > RTE_MBUF_DEFAULT_DATAROOM && G.dma_pool == NULL) ||
+	    (o.ring ? ring_attach(o.ring) :
+	     bench_port_start("tcp_loadgen", G.pool, (uint16_t)o.desc, &G.port, &G.mac)) < 0 ||
 	    stack_init(&o) < 0) {
 		fprintf(stderr, "tcp_loadgen: cannot set up: %s\n", rte_strerror(rte_errno));
 		rte_eal_cleanup();
@@ -1200,8 +1317,10 @@ main(int argc, char **argv)
 	while (!quit && bench_cmdline_poll(&cl, got ? 0 : 1, lg_cmd, NULL) == 0)
 		got = lg_loop();
 	close_all();
-	rte_eth_dev_stop(G.port);
-	rte_eth_dev_close(G.port);
+	if (!o.ring) {
+		rte_eth_dev_stop(G.port);
+		rte_eth_dev_close(G.port);
+	}
 	zdp_tcp_stack_destroy(G.stk);
 	rte_eal_cleanup();
 	return 0;
