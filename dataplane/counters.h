@@ -28,7 +28,8 @@
 struct zdp_queue_counters {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_packets, tx_bytes;
-	uint64_t tx_dropped;
+	uint64_t tx_dropped;	/* refused with ZDP_TX_BACKLOG already waiting */
+	uint64_t tx_held;	/* refused by the device, kept for a later flush */
 };
 
 struct zdp_policy_counters {

@@ -71,25 +71,47 @@ zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx)
 
 	if (tb->n == 0)
 		return;
-	if (unlikely(w->fault_tx != NULL)) {
-		tb->n = zdp_fault_tx(w, tb->pkts, tb->n);
+	if (unlikely(w->fault_tx != NULL) && tb->n > tb->held) {
+		/* new packets only: the held ones went through it already */
+		tb->n = (uint16_t)(tb->held + zdp_fault_tx(w, tb->pkts + tb->held,
+							   (uint16_t)(tb->n - tb->held)));
 		if (tb->n == 0)
 			return;
 	}
-	for (i = 0; i < tb->n; i++)
+	sent = 0;
+	do {
+		uint16_t k = rte_eth_tx_burst(port->port_id, (uint16_t)w->idx, tb->pkts + sent,
+					      (uint16_t)(tb->n - sent));
+		if (k == 0)
+			break;
+		sent = (uint16_t)(sent + k);
+	} while (sent < tb->n);
+	for (i = 0; i < sent; i++)
 		bytes += tb->pkts[i]->pkt_len;
-	sent = rte_eth_tx_burst(port->port_id, (uint16_t)w->idx, tb->pkts, tb->n);
-	if (unlikely(sent < tb->n)) {
-		for (i = sent; i < tb->n; i++) {
-			bytes -= tb->pkts[i]->pkt_len;
-			rte_pktmbuf_free(tb->pkts[i]);
-		}
-		w->ctr->drops[ZDP_DROP_TX_FULL] += (uint64_t)(tb->n - sent);
-		w->ctr->q[pidx].tx_dropped += (uint64_t)(tb->n - sent);
-	}
 	w->ctr->q[pidx].tx_packets += sent;
 	w->ctr->q[pidx].tx_bytes += bytes;
-	tb->n = 0;
+	if (likely(sent == tb->n)) {
+		tb->n = tb->held = 0;
+		return;
+	}
+	/* The device is full: keep the rest, in order, for the next flush. */
+	w->ctr->q[pidx].tx_held += (uint64_t)(tb->n - sent);
+	memmove(tb->pkts, tb->pkts + sent, (size_t)(tb->n - sent) * sizeof(tb->pkts[0]));
+	tb->n = tb->held = (uint16_t)(tb->n - sent);
+}
+
+void
+zdp_worker_tx_discard(struct zdp_worker *w)
+{
+	for (unsigned p = 0; p < w->rt->n_ports; p++) {
+		struct zdp_txbuf *tb = &w->tx[p];
+
+		for (uint16_t i = 0; i < tb->n; i++)
+			rte_pktmbuf_free(tb->pkts[i]);
+		w->ctr->drops[ZDP_DROP_TX_FULL] += tb->n;
+		w->ctr->q[p].tx_dropped += tb->n;
+		tb->n = tb->held = 0;
+	}
 }
 
 /* Drain what other workers handed to us. Each mbuf carries its RX port index
@@ -211,6 +233,7 @@ zdp_worker_main(void *arg)
 
 	for (unsigned p = 0; p < rt->n_ports; p++)
 		zdp_worker_tx_flush(w, p);
+	zdp_worker_tx_discard(w);
 	rte_rcu_qsbr_thread_offline(rt->qsbr, w->idx);
 	rte_rcu_qsbr_thread_unregister(rt->qsbr, w->idx);
 	return 0;

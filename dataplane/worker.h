@@ -58,9 +58,17 @@ struct zdp_worker_params {
 	uint16_t eph_port_min, eph_port_max;	/* the stack's ephemeral ports */
 };
 
+/* Packets a port's TX buffer holds, in order, while the device's queue is
+ * full: a TCP window's worth of segments the stack sends at once, or a
+ * short stall of the device, waits instead of being dropped (which would
+ * cost the TCP connections an RTO each). Past that, new packets are dropped
+ * (TX_FULL), like a full qdisc. */
+#define ZDP_TX_BACKLOG	512
+
 struct zdp_txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[ZDP_BURST];
+	uint16_t n;		/* packets queued */
+	uint16_t held;		/* of which: refused by the device before */
+	struct rte_mbuf *pkts[ZDP_TX_BACKLOG];
 };
 
 struct zdp_runtime {
@@ -117,18 +125,29 @@ void zdp_worker_destroy(struct zdp_worker *w);
 /* lcore entry point (rte_eal_remote_launch); arg is struct zdp_worker *. */
 int zdp_worker_main(void *arg);
 
-/* Send what port @pidx's TX buffer holds; what the queue refuses is freed
- * and counted as TX_FULL. */
+/* Send what port @pidx's TX buffer holds, oldest first; what the device
+ * refuses stays for the next flush (counted in tx_held). */
 void zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx);
 
-/* Queue @m for transmission on port index @pidx; flushes when full. */
+/* Free what the TX buffers still hold (shutdown), counted as TX_FULL. */
+void zdp_worker_tx_discard(struct zdp_worker *w);
+
+/* Queue @m for transmission on port index @pidx; flushes once a burst of
+ * new packets is queued. With ZDP_TX_BACKLOG packets already waiting for a
+ * full device, @m is dropped (TX_FULL). */
 static inline void
 zdp_worker_tx(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
 {
 	struct zdp_txbuf *tb = &w->tx[pidx];
 
+	if (unlikely(tb->n == ZDP_TX_BACKLOG)) {
+		w->ctr->drops[ZDP_DROP_TX_FULL]++;
+		w->ctr->q[pidx].tx_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	tb->pkts[tb->n++] = m;
-	if (unlikely(tb->n == ZDP_BURST))
+	if (unlikely(tb->n - tb->held >= ZDP_BURST))
 		zdp_worker_tx_flush(w, pidx);
 }
 

@@ -93,8 +93,12 @@ render_ports(struct sbuf *b, struct zdp_runtime *rt)
 		  offsetof(struct zdp_queue_counters, tx_packets) },
 		{ "zdp_queue_tx_bytes_total", "Bytes a worker sent on its queue",
 		  offsetof(struct zdp_queue_counters, tx_bytes) },
-		{ "zdp_queue_tx_dropped_total", "Packets the TX queue refused",
+		{ "zdp_queue_tx_dropped_total",
+		  "Packets dropped because the TX queue was full and 512 more were waiting",
 		  offsetof(struct zdp_queue_counters, tx_dropped) },
+		{ "zdp_queue_tx_held_total",
+		  "Packets the TX queue refused at first, kept and sent on a later try",
+		  offsetof(struct zdp_queue_counters, tx_held) },
 	};
 	for (size_t i = 0; i < RTE_DIM(qs); i++) {
 		head(b, qs[i].name, "counter", qs[i].help);

@@ -15,6 +15,7 @@
 #include "zdp_eal_test.h"
 #include "zdp_test.h"
 #include "port.h"
+#include "worker.h"
 
 static struct zdp_port_params
 params(const char *device, uint16_t n_queues)
@@ -131,10 +132,89 @@ test_ring_checksum_peer(void)
 	zdp_port_close(&port);
 }
 
+/* A full device queue: the worker keeps what it refused, in order, and
+ * drops only past ZDP_TX_BACKLOG (worker.h). */
+static void
+test_tx_backlog(void)
+{
+	struct zdp_port_params p = params("ring:tp4,mac=02:00:00:00:00:0c", 1);
+	static struct zdp_runtime rt;
+	struct zdp_worker *w;
+	struct rte_ring *out;
+	struct rte_mbuf *m;
+	unsigned cap, total, got = 0, in_order = 1;
+	uint64_t dropped;
+
+	p.tx_desc = 64;
+	p.rx_desc = 64;
+	p.mbufs = 2047;
+	memset(&rt, 0, sizeof(rt));
+	ZDP_REQUIRE(zdp_port_open(&p, &rt.ports[0]) == 0);
+	rt.n_ports = 1;
+	w = zdp_worker_create(&rt, 0, 0, 0);
+	ZDP_REQUIRE(w != NULL);
+	out = rte_ring_lookup("tp4_tx0");
+	ZDP_REQUIRE(out != NULL);
+	cap = rte_ring_get_capacity(out);
+
+	ZDP_CASE("more than the device takes: the rest waits, nothing dropped");
+	total = cap + 200;
+	for (unsigned i = 0; i < total; i++) {
+		m = rte_pktmbuf_alloc(rt.ports[0].pool);
+		ZDP_REQUIRE(m != NULL);
+		m->hash.usr = i;
+		zdp_worker_tx(w, 0, m);
+	}
+	zdp_worker_tx_flush(w, 0);
+	ZDP_CHECK_EQ(rte_ring_count(out), cap);
+	ZDP_CHECK_EQ(w->tx[0].n, total - cap);
+	ZDP_CHECK_EQ(w->ctr->q[0].tx_dropped, 0);
+	ZDP_CHECK(w->ctr->q[0].tx_held >= total - cap);
+
+	ZDP_CASE("the peer drains: everything arrives once, in order");
+	for (unsigned round = 0; round < 64 && got < total; round++) {
+		while (rte_ring_dequeue(out, (void **)&m) == 0) {
+			if (m->hash.usr != got)
+				in_order = 0;
+			got++;
+			rte_pktmbuf_free(m);
+		}
+		zdp_worker_tx_flush(w, 0);
+	}
+	ZDP_CHECK_EQ(got, total);
+	ZDP_CHECK(in_order);
+	ZDP_CHECK_EQ(w->tx[0].n, 0);
+	ZDP_CHECK_EQ(w->ctr->q[0].tx_packets, total);
+
+	ZDP_CASE("past the backlog, new packets are dropped and counted");
+	total = cap + ZDP_TX_BACKLOG + 10;
+	for (unsigned i = 0; i < total; i++) {
+		m = rte_pktmbuf_alloc(rt.ports[0].pool);
+		ZDP_REQUIRE(m != NULL);
+		zdp_worker_tx(w, 0, m);
+	}
+	zdp_worker_tx_flush(w, 0);
+	dropped = w->ctr->q[0].tx_dropped;
+	ZDP_CHECK_EQ(dropped, 10);
+	ZDP_CHECK_EQ(w->ctr->drops[ZDP_DROP_TX_FULL], 10);
+	ZDP_CHECK_EQ(w->tx[0].n, ZDP_TX_BACKLOG);
+
+	ZDP_CASE("shutdown frees what still waits");
+	zdp_worker_tx_discard(w);
+	ZDP_CHECK_EQ(w->tx[0].n, 0);
+	ZDP_CHECK_EQ(w->ctr->q[0].tx_dropped, 10 + ZDP_TX_BACKLOG);
+	while (rte_ring_dequeue(out, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	ZDP_CHECK_EQ(rte_mempool_in_use_count(rt.ports[0].pool), 0);
+	zdp_worker_destroy(w);
+	zdp_port_close(&rt.ports[0]);
+}
+
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_ring_device_errors),
 	ZDP_TEST_ENTRY(test_ring_port_frames),
 	ZDP_TEST_ENTRY(test_ring_checksum_peer),
+	ZDP_TEST_ENTRY(test_tx_backlog),
 	{ 0 },
 };
 
