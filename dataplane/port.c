@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include "port.h"
+#include "ring_dev.h"
 
 #define PLOG(lvl, port, fmt, ...) \
 	RTE_LOG(lvl, USER1, "port %s: " fmt "\n", (port), ##__VA_ARGS__)
@@ -90,61 +91,13 @@ port_find(const struct zdp_port_params *p, uint16_t *port_id)
  * its job (zdp leaves those checksums unfilled). Only for a peer that holds
  * to this; the default, software, verifies and fills everything.
  */
-struct ring_opts {
-	char name[17];
-	bool mac_set;
-	struct rte_ether_addr mac;
-	bool csum_peer;
-};
-
-#define RING_PREFIX "ring:"
-
-static bool
-is_ring_device(const char *dev)
-{
-	return strncmp(dev, RING_PREFIX, sizeof(RING_PREFIX) - 1) == 0;
-}
-
 static int
-ring_parse(const struct zdp_port_params *p, struct ring_opts *o)
+ring_parse(const struct zdp_port_params *p, struct zdp_ring_dev *o)
 {
-	const char *s = p->device + sizeof(RING_PREFIX) - 1;
-	size_t n = strcspn(s, ",");
+	char err[160];
 
-	memset(o, 0, sizeof(*o));
-	if (n == 0 || n >= sizeof(o->name) || s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")] != s[n]) {
-		PLOG(ERR, p->name, "%s: ring name must be 1-%zu of [A-Za-z0-9-]", p->device,
-		     sizeof(o->name) - 1);
-		return -EINVAL;
-	}
-	memcpy(o->name, s, n);
-	for (s += n; *s == ','; s += n) {
-		char kv[64];
-
-		s++;
-		n = strcspn(s, ",");
-		if (n >= sizeof(kv)) {
-			PLOG(ERR, p->name, "%s: option too long", p->device);
-			return -EINVAL;
-		}
-		memcpy(kv, s, n);
-		kv[n] = '\0';
-		if (strncmp(kv, "mac=", 4) == 0 && rte_ether_unformat_addr(kv + 4, &o->mac) == 0 &&
-		    rte_is_unicast_ether_addr(&o->mac)) {
-			o->mac_set = true;
-		} else if (strcmp(kv, "checksum=peer") == 0) {
-			o->csum_peer = true;
-		} else if (strcmp(kv, "checksum=software") == 0) {
-			o->csum_peer = false;
-		} else {
-			PLOG(ERR, p->name, "%s: bad option '%s' (mac=UNICAST-MAC, "
-			     "checksum=software|peer)", p->device, kv);
-			return -EINVAL;
-		}
-	}
-	if (!o->mac_set) {
-		PLOG(ERR, p->name, "%s: needs mac= (a ring has no address of its own)", p->device);
+	if (zdp_ring_dev_parse(p->device, o, err, sizeof(err)) < 0) {
+		PLOG(ERR, p->name, "%s: %s", p->device, err);
 		return -EINVAL;
 	}
 	return 0;
@@ -171,7 +124,8 @@ ring_free_all(const char *name, unsigned n_queues)
 
 /* Create (or find) the rings of @o and an ethdev over them. */
 static int
-ring_port_create(const struct zdp_port_params *p, const struct ring_opts *o, uint16_t *port_id)
+ring_port_create(const struct zdp_port_params *p, const struct zdp_ring_dev *o,
+		 uint16_t *port_id)
 {
 	struct rte_ring *rx[RTE_PMD_RING_MAX_RX_RINGS], *tx[RTE_PMD_RING_MAX_TX_RINGS];
 	unsigned size = rte_align32pow2(RTE_MAX(p->rx_desc ? p->rx_desc : 1024u,
@@ -224,8 +178,8 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	struct rte_eth_txconf txq;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	uint16_t port_id, nb_rxd, nb_txd, q;
-	struct ring_opts ring;
-	bool physical, is_ring = is_ring_device(p->device);
+	struct zdp_ring_dev ring;
+	bool physical, is_ring = zdp_ring_dev_is(p->device);
 	int rc, socket;
 
 	memset(out, 0, sizeof(*out));
@@ -383,7 +337,7 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 		PLOG(WARNING, p->name, "cannot disable promiscuous mode: %s", rte_strerror(-rc));
 	rte_eth_macaddr_get(port_id, &out->mac);
 	if (is_ring)
-		out->mac = ring.mac;
+		memcpy(out->mac.addr_bytes, ring.mac, RTE_ETHER_ADDR_LEN);
 	rte_eth_dev_get_mtu(port_id, &out->mtu);
 	if (is_ring && p->mtu)
 		out->mtu = p->mtu;	/* a ring carries any size; net_ring has no MTU op */
@@ -412,16 +366,13 @@ zdp_port_close(struct zdp_port *port)
 		return;
 	rte_eth_dev_stop(port->port_id);
 	rte_eth_dev_close(port->port_id);
-	if (is_ring_device(port->device)) {
+	if (zdp_ring_dev_is(port->device)) {
 		/* net_ring leaves rings it was given to their owner */
-		char name[sizeof(((struct ring_opts *)0)->name)];
-		size_t n = strcspn(port->device + sizeof(RING_PREFIX) - 1, ",");
+		struct zdp_ring_dev ring;
+		char err[160];
 
-		if (n < sizeof(name)) {
-			memcpy(name, port->device + sizeof(RING_PREFIX) - 1, n);
-			name[n] = '\0';
-			ring_free_all(name, port->n_queues);
-		}
+		if (zdp_ring_dev_parse(port->device, &ring, err, sizeof(err)) == 0)
+			ring_free_all(ring.name, port->n_queues);
 	}
 	rte_mempool_free(port->pool);
 	port->pool = NULL;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "config_priv.h"
+#include "ring_dev.h"
 
 #define CY_MAX_WORKERS		128		/* RTE_MAX_LCORE in Debian's DPDK */
 #define CY_MAX_FLOWS		(64u << 20)
@@ -398,6 +399,16 @@ cy_port(struct cy_ctx *c, const struct cy_node *n, struct zdp_cfg_port *p)
 		old = cy_path_key(c, "device");
 		cy_err(c, cy_map_get(n, "device")->line, "must not be empty");
 		cy_path_pop(c, old);
+	} else if (p->device != NULL && zdp_ring_dev_is(p->device)) {
+		/* zdp's own syntax: checked here; vdev strings only DPDK can */
+		struct zdp_ring_dev rd;
+		char why[160];
+
+		if (zdp_ring_dev_parse(p->device, &rd, why, sizeof(why)) < 0) {
+			old = cy_path_key(c, "device");
+			cy_err(c, cy_map_get(n, "device")->line, "%s", why);
+			cy_path_pop(c, old);
+		}
 	}
 	if (cy_uint(c, n, "mtu", 68, 9600, &u) > 0)
 		p->mtu = (uint16_t)u;

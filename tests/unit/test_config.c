@@ -718,6 +718,10 @@ static const struct err_case err_cases[] = {
 	/* gateway ports */
 	{ "port mtu", "gateway:\n  ports:\n    - { name: p0, device: net_tap0 }\n    - name: p1\n      device: net_tap1\n      mtu: 9601\n", "t.yaml:6: gateway.ports[1].mtu: must be between 68 and 9600", 1 },
 	{ "port mtu small", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, mtu: 67 }\n", "t.yaml:3: gateway.ports[0].mtu: must be between 68 and 9600", 1 },
+	{ "ring port name", "gateway:\n  ports:\n    - { name: p0, device: 'ring:a_b,mac=02:00:00:00:00:01' }\n", "t.yaml:3: gateway.ports[0].device: ring name must be 1 to 16 characters from A-Z a-z 0-9 -", 1 },
+	{ "ring port without mac", "gateway:\n  ports:\n    - { name: p0, device: 'ring:r1' }\n", "t.yaml:3: gateway.ports[0].device: needs mac= (a ring has no address of its own)", 1 },
+	{ "ring port multicast mac", "gateway:\n  ports:\n    - name: p0\n      device: ring:r1,mac=01:00:5e:00:00:01\n", "t.yaml:4: gateway.ports[0].device: bad option 'mac=01:00:5e:00:00:01' (mac=UNICAST-MAC, checksum=software|peer)", 1 },
+	{ "ring port bad checksum", "gateway:\n  ports:\n    - { name: p0, device: 'ring:r1,mac=02:00:00:00:00:01,checksum=none' }\n", "t.yaml:3: gateway.ports[0].device: bad option 'checksum=none' (mac=UNICAST-MAC, checksum=software|peer)", 1 },
 	{ "port rxDesc", "gateway:\n  ports:\n    - { name: p0, device: net_tap0, rxDesc: 32 }\n", "t.yaml:3: gateway.ports[0].rxDesc: must be between 64 and 16384", 1 },
 	{ "port missing name", "gateway:\n  ports:\n    - { device: net_tap0 }\n", "t.yaml:3: gateway.ports[0].name: required key is missing", 1 },
 	{ "port missing device", "gateway:\n  ports:\n    - { name: p0 }\n", "t.yaml:3: gateway.ports[0].device: required key is missing", 1 },
