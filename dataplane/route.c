@@ -338,31 +338,56 @@ zdp_route_table_error(const struct zdp_route_table *t)
 	return t ? t->error_idx : -1;
 }
 
+/* The route for IPv4 @dst (network byte order), or NULL. */
+static const struct route_entry *
+route_find4(const struct zdp_route_table *t, uint32_t dst)
+{
+	uint64_t idx = t->no_route;
+	uint32_t ip = rte_be_to_cpu_32(dst);
+
+	/* rte_fib lookups only read the table; their prototypes are not
+	 * const-qualified, the fib pointers in a const table are usable. */
+	if (t->fib4 != NULL)
+		rte_fib_lookup_bulk(t->fib4, &ip, &idx, 1);
+	if (idx != t->no_route)
+		return &t->routes[idx];
+	return t->def4 >= 0 ? &t->routes[t->def4] : NULL;
+}
+
 static const struct route_entry *
 route_find(const struct zdp_route_table *t, const struct zdp_addr *dst)
 {
 	uint64_t idx = t->no_route;
-	int32_t def;
+	uint8_t ip[1][RTE_FIB6_IPV6_ADDR_SIZE];
 
-	/* rte_fib lookups only read the table; their prototypes are not
-	 * const-qualified, the fib pointers in a const table are usable. */
-	if (dst->family == ZDP_AF_INET) {
-		uint32_t ip = rte_be_to_cpu_32(zdp_addr_v4(dst));
-
-		if (t->fib4 != NULL)
-			rte_fib_lookup_bulk(t->fib4, &ip, &idx, 1);
-		def = t->def4;
-	} else {
-		uint8_t ip[1][RTE_FIB6_IPV6_ADDR_SIZE];
-
-		memcpy(ip[0], dst->a, 16);
-		if (t->fib6 != NULL)
-			rte_fib6_lookup_bulk(t->fib6, ip, &idx, 1);
-		def = t->def6;
-	}
+	if (dst->family == ZDP_AF_INET)
+		return route_find4(t, zdp_addr_v4(dst));
+	memcpy(ip[0], dst->a, 16);
+	if (t->fib6 != NULL)
+		rte_fib6_lookup_bulk(t->fib6, ip, &idx, 1);
 	if (idx != t->no_route)
 		return &t->routes[idx];
-	return def >= 0 ? &t->routes[def] : NULL;
+	return t->def6 >= 0 ? &t->routes[t->def6] : NULL;
+}
+
+/* The next hop of @e for a destination of @family whose address is @a
+ * (@len bytes). Field by field: a caller that has just built the address
+ * (family byte, then the bytes) would otherwise have its stores read back
+ * as one wider load, which store forwarding cannot serve. */
+static void
+nh_fill(struct zdp_route_nh *nh, const struct route_entry *e, uint8_t family, const void *a,
+	size_t len)
+{
+	if (e->connected) {
+		memset(&nh->addr, 0, sizeof(nh->addr));
+		nh->addr.family = family;
+		memcpy(nh->addr.a, a, len);
+	} else {
+		nh->addr = e->via;
+	}
+	nh->port = e->port;
+	nh->connected = e->connected;
+	nh->pad = 0;
 }
 
 int
@@ -376,47 +401,18 @@ zdp_route_lookup(const struct zdp_route_table *t, const struct zdp_addr *dst,
 	e = route_find(t, dst);
 	if (e == NULL)
 		return -ENETUNREACH;
-	/* Field by field: a caller that has just built *dst (family byte, then
-	 * the address) would otherwise have its two stores read back as one
-	 * wider load, which store forwarding cannot serve. */
-	if (e->connected) {
-		nh->addr.family = dst->family;
-		memset(nh->addr.pad, 0, sizeof(nh->addr.pad));
-		memcpy(nh->addr.a, dst->a, sizeof(nh->addr.a));
-	} else {
-		nh->addr = e->via;
-	}
-	nh->port = e->port;
-	nh->connected = e->connected;
-	nh->pad = 0;
+	nh_fill(nh, e, dst->family, dst->a, dst->family == ZDP_AF_INET ? 4 : 16);
 	return 0;
 }
 
 int
 zdp_route_lookup4(const struct zdp_route_table *t, uint32_t dst, struct zdp_route_nh *nh)
 {
-	const struct route_entry *e;
-	uint64_t idx = t->no_route;
-	uint32_t ip = rte_be_to_cpu_32(dst);
+	const struct route_entry *e = route_find4(t, dst);
 
-	if (t->fib4 != NULL)
-		rte_fib_lookup_bulk(t->fib4, &ip, &idx, 1);
-	if (idx != t->no_route)
-		e = &t->routes[idx];
-	else if (t->def4 >= 0)
-		e = &t->routes[t->def4];
-	else
+	if (e == NULL)
 		return -ENETUNREACH;
-	if (e->connected) {
-		memset(&nh->addr, 0, sizeof(nh->addr));
-		nh->addr.family = ZDP_AF_INET;
-		memcpy(nh->addr.a, &dst, 4);
-	} else {
-		nh->addr = e->via;
-	}
-	nh->port = e->port;
-	nh->connected = e->connected;
-	nh->pad = 0;
+	nh_fill(nh, e, ZDP_AF_INET, &dst, 4);
 	return 0;
 }
 
