@@ -204,6 +204,44 @@ zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s)
 		zdp_proxy_housekeeping(w);
 }
 
+void
+zdp_fastpath_send(struct zdp_worker *w, const struct zdp_snapshot *s, uint8_t family,
+		  const void *a, struct rte_mbuf *m)
+{
+	size_t len = family == ZDP_AF_INET ? 4 : 16;
+	struct zdp_nh_memo *memo;
+	struct zdp_route_nh nh;
+	struct zdp_addr peer;
+	uint32_t x[4] = { 0, 0, 0, 0 };
+	uint8_t mac[6];
+
+	/* fp_nh_memo_slot's hash, from the bytes as given: building a
+	 * struct zdp_addr first and reading it back whole would wait on
+	 * store forwarding (route.c nh_fill) */
+	memcpy(x, a, len);
+	memo = &w->nh_memo[((x[0] ^ x[1] ^ x[2] ^ x[3]) * 0x9e3779b1u) >> 24];
+	if (memo->epoch == w->nh_epoch && memo->peer.family == family &&
+	    (family == ZDP_AF_INET ? memcmp(memo->peer.a, a, 4) == 0 :
+				     memcmp(memo->peer.a, a, 16) == 0)) {
+		zdp_l3_output_mac(w, memo->port, family, memo->mac, m);
+		return;
+	}
+	memset(&peer, 0, sizeof(peer));
+	peer.family = family;
+	memcpy(peer.a, a, len);
+	memo->epoch = w->nh_epoch - 1;	/* invalid until resolved */
+	if (unlikely(zdp_route_lookup(s->routes, &peer, &nh) < 0)) {
+		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
+		return;
+	}
+	if (zdp_l3_output(w, s, nh.port, &nh.addr, m, mac)) {
+		memo->peer = peer;
+		memo->port = (uint8_t)nh.port;
+		memcpy(memo->mac, mac, 6);
+		memo->epoch = w->nh_epoch;
+	}
+}
+
 /* Remove an 802.1Q tag in place: forwarded packets leave untagged. */
 static inline void
 fp_strip_vlan(struct rte_mbuf *m, struct zdp_pkt_info *pi)

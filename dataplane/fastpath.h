@@ -46,4 +46,13 @@ enum zdp_drop_reason zdp_vip_pick(struct zdp_worker *w, const struct zdp_snapsho
 /* Timers: flow ageing and neighbour retries, bounded work per call. */
 void zdp_fastpath_housekeeping(struct zdp_worker *w, const struct zdp_snapshot *s);
 
+/* Send the IP packet in @m (room for the Ethernet header at its start) to
+ * its destination @a (@family, network byte order: 4 or 16 bytes), for
+ * packets zdp originates (the tcp-proxy's segments). The egress port and
+ * next-hop MAC come from the worker's next-hop memo while its epoch holds,
+ * as for forwarded flows, else from the route and neighbour tables (and
+ * are memoized); no route: dropped (no_route). Consumes @m. */
+void zdp_fastpath_send(struct zdp_worker *w, const struct zdp_snapshot *s, uint8_t family,
+		       const void *a, struct rte_mbuf *m);
+
 #endif

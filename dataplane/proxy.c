@@ -323,32 +323,15 @@ proxy_tx(void *ctx, struct rte_mbuf *m)
 	struct zdp_worker *w = ctx;
 	const struct zdp_snapshot *s = w->proxy->s;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct zdp_route_nh nh;
-	int rc;
+	bool v4 = (ip[0] >> 4) == 4;
+	const uint8_t *dst = ip + (v4 ? 16 : 24);
 
-	if ((ip[0] >> 4) == 4) {
-		uint32_t dst4;
-
-		memcpy(&dst4, ip + 16, 4);
-		rc = zdp_route_lookup4(s->routes, dst4, &nh);
-	} else {
-		struct zdp_addr dst;
-
-		memset(&dst, 0, sizeof(dst));
-		dst.family = ZDP_AF_INET6;
-		memcpy(dst.a, ip + 24, 16);
-		rc = zdp_route_lookup(s->routes, &dst, &nh);
-	}
-	if (rc < 0) {
-		zdp_worker_drop(w, m, ZDP_DROP_NO_ROUTE);
-		return;
-	}
 	if (rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN) == NULL) {
 		zdp_worker_drop(w, m, ZDP_DROP_NO_MBUF);
 		return;
 	}
 	m->l2_len = RTE_ETHER_HDR_LEN;	/* for TX checksum offload */
-	zdp_l3_output(w, s, nh.port, &nh.addr, m, NULL);
+	zdp_fastpath_send(w, s, v4 ? ZDP_AF_INET : ZDP_AF_INET6, dst, m);
 }
 
 /* The MTU of the port the route to @raddr leaves by: a connection's MSS

@@ -405,17 +405,6 @@ zdp_route_lookup(const struct zdp_route_table *t, const struct zdp_addr *dst,
 	return 0;
 }
 
-int
-zdp_route_lookup4(const struct zdp_route_table *t, uint32_t dst, struct zdp_route_nh *nh)
-{
-	const struct route_entry *e = route_find4(t, dst);
-
-	if (e == NULL)
-		return -ENETUNREACH;
-	nh_fill(nh, e, ZDP_AF_INET, &dst, 4);
-	return 0;
-}
-
 bool
 zdp_route_local(const struct zdp_route_table *t, const struct zdp_addr *a,
 		uint16_t *port)

@@ -97,9 +97,6 @@ int zdp_route_table_error(const struct zdp_route_table *t);
  * lock-free, any lcore. */
 int zdp_route_lookup(const struct zdp_route_table *t, const struct zdp_addr *dst,
 		     struct zdp_route_nh *nh);
-/* zdp_route_lookup for the IPv4 address @dst (network byte order), for
- * callers that hold it as a word rather than a struct zdp_addr. */
-int zdp_route_lookup4(const struct zdp_route_table *t, uint32_t dst, struct zdp_route_nh *nh);
 
 /* True when @a lies inside a connected prefix of @port and is not one of
  * the gateway's own addresses. The neighbour table learns only such

@@ -9,6 +9,7 @@
 #define ZDP_ADDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -32,12 +33,22 @@ zdp_addr_eq(const struct zdp_addr *x, const struct zdp_addr *y)
 	return x->family == y->family && memcmp(x->a, y->a, 16) == 0;
 }
 
+/* Whole-width stores (family + pad as one word, the 16 address bytes as
+ * one vector): the address is read back at once by hashes and compares
+ * (8- and 16-byte loads), and store forwarding serves a load only from one
+ * store that covers it; a memset and a 4-byte copy would stall each such
+ * load until the stores retire. */
 static inline void
 zdp_addr_set_v4(struct zdp_addr *x, uint32_t be_addr)
 {
-	memset(x, 0, sizeof(*x));
-	x->family = ZDP_AF_INET;
-	memcpy(x->a, &be_addr, 4);
+	typedef uint64_t zdp_u64x2 __attribute__((vector_size(16)));
+	const uint32_t head = ZDP_AF_INET;	/* family, pad[3] = 0 (little endian) */
+	zdp_u64x2 v = { be_addr, 0 };
+
+	_Static_assert(offsetof(struct zdp_addr, a) == 4 &&
+		       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "family + pad is one word");
+	memcpy(x, &head, sizeof(head));
+	memcpy(x->a, &v, sizeof(v));
 }
 
 static inline uint32_t

@@ -1117,10 +1117,12 @@ zdp_tcp_input_ip(struct zdp_tcp_stack *stk, struct rte_mbuf *m, uint64_t now)
 		      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 		    rte_raw_cksum(ip, hl) != 0xffff)
 			goto bad;
-		memset(&l3, 0, sizeof(l3));
-		l3.src.family = l3.dst.family = ZDP_AF_INET;
-		memcpy(l3.src.a, ip + 12, 4);
-		memcpy(l3.dst.a, ip + 16, 4);
+		uint32_t s4, d4;
+
+		memcpy(&s4, ip + 12, 4);
+		memcpy(&d4, ip + 16, 4);
+		zdp_addr_set_v4(&l3.src, s4);
+		zdp_addr_set_v4(&l3.dst, d4);
 	} else if ((ip[0] >> 4) == 6) {
 		uint8_t nh;
 		int guard;

@@ -147,14 +147,6 @@ test_lpm_correctness(void)
 		ZDP_CHECK(zdp_addr_eq(&nh.addr, &want));
 		ZDP_CHECK_EQ(nh.port, cases[i].port);
 		ZDP_CHECK_EQ(nh.connected, cases[i].connected);
-		if (dst.family == ZDP_AF_INET) {
-			/* the word-keyed lookup (proxy.c) gives the same answer */
-			struct zdp_route_nh nh4;
-
-			memset(&nh4, 0x55, sizeof(nh4));
-			ZDP_CHECK_EQ(zdp_route_lookup4(t, zdp_addr_v4(&dst), &nh4), 0);
-			ZDP_CHECK(memcmp(&nh4, &nh, sizeof(nh)) == 0);
-		}
 	}
 	zdp_route_table_destroy(t);
 }
@@ -174,7 +166,6 @@ test_no_route(void)
 	ZDP_CASE("v4 outside every prefix, no default");
 	a = A("198.20.0.1");
 	ZDP_CHECK_EQ(zdp_route_lookup(t, &a, &nh), -ENETUNREACH);
-	ZDP_CHECK_EQ(zdp_route_lookup4(t, zdp_addr_v4(&a), &nh), -ENETUNREACH);
 	ZDP_CASE("v6 with no v6 routes at all");
 	a = A("2001:2::1");
 	ZDP_CHECK_EQ(zdp_route_lookup(t, &a, &nh), -ENETUNREACH);
