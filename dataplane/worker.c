@@ -66,38 +66,30 @@ zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx)
 {
 	struct zdp_txbuf *tb = &w->tx[pidx];
 	const struct zdp_port *port = &w->rt->ports[pidx];
-	uint16_t sent, i;
 	uint64_t bytes = 0;
+	uint16_t sent = 0;
 
 	if (tb->n == 0)
 		return;
-	if (unlikely(w->fault_tx != NULL) && tb->n > tb->held) {
-		/* new packets only: the held ones went through it already */
-		tb->n = (uint16_t)(tb->held + zdp_fault_tx(w, tb->pkts + tb->held,
-							   (uint16_t)(tb->n - tb->held)));
-		if (tb->n == 0)
-			return;
-	}
-	sent = 0;
-	do {
-		uint16_t k = rte_eth_tx_burst(port->port_id, (uint16_t)w->idx, tb->pkts + sent,
-					      (uint16_t)(tb->n - sent));
-		if (k == 0)
-			break;
+	tb->fresh = 0;
+	/* at most two runs: up to the end of the array, then from its start */
+	while (sent < tb->n) {
+		uint16_t at = (uint16_t)((tb->head + sent) & (ZDP_TX_BACKLOG - 1));
+		uint16_t run = (uint16_t)RTE_MIN(tb->n - sent, ZDP_TX_BACKLOG - at);
+		uint16_t k = rte_eth_tx_burst(port->port_id, (uint16_t)w->idx, tb->pkts + at, run);
+
+		for (uint16_t i = 0; i < k; i++)
+			bytes += tb->pkts[at + i]->pkt_len;
 		sent = (uint16_t)(sent + k);
-	} while (sent < tb->n);
-	for (i = 0; i < sent; i++)
-		bytes += tb->pkts[i]->pkt_len;
+		if (k < run)
+			break;
+	}
 	w->ctr->q[pidx].tx_packets += sent;
 	w->ctr->q[pidx].tx_bytes += bytes;
-	if (likely(sent == tb->n)) {
-		tb->n = tb->held = 0;
-		return;
-	}
-	/* The device is full: keep the rest, in order, for the next flush. */
-	w->ctr->q[pidx].tx_held += (uint64_t)(tb->n - sent);
-	memmove(tb->pkts, tb->pkts + sent, (size_t)(tb->n - sent) * sizeof(tb->pkts[0]));
-	tb->n = tb->held = (uint16_t)(tb->n - sent);
+	tb->head = (uint16_t)((tb->head + sent) & (ZDP_TX_BACKLOG - 1));
+	tb->n = (uint16_t)(tb->n - sent);
+	/* The device is full: the rest stays, in order, for the next flush. */
+	w->ctr->q[pidx].tx_held += tb->n;
 }
 
 void
@@ -107,10 +99,10 @@ zdp_worker_tx_discard(struct zdp_worker *w)
 		struct zdp_txbuf *tb = &w->tx[p];
 
 		for (uint16_t i = 0; i < tb->n; i++)
-			rte_pktmbuf_free(tb->pkts[i]);
+			rte_pktmbuf_free(tb->pkts[(tb->head + i) & (ZDP_TX_BACKLOG - 1)]);
 		w->ctr->drops[ZDP_DROP_TX_FULL] += tb->n;
 		w->ctr->q[p].tx_dropped += tb->n;
-		tb->n = tb->held = 0;
+		tb->head = tb->n = tb->fresh = 0;
 	}
 }
 

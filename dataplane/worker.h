@@ -63,11 +63,13 @@ struct zdp_worker_params {
  * short stall of the device, waits instead of being dropped (which would
  * cost the TCP connections an RTO each). Past that, new packets are dropped
  * (TX_FULL), like a full qdisc. */
-#define ZDP_TX_BACKLOG	512
+#define ZDP_TX_BACKLOG	512	/* a power of two */
 
+/* A ring: packets pkts[(head + i) % ZDP_TX_BACKLOG], i < n, oldest first. */
 struct zdp_txbuf {
+	uint16_t head;
 	uint16_t n;		/* packets queued */
-	uint16_t held;		/* of which: refused by the device before */
+	uint16_t fresh;		/* of which: queued since the last flush */
 	struct rte_mbuf *pkts[ZDP_TX_BACKLOG];
 };
 
@@ -125,6 +127,10 @@ void zdp_worker_destroy(struct zdp_worker *w);
 /* lcore entry point (rte_eal_remote_launch); arg is struct zdp_worker *. */
 int zdp_worker_main(void *arg);
 
+/* TX loss: drops (frees, counts) some of @pkts; returns how many are left,
+ * compacted at the front. Worker lcore only. */
+uint16_t zdp_fault_tx(struct zdp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
 /* Send what port @pidx's TX buffer holds, oldest first; what the device
  * refuses stays for the next flush (counted in tx_held). */
 void zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx);
@@ -146,8 +152,10 @@ zdp_worker_tx(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	tb->pkts[tb->n++] = m;
-	if (unlikely(tb->n - tb->held >= ZDP_BURST))
+	if (unlikely(w->fault_tx != NULL) && zdp_fault_tx(w, &m, 1) == 0)
+		return;
+	tb->pkts[(tb->head + tb->n++) & (ZDP_TX_BACKLOG - 1)] = m;
+	if (unlikely(++tb->fresh >= ZDP_BURST))
 		zdp_worker_tx_flush(w, pidx);
 }
 
@@ -168,8 +176,5 @@ zdp_runtime_owner(const struct zdp_runtime *rt, uint32_t symhash)
 /* Installs the RX fault-injection callbacks on every port queue and the
  * workers' TX loss (tests). */
 int zdp_fault_install(struct zdp_runtime *rt);
-/* TX loss: drops (frees, counts) some of @pkts; returns how many are left,
- * compacted at the front. Worker lcore only. */
-uint16_t zdp_fault_tx(struct zdp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 #endif /* ZDP_WORKER_H */
