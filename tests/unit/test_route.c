@@ -352,16 +352,5 @@ static const struct zdp_test tests[] = {
 int
 main(void)
 {
-	char *argv[] = { "test", "--no-huge", "-m", "128", "--no-pci",
-			 "--file-prefix", "zdp_test_route", "--log-level",
-			 "lib.eal:error", NULL };
-	int rc;
-
-	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0) {
-		printf("1..0 # SKIP rte_eal_init failed\n");
-		return 1;
-	}
-	rc = zdp_test_main(tests);
-	zdp_test_eal_cleanup();
-	return rc;
+	return zdp_test_eal_main("zdp_test_route", "info", tests);
 }
