@@ -78,7 +78,7 @@ port_find(const struct zdp_port_params *p, uint16_t *port_id)
 }
 
 /*
- * "ring:NAME[,mac=MAC][,checksum=software|peer]": a port whose queue q
+ * "ring:NAME,mac=MAC[,checksum=software|peer]": a port whose queue q
  * receives from the rte_ring NAME_rx<q> and sends on NAME_tx<q>, for a DPDK
  * secondary process attached to zdp's EAL (--proc-type=secondary with zdp's
  * --file-prefix) that exchanges mbufs with zdp without copying them. zdp

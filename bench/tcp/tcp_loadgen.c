@@ -187,7 +187,6 @@ lg_dma(struct rte_mbuf **mp)
 		rte_pktmbuf_free(n);
 		return -ENOSPC;
 	}
-	n->ol_flags |= m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK;
 	rte_pktmbuf_free(m);
 	*mp = n;
 	return 0;
