@@ -22,10 +22,12 @@
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
+#include <rte_tcp.h>
 
 #include "fastpath.h"
 #include "flow.h"
@@ -257,6 +259,46 @@ fp_strip_vlan(struct rte_mbuf *m, struct zdp_pkt_info *pi)
 	pi->vlan_tci = 0;
 }
 
+/* A TCP segment the receiving device coalesced from several (LRO) leaves
+ * as the segments it was made of, cut again by the egress device (TSO),
+ * when that device can and those segments fit its MTU. */
+static inline bool
+fp_lro_resplit_ok(const struct zdp_worker *w, uint16_t port, const struct rte_mbuf *m,
+		  const struct zdp_pkt_info *pi)
+{
+	const struct zdp_port *p = &w->rt->ports[port];
+
+	return (m->ol_flags & RTE_MBUF_F_RX_LRO) && pi->l4_proto == ZDP_IPPROTO_TCP &&
+	       m->tso_segsz && p->tx_tso &&
+	       (uint32_t)m->tso_segsz + pi->payload_off - pi->l3_off <= p->mtu;
+}
+
+/* After the rewrite: hand the segment to the device to split, as the TCP
+ * stack does (tcp_api.h): lengths, flags, and the pseudo-header sum
+ * without the length in the checksum field. */
+static void
+fp_lro_to_tso(uint8_t *frame, const struct zdp_pkt_info *pi, struct rte_mbuf *m)
+{
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(frame + pi->l4_off);
+	uint64_t ol = RTE_MBUF_F_TX_TCP_SEG;
+
+	m->l2_len = pi->l3_off;
+	m->l3_len = (uint16_t)(pi->l4_off - pi->l3_off);
+	m->l4_len = (uint16_t)(pi->payload_off - pi->l4_off);
+	if (pi->family == ZDP_AF_INET) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + pi->l3_off);
+
+		ol |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		ip->hdr_checksum = 0;
+		th->cksum = rte_ipv4_phdr_cksum(ip, ol);
+	} else {
+		ol |= RTE_MBUF_F_TX_IPV6;
+		th->cksum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(frame + pi->l3_off),
+						ol);
+	}
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) | ol;
+}
+
 /* Forward one packet of an existing flow in direction @dir. Consumes @m.
  *
  * The flow caches, per direction, the egress port and next-hop MAC it was
@@ -273,7 +315,7 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 	struct zdp_addr peer;
 	uint8_t *frame;
 	uint16_t port;
-	bool cached;
+	bool cached, resplit = false;
 
 	if (pi->l4_proto == ZDP_IPPROTO_TCP)
 		zdp_flow_tcp_update(w->flows, f, dir, pi->tcp_flags, w->now);
@@ -310,10 +352,17 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		}
 	}
 	if (unlikely(pi->l3_len > w->rt->ports[port].mtu)) {
-		/* Checked before any rewrite: the error quotes the packet as
-		 * its sender sent it. */
-		zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[port].mtu);
-		return;
+		if (!fp_lro_resplit_ok(w, port, m, pi)) {
+			/* Checked before any rewrite: the error quotes the
+			 * packet as its sender sent it. A coalesced segment
+			 * gets here only when the segments it was made of do
+			 * not fit either: a port that may receive them is
+			 * only accepted when every port can segment
+			 * (runtime.c). */
+			zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[port].mtu);
+			return;
+		}
+		resplit = true;
 	}
 	if (likely(pi->family == ZDP_AF_INET &&
 		   (pi->l4_proto == ZDP_IPPROTO_UDP || pi->l4_proto == ZDP_IPPROTO_TCP))) {
@@ -329,6 +378,8 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		}
 		zdp_flow_rewrite(frame, pi, f, dir);
 	}
+	if (unlikely(resplit))
+		fp_lro_to_tso(frame, pi, m);
 	if (dir == ZDP_FLOW_DIR_FWD)
 		w->ctr->backend_bytes[f->backend_id] += pi->l3_len;
 	if (likely(cached)) {

@@ -78,7 +78,7 @@ port_find(const struct zdp_port_params *p, uint16_t *port_id)
 }
 
 /*
- * "ring:NAME,mac=MAC[,checksum=software|peer]": a port whose queue q
+ * "ring:NAME,mac=MAC[,checksum=software|peer][,segmentation=none|peer]": a port whose queue q
  * receives from the rte_ring NAME_rx<q> and sends on NAME_tx<q>, for a DPDK
  * secondary process attached to zdp's EAL (--proc-type=secondary with zdp's
  * --file-prefix) that exchanges mbufs with zdp without copying them. zdp
@@ -90,6 +90,12 @@ port_find(const struct zdp_port_params *p, uint16_t *port_id)
  * (zdp does not verify) and treats what zdp flags RTE_MBUF_F_TX_*_CKSUM as
  * its job (zdp leaves those checksums unfilled). Only for a peer that holds
  * to this; the default, software, verifies and fills everything.
+ *
+ * segmentation=peer (with checksum=peer) makes it zdp's NIC for TCP
+ * segmentation too: it splits what zdp flags RTE_MBUF_F_TX_TCP_SEG into
+ * tso_segsz-byte segments (TSO), and it may hand zdp TCP segments it
+ * coalesced (LRO: flagged RTE_MBUF_F_RX_LRO, tso_segsz the size of the
+ * segments it merged, the IP length that of the whole).
  */
 static int
 ring_parse(const struct zdp_port_params *p, struct zdp_ring_dev *o)
@@ -253,11 +259,27 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 		out->tx_l4_cksum = true;
 	}
 
+	/* The stack's segments are chains (header + the payload it attaches,
+	 * tcp_output.c): a PMD must be told so where that is an offload. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* TSO on NICs only: net_tap emulates it with librte_gso, which splits
+	 * IPv4 alone and would send an IPv6 super-segment as it is. */
+	if (physical && out->tx_l4_cksum && out->tx_ip_cksum &&
+	    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO)) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		out->tx_tso = true;
+	}
+
 	if (is_ring && ring.csum_peer) {
 		/* the peer is the NIC for checksums (ring_parse) */
 		out->rx_l4_cksum = true;
 		out->tx_ip_cksum = true;
 		out->tx_l4_cksum = true;
+	}
+	if (is_ring && ring.seg_peer) {
+		out->tx_tso = true;
+		out->rx_lro = true;
 	}
 
 	rc = rte_eth_dev_configure(port_id, p->n_queues, p->n_queues, &conf);
@@ -346,11 +368,12 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	out->socket = socket;
 	out->n_queues = p->n_queues;
 	PLOG(INFO, p->name, "%s: ethdev %u on socket %d, %u queue pair(s), mtu %u, "
-	     "mac " RTE_ETHER_ADDR_PRT_FMT ", rss %s, rx-l4-csum %s, tx-csum %s",
+	     "mac " RTE_ETHER_ADDR_PRT_FMT ", rss %s, rx-l4-csum %s, tx-csum %s, tso %s",
 	     p->device, port_id, socket, p->n_queues, out->mtu,
 	     RTE_ETHER_ADDR_BYTES(&out->mac),
 	     out->rss ? (out->rss_symmetric ? "symmetric" : "asymmetric") : "none",
-	     out->rx_l4_cksum ? "yes" : "no", out->tx_l4_cksum ? "yes" : "no");
+	     out->rx_l4_cksum ? "yes" : "no", out->tx_l4_cksum ? "yes" : "no",
+	     out->tx_tso ? "yes" : "no");
 	return 0;
 
 err_pool:

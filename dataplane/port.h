@@ -34,6 +34,8 @@ struct zdp_port {
 	uint16_t reta_size;	/* redirection table entries (0: no RSS) */
 	bool rx_l4_cksum;	/* device verifies L4 checksums */
 	bool tx_ip_cksum, tx_l4_cksum;	/* device computes checksums */
+	bool tx_tso;		/* device splits RTE_MBUF_F_TX_TCP_SEG packets */
+	bool rx_lro;		/* device may deliver coalesced TCP segments */
 	struct rte_ether_addr mac;
 	struct rte_mempool *pool;
 	char name[32];

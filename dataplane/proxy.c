@@ -418,6 +418,11 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	for (unsigned i = 0; i < w->rt->n_ports; i++)
 		if (!w->rt->ports[i].tx_l4_cksum || !w->rt->ports[i].tx_ip_cksum)
 			tp.tx_csum_offload = false;
+	/* TSO likewise: only when every port can segment */
+	tp.tso_max = tp.tx_csum_offload ? ZDP_TCP_TSO_MAX : 0;
+	for (unsigned i = 0; i < w->rt->n_ports; i++)
+		if (!w->rt->ports[i].tx_tso)
+			tp.tso_max = 0;
 	tp.tx = proxy_tx;
 	tp.tx_ctx = w;
 	tp.port_ok = proxy_port_ok;

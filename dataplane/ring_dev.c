@@ -70,14 +70,23 @@ zdp_ring_dev_parse(const char *device, struct zdp_ring_dev *out, char *err, size
 			out->csum_peer = true;
 		} else if (strcmp(kv, "checksum=software") == 0) {
 			out->csum_peer = false;
+		} else if (strcmp(kv, "segmentation=peer") == 0) {
+			out->seg_peer = true;
+		} else if (strcmp(kv, "segmentation=none") == 0) {
+			out->seg_peer = false;
 		} else {
 			snprintf(err, errlen, "bad option '%s' (mac=UNICAST-MAC, "
-				 "checksum=software|peer)", kv);
+				 "checksum=software|peer, segmentation=none|peer)", kv);
 			return -EINVAL;
 		}
 	}
 	if (!have_mac) {
 		snprintf(err, errlen, "needs mac= (a ring has no address of its own)");
+		return -EINVAL;
+	}
+	if (out->seg_peer && !out->csum_peer) {
+		/* a NIC that segments fills each segment's checksums */
+		snprintf(err, errlen, "segmentation=peer needs checksum=peer");
 		return -EINVAL;
 	}
 	return 0;

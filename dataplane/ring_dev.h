@@ -2,7 +2,7 @@
  * ring_dev.h — the "ring:" port device string (docs/config.md), parsed
  * without DPDK so --check-config reports its errors with the others.
  *
- *   ring:NAME,mac=MAC[,checksum=software|peer]
+ *   ring:NAME,mac=MAC[,checksum=software|peer][,segmentation=none|peer]
  */
 #ifndef ZDP_RING_DEV_H
 #define ZDP_RING_DEV_H
@@ -18,6 +18,7 @@ struct zdp_ring_dev {
 	char name[ZDP_RING_NAME_MAX + 1];
 	uint8_t mac[6];
 	bool csum_peer;		/* checksum=peer */
+	bool seg_peer;		/* segmentation=peer: TSO and LRO by the peer */
 };
 
 /* Whether @device names a ring port (starts with "ring:"). */

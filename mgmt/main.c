@@ -192,6 +192,16 @@ setup_ports(struct zdp_runtime *rt, const struct zdp_config *cfg)
 		if (g->workers > 1 && !rt->ports[i].rss_symmetric)
 			rt->handoff = true;
 	}
+	/* A segment one port coalesced (LRO) may leave by any other, which
+	 * must cut it back into the segments it was (fastpath.c). */
+	for (size_t i = 0; i < rt->n_ports; i++)
+		for (size_t j = 0; j < rt->n_ports && rt->ports[i].rx_lro; j++)
+			if (!rt->ports[j].tx_tso) {
+				fprintf(stderr, "zdp: port %s may receive coalesced TCP segments "
+					"(LRO), but port %s cannot segment them again (no TSO)\n",
+					rt->ports[i].name, rt->ports[j].name);
+				return -EINVAL;
+			}
 	return 0;
 }
 

@@ -3,7 +3,8 @@
 """CPU cost of zdp's tcp-proxy next to HAProxy (mode tcp) on the same machine.
 
     /usr/bin/python3 bench/tcp/proxy_bench.py [--build build-bench] [--secs 5]
-        [--repeat 3] [--cases zdp,zdp-memif,zdp-ring,haproxy,haproxy-nooff]
+        [--repeat 3] [--cases zdp,zdp-memif,zdp-ring,zdp-ring-tso,zdp-ring-lro,haproxy,
+                 haproxy-nooff]
         [--memif-window 16] [--mtu 1500] [--json FILE] [--logs DIR]
 
 Three network namespaces, created once per run (TAG is random):
@@ -42,6 +43,14 @@ both proxies and run pinned to CPU 0; the proxy under test owns CPU 1:
     What it still pays and a NIC would spare it: every mbuf and frame
     header it reads was last written by CPU 0 (a NIC's RX mbufs are the
     worker's own, recycled hot; DDIO puts frames in the LLC).
+  - zdp-ring-tso: zdp-ring with `segmentation=peer`: the loadgen is also
+    the NIC's TSO. zdp sends packets of up to 64 KiB for the NIC to split
+    (the loadgen's stack takes them whole); zdp still receives 1,500-byte
+    frames (the loadgen cuts its own TSO packets, on CPU 0).
+  - zdp-ring-lro: the same, and the NIC's LRO too: what the loadgen's
+    stack sends as 64 KiB TSO packets reaches zdp as one coalesced segment
+    in one buffer each. Super-segments both ways, as HAProxy has them with
+    GSO/GRO on (which NICs do LRO: docs/performance-tcp.md).
   --mtu sets the veths' MTU and zdp-ring's link MTU (zdp over net_tap and
   zdp-memif stay at 1500); the loadgen's receive buffers grow to fit.
   - HAProxy 2.6: nbthread 1, cpu-map and taskset to CPU 1, in the middle
@@ -450,7 +459,7 @@ class ZdpMemif:
            NIC with checksum offloads does (dataplane/port.c), so zdp's
            worker does what it would over a NIC: no copy, no checksum pass."""
 
-    def __init__(self, args, logdir, run_id, tag, transport="memif"):
+    def __init__(self, args, logdir, run_id, tag, transport="memif", seg="none"):
         self.args, self.run_id, self.transport = args, run_id, transport
         self.sock = OWNED.socket(os.path.join(logdir, "memif-%s.sock" % run_id))
         self.ports = free_ports(3)
@@ -458,7 +467,9 @@ class ZdpMemif:
         self.logname = os.path.join(logdir, "zdp-%s.log" % run_id)
         self.lg_logname = os.path.join(logdir, "loadgen-%s.log" % run_id)
         self.ring = "pb%d" % os.getpid()
-        device = ("ring:%s,mac=%s,checksum=peer" % (self.ring, M_ZDP_MAC) if transport == "ring"
+        device = ("ring:%s,mac=%s,checksum=peer%s" % (self.ring, M_ZDP_MAC,
+                                                     ",segmentation=peer" if seg != "none" else "")
+                  if transport == "ring"
                   else "net_memif0,role=client,socket=%s,mac=%s" % (self.sock, M_ZDP_MAC))
         self.mtu = args.mtu if transport == "ring" else 1500
         with open(self.cfg, "w") as f:
@@ -471,7 +482,7 @@ class ZdpMemif:
         # loadgen: 131,071 mbufs) plus slack; both fit in 2 GB of hugepages
         z_mb = 512 + M_TCP_CONNS * 700 // (1 << 20)
         lg_conns = 2 * max_cl + M_LG_CONNS
-        lg_mb = 768 + (lg_conns * 620) // (1 << 20)
+        lg_mb = 768 + (lg_conns * 620) // (1 << 20) + (288 if seg == "lro" else 0)  # 64 KiB DMA
         self.huge = args.memif_huge and hugepages_free() * 2 >= z_mb + lg_mb + 128
         if transport == "ring" and hugepages_free() * 2 < z_mb + lg_mb + 128:
             raise RuntimeError("zdp-ring needs %d MB of free hugepages (a DPDK secondary "
@@ -493,7 +504,8 @@ class ZdpMemif:
                 self._start_loadgen(["--lcores", "2@%d" % GEN_CPU, "--proc-type=secondary",
                                      "--no-pci", "--file-prefix", self.z_pfx] + lg_args +
                                     ["--ring", self.ring, "--mac", M_LG_MAC,
-                                     "--checksum", "peer", "--mtu", str(self.mtu)])
+                                     "--checksum", "peer", "--mtu", str(self.mtu)] +
+                                    ["--segmentation", seg])
             else:
                 self._start_loadgen(["-l", str(GEN_CPU), "--no-pci", "--file-prefix",
                                      self.lg_pfx] + self._mem(lg_mb) +
@@ -882,8 +894,10 @@ def run_case(case, args, topo, run_id, tsc):
             return measure("zdp", z, topo, args, z.tsc_hz, VIP, run_id)
         finally:
             z.close()
-    if case in ("zdp-memif", "zdp-ring"):
-        z = ZdpMemif(args, topo.logdir, run_id, topo.tag, case[4:])
+    if case in ("zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro"):
+        z = ZdpMemif(args, topo.logdir, run_id, topo.tag,
+                     "memif" if case == "zdp-memif" else "ring",
+                     case[9:] if case.startswith("zdp-ring-") else "none")
         try:
             tsc.setdefault("hz", z.tsc_hz)
             return measure_memif(z, topo, args, run_id)
@@ -901,13 +915,18 @@ def run_case(case, args, topo, run_id, tsc):
         h.close()
 
 
-CASES = ("zdp", "zdp-memif", "zdp-ring", "haproxy", "haproxy-nooff")
-ZDP_CASES = ("zdp", "zdp-memif", "zdp-ring")
+CASES = ("zdp", "zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro", "haproxy",
+         "haproxy-nooff")
+ZDP_CASES = ("zdp", "zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro")
 KERNEL_CASES = ("haproxy", "haproxy-nooff")
 CASE_TITLE = {"zdp": "zdp tcp-proxy (1 worker, net_tap, MTU 1500)",
               "zdp-memif": "zdp tcp-proxy (1 worker, net_memif, tcp_loadgen as the peers)",
               "zdp-ring": "zdp tcp-proxy (1 worker, ring port, tcp_loadgen as the peers "
                           "and as the NIC: DMA and checksum offload)",
+              "zdp-ring-tso": "zdp tcp-proxy (1 worker, ring port, tcp_loadgen as the peers "
+                              "and as the NIC: DMA, checksum offload, TSO)",
+              "zdp-ring-lro": "zdp tcp-proxy (1 worker, ring port, tcp_loadgen as the peers "
+                              "and as the NIC: DMA, checksum offload, TSO and LRO)",
               "haproxy": "HAProxy, veth defaults (MTU 1500, TSO/GSO/GRO on)",
               "haproxy-nooff": "HAProxy, veth TSO/GSO/GRO off (MTU 1500)"}
 # cost keys compared between a kernel case and a zdp case; the zdp bounds
@@ -1015,6 +1034,7 @@ def print_table(results):
     zc = [c for c in ran if c in ZDP_CASES]
     kc = [c for c in ran if c in KERNEL_CASES]
     head = {"zdp": "zdp (net_tap)", "zdp-memif": "zdp-memif", "zdp-ring": "zdp-ring",
+            "zdp-ring-tso": "zdp-ring-tso", "zdp-ring-lro": "zdp-ring-lro",
             "haproxy": "HAProxy (veth defaults)", "haproxy-nooff": "HAProxy (TSO/GSO/GRO off)"}
     cols = [head[c] for c in zc]
     for k in kc:
@@ -1148,7 +1168,7 @@ def main():
     if not any(c in ZDP_CASES for c in cases):
         log("a zdp case must be among the cases (its TSC rate converts the kernel's CPU time)")
         return 2
-    exes = [os.path.join("mgmt", "zdp")] + ([LOADGEN] if {"zdp-memif", "zdp-ring"} & set(cases) else [])
+    exes = [os.path.join("mgmt", "zdp")] + ([LOADGEN] if set(ZDP_CASES[1:]) & set(cases) else [])
     if not require_exes(args.build, *exes):
         return 2
     if not os.access(args.haproxy, os.X_OK):

@@ -117,7 +117,14 @@ struct lg {
 	 * frames go to NAME_rx0 and come from NAME_tx0 without copies */
 	struct rte_ring *ring_to_zdp, *ring_from_zdp;
 	bool csum_peer;		/* --checksum peer: be zdp's NIC for checksums */
-	struct rte_mempool *dma_pool;	/* --ring with --mtu over one mbuf's room */
+	/* --segmentation tso|lro: be zdp's NIC for TSO (and LRO) too. Our
+	 * stack sends TSO packets and zdp may send them. Ours become the MSS
+	 * segments they would be on the wire (tso), or, as zdp's NIC would
+	 * coalesce those again (lro), reach zdp as one coalesced segment in
+	 * one buffer. zdp's TSO packets come to our stack whole (our own
+	 * LRO: our receive costs are not what is measured). */
+	bool seg_peer, lro;
+	struct rte_mempool *dma_pool;	/* frames over one mbuf's room (--mtu, TSO) */
 	uint16_t mtu;		/* --mtu: IP MTU (1500) */
 	struct rte_mempool *pool;
 	struct rte_ether_addr mac, dst_mac;
@@ -172,8 +179,9 @@ owns(uint32_t ip)
 
 /* ---- port --------------------------------------------------------------- */
 
-/* A frame too long for its first mbuf (jumbo MTU): into one buffer of the
- * jumbo pool, as a NIC with buffers that large would receive it. */
+/* A frame too long for its first mbuf (jumbo MTU, an LRO segment): into
+ * one buffer of the DMA pool, as a NIC with buffers that large would
+ * receive it. */
 static int
 lg_dma(struct rte_mbuf **mp)
 {
@@ -204,6 +212,54 @@ lg_as_nic(struct rte_mbuf *m)
 		RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 }
 
+/* --segmentation tso: a NIC's TSO. Cut the frame @m (Ethernet + IPv4 +
+ * TCP, RTE_MBUF_F_TX_TCP_SEG) into frames of tso_segsz payload bytes, each
+ * one receive buffer, checksums flagged good (lg_as_nic), and queue them. */
+static void
+lg_tso_split(struct rte_mbuf *m)
+{
+	unsigned hl = RTE_ETHER_HDR_LEN + m->l3_len + m->l4_len;
+	uint32_t plen = m->pkt_len - hl, seg = m->tso_segsz, seq0;
+	uint8_t hb[RTE_ETHER_HDR_LEN + 120];
+	const uint8_t *h = rte_pktmbuf_read(m, 0, hl, hb);
+
+	if (h == NULL || hl > sizeof(hb) || seg == 0) {
+		G.c.tx_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(&seq0, h + RTE_ETHER_HDR_LEN + m->l3_len + 4, 4);
+	seq0 = rte_be_to_cpu_32(seq0);
+	for (uint32_t off = 0; off < plen; off += seg) {
+		uint32_t n = RTE_MIN(seg, plen - off);
+		struct rte_mempool *mp = hl + n > RTE_MBUF_DEFAULT_DATAROOM ? G.dma_pool : G.pool;
+		struct rte_mbuf *f = G.n_tx < LG_TXQ ? rte_pktmbuf_alloc(mp) : NULL;
+		uint8_t *d = f ? (uint8_t *)rte_pktmbuf_append(f, (uint16_t)(hl + n)) : NULL;
+		struct rte_ipv4_hdr *ip;
+		struct rte_tcp_hdr *th;
+		const void *src;
+
+		if (d == NULL) {
+			G.c.tx_drop++;
+			rte_pktmbuf_free(f);
+			continue;
+		}
+		memcpy(d, h, hl);
+		src = rte_pktmbuf_read(m, hl + off, n, d + hl);
+		if (src != d + hl)
+			memcpy(d + hl, src, n);
+		ip = (struct rte_ipv4_hdr *)(d + RTE_ETHER_HDR_LEN);
+		th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - RTE_ETHER_HDR_LEN + n));
+		th->sent_seq = rte_cpu_to_be_32(seq0 + off);
+		if (off + n < plen)
+			th->tcp_flags &= (uint8_t)~(RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG);
+		lg_as_nic(f);
+		G.txq[G.n_tx++] = f;
+	}
+	rte_pktmbuf_free(m);
+}
+
 /* The stack's output: m starts at the IP header. Prepend Ethernet towards
  * zdp and queue it; the queue is flushed once per loop. */
 static void
@@ -222,6 +278,12 @@ lg_tx(void *ctx, struct rte_mbuf *m)
 	e->src_addr = G.mac;
 	e->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	if (G.ring_to_zdp) {
+		uint16_t segsz = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? m->tso_segsz : 0;
+
+		if (segsz && !G.lro) {
+			lg_tso_split(m);
+			return;
+		}
 		/* a NIC's DMA puts a frame in one receive buffer: the copy the
 		 * memif PMD would make, made here, on the peer's core */
 		if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0 && lg_dma(&m) < 0) {
@@ -231,6 +293,10 @@ lg_tx(void *ctx, struct rte_mbuf *m)
 		}
 		if (G.csum_peer)
 			lg_as_nic(m);
+		if (segsz) {	/* TSO here, LRO at zdp: one coalesced segment */
+			m->ol_flags |= RTE_MBUF_F_RX_LRO;
+			m->tso_segsz = segsz;
+		}
 	}
 	G.txq[G.n_tx++] = m;
 }
@@ -1073,7 +1139,8 @@ usage(void)
 		"usage: tcp_loadgen [EAL options] -- --dst-mac MAC [--vip A --vport P]\n"
 		"       [--clients A --n-clients N] [--backends A --n-backends N --bport P]\n"
 		"       [--max-clients N] [--max-conns N] [--mbufs N] [--desc N] [--spread-clients]\n"
-		"       [--msl-us N] [--ring NAME --mac MAC [--checksum software|peer] [--mtu N]]\n"
+		"       [--msl-us N] [--ring NAME --mac MAC [--checksum software|peer]\n"
+		"        [--segmentation none|tso|lro] [--mtu N]]\n"
 		"defaults: --vip 198.18.255.1 --vport 9000 --clients 198.18.1.1 --n-clients 32\n"
 		"          --backends 198.19.1.1 --n-backends 64 --bport 9000\n"
 		"          --max-clients 1048576 --max-conns 2*max-clients+65536 --msl-us 1000\n"
@@ -1111,6 +1178,7 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 		{ "mac", required_argument, NULL, 'a' },
 		{ "checksum", required_argument, NULL, 'k' },
 		{ "mtu", required_argument, NULL, 'u' },
+		{ "segmentation", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
@@ -1162,10 +1230,18 @@ parse_opts(int argc, char **argv, struct lg_opts *o)
 				return -EINVAL;
 			G.csum_peer = strcmp(optarg, "peer") == 0;
 			break;
+		case 'g':
+			if (strcmp(optarg, "tso") != 0 && strcmp(optarg, "lro") != 0 &&
+			    strcmp(optarg, "none") != 0)
+				return -EINVAL;
+			G.seg_peer = strcmp(optarg, "none") != 0;
+			G.lro = strcmp(optarg, "lro") == 0;
+			break;
 		default: return -EINVAL;
 		}
 	}
 	if (!have_mac || (o->ring != NULL) != o->have_own_mac || (G.csum_peer && !o->ring) ||
+	    (G.seg_peer && !G.csum_peer) ||
 	    G.mtu < 576 || G.mtu > 9600 || (G.mtu > 1500 && !o->ring) ||
 	    !G.n_cli || !G.n_be || !G.vport || !G.bport || !G.n_cl_max ||
 	    !o->msl_us)
@@ -1193,6 +1269,8 @@ stack_init(const struct lg_opts *o)
 	p.msl_us = o->msl_us;	/* our TIME-WAITs (cps clients) end quickly */
 	p.mtu = G.mtu;
 	p.tx_csum_offload = G.csum_peer;	/* lg_as_nic() */
+	/* lg_tx: a TSO packet must fit one DMA buffer with its L2 header */
+	p.tso_max = G.seg_peer ? UINT16_MAX - RTE_PKTMBUF_HEADROOM - RTE_ETHER_HDR_LEN - 120 : 0;
 	p.rx_csum_trust = G.csum_peer;
 	p.cb = (struct zdp_tcp_callbacks){
 		.on_accept = cb_accept,
@@ -1294,13 +1372,17 @@ main(int argc, char **argv)
 	G.cl = calloc(G.n_cl_max, sizeof(*G.cl));
 	G.pool = rte_pktmbuf_pool_create("lg_pool", o.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					 rte_socket_id());
-	if (o.ring && G.mtu + RTE_ETHER_HDR_LEN > RTE_MBUF_DEFAULT_DATAROOM)
+	if (G.lro)		/* 64 KiB buffers: fewer, they are held a window each */
+		G.dma_pool = rte_pktmbuf_pool_create("lg_dma", 4095, 256, 0, UINT16_MAX,
+						     rte_socket_id());
+	else if (o.ring && G.mtu + RTE_ETHER_HDR_LEN > RTE_MBUF_DEFAULT_DATAROOM)
 		G.dma_pool = rte_pktmbuf_pool_create("lg_dma", 16383, 256, 0,
 						     (uint16_t)(RTE_PKTMBUF_HEADROOM +
 								RTE_ETHER_HDR_LEN + G.mtu),
 						     rte_socket_id());
 	if (G.txq == NULL || G.cl == NULL || G.pool == NULL ||
-	    (G.mtu + RTE_ETHER_HDR_LEN > RTE_MBUF_DEFAULT_DATAROOM && G.dma_pool == NULL) ||
+	    ((G.lro || G.mtu + RTE_ETHER_HDR_LEN > RTE_MBUF_DEFAULT_DATAROOM) &&
+	     G.dma_pool == NULL) ||
 	    (o.ring ? ring_attach(o.ring) :
 	     bench_port_start("tcp_loadgen", G.pool, (uint16_t)o.desc, &G.port, &G.mac)) < 0 ||
 	    stack_init(&o) < 0) {

@@ -21,7 +21,10 @@
  * m->l3_len / m->l4_len are set; with params.tx_csum_offload the TCP (and IPv4
  * header) checksum is left to the device (ol_flags set, pseudo-header sum in
  * the TCP checksum field, l2_len is the worker's to set), otherwise both are
- * computed in software.
+ * computed in software. With params.tso_max, a packet of new data may carry
+ * several MSS of payload, flagged RTE_MBUF_F_TX_TCP_SEG (tso_segsz = MSS,
+ * the checksum field holds the pseudo-header sum without the length, as
+ * DPDK's TSO wants); the IP length is that of the whole.
  *
  * Handle lifetime: a struct zdp_tcp_conn * given to the application (by
  * on_accept or zdp_tcp_connect) stays valid until the application calls
@@ -79,6 +82,8 @@ struct zdp_tcp_callbacks {
 
 enum zdp_tcp_cc_algo { ZDP_TCP_CC_NEWRENO = 0, ZDP_TCP_CC_CUBIC = 1 };
 
+#define ZDP_TCP_TSO_MAX	(65535u - 40 - 60)	/* IPv6 payload length limit, less headers */
+
 struct zdp_tcp_stack_params {
 	int socket_id;			/* NUMA node for the pools */
 	uint32_t max_conns;		/* connection pool size (incl. TIME-WAIT) */
@@ -112,6 +117,12 @@ struct zdp_tcp_stack_params {
 	bool tx_csum_offload;		/* device fills TCP/IPv4 checksums */
 	bool rx_csum_trust;		/* trust RX_L4_CKSUM_GOOD flags */
 	bool tx_copy;			/* copy payload instead of attaching (no multi-seg TX) */
+	/* TCP segmentation offload: new data goes out in packets of up to
+	 * this many payload bytes (whole MSS multiples, at most
+	 * ZDP_TCP_TSO_MAX) that the device splits, each flagged
+	 * RTE_MBUF_F_TX_TCP_SEG with tso_segsz = the MSS. 0 = off. Needs
+	 * tx_csum_offload. Retransmissions stay one MSS. */
+	uint32_t tso_max;
 	bool no_timestamps, no_sack, no_wscale; /* for tests / interop knobs */
 	uint16_t eph_port_lo, eph_port_hi; /* ephemeral range for connect */
 	/* Optional: return true when a connection with this source port would

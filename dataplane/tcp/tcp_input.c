@@ -783,8 +783,11 @@ conn_input(struct zdp_tcp_conn *c, struct zdp_tcp_seg *s, struct rte_mbuf **mp)
 				c->flags |= F_ACK_NOW;
 			}
 			*mp = NULL;
-			if (++c->segs_since_ack >= 2)
-				c->flags |= F_ACK_NOW;	/* RFC 5681 §4.2: every 2nd */
+			/* RFC 5681 §4.2: ACK every 2nd full segment; a
+			 * segment the NIC coalesced (LRO) is at least two */
+			c->segs_since_ack += len > c->adv_mss ? 2 : 1;
+			if (c->segs_since_ack >= 2)
+				c->flags |= F_ACK_NOW;
 			deliver(c, m, total);
 			if (c->state == ZDP_TCP_CLOSED)
 				return 0;
@@ -1050,6 +1053,8 @@ zdp_tcp_input(struct zdp_tcp_stack *stk, struct rte_mbuf *m,
 	    s.sport == 0 || s.dport == 0)
 		goto malformed;
 	s.len = plen - s.hlen;
+	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_LRO))
+		CTR_INC(stk, LRO_IN);
 	m = zdp_tcp_mbuf_trim_front(m, s.hlen);
 
 	c = zdp_tcp_conn_lookup(stk, &l3->dst, s.dport, &l3->src, s.sport);

@@ -396,7 +396,20 @@ xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t
 	}
 	h->l3_len = l3;
 	h->l4_len = l4;
-	if (stk->p.tx_csum_offload) {
+	if (c && plen > c->mss) {
+		/* TSO (only send_new sends more than an MSS, and only with
+		 * params.tso_max, which needs tx_csum_offload): the device
+		 * cuts tso_segsz-byte segments and fills each one's lengths
+		 * and checksums from this pseudo-header sum without length */
+		uint32_t nseg = (plen + c->mss - 1) / c->mss;
+
+		h->ol_flags |= RTE_MBUF_F_TX_TCP_SEG |
+			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+		h->tso_segsz = c->mss;
+		th->cksum = zdp_cksum_fold(zdp_cksum_pseudo(t->laddr, t->raddr, IPPROTO_TCP, 0));
+		CTR_INC(stk, TSO_OUT);
+		CTR_ADD(stk, SEGS_OUT, nseg - 1);
+	} else if (stk->p.tx_csum_offload) {
 		h->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM |
 			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
 		th->cksum = zdp_cksum_fold(zdp_cksum_pseudo(t->laddr, t->raddr, IPPROTO_TCP,
@@ -821,6 +834,13 @@ output_data(struct zdp_tcp_conn *c)
 			if (flight >= wnd)
 				break;
 			len = u32_min(u32_min(c->mss, unsent), wnd - flight);
+			if (c->stk->p.tso_max > c->mss && len == c->mss) {
+				/* TSO: as many whole segments as the windows
+				 * allow, or all that is queued */
+				uint32_t big = u32_min(u32_min(c->stk->p.tso_max, unsent), wnd - flight);
+
+				len = big == unsent ? big : big - big % c->mss;
+			}
 			/* RFC 9293 §3.8.6.2.1 sender SWS avoidance: send a
 			 * full segment, or all that is queued (subject to
 			 * Nagle), or at least half the largest window seen. */

@@ -53,6 +53,72 @@ struct t_out {
 static struct t_out t_outq[T_MAXOUT];
 static int t_nout;
 
+/* TSO packets seen, and those whose header broke DPDK's TSO contract */
+static int t_tso_pkts, t_tso_bad;
+
+static void t_tx(void *ctx, struct rte_mbuf *m);
+
+/* Play a NIC with TSO: cut @m (RTE_MBUF_F_TX_TCP_SEG) into segments of
+ * tso_segsz payload bytes, each with the header copied, its own sequence
+ * number and IP length, PSH and FIN on the last one only, and checksums
+ * (offloaded to t_tx, which fills and checks them); capture each. */
+static __rte_unused void
+t_tx_tso(struct rte_mbuf *m)
+{
+	unsigned l3 = m->l3_len, hl = m->l3_len + m->l4_len;
+	uint32_t plen = m->pkt_len - hl, seg = m->tso_segsz, seq0;
+	uint8_t hb[120];
+	const uint8_t *h = rte_pktmbuf_read(m, 0, hl, hb);
+	bool v6 = h && (h[0] >> 4) == 6;
+	uint16_t ck;
+
+	t_tso_pkts++;
+	/* the checksum field: the pseudo-header sum without the length */
+	memcpy(&ck, h + l3 + 16, 2);
+	if (!h || hl > sizeof(hb) || seg == 0 || plen <= seg || l3 != (v6 ? 40u : 20u) ||
+	    ck != (v6 ? rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)h, m->ol_flags) :
+		       rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)h, m->ol_flags)) ||
+	    !(m->ol_flags & (v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4))) {
+		t_tso_bad++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(&seq0, h + l3 + 4, 4);
+	seq0 = rte_be_to_cpu_32(seq0);
+	for (uint32_t off = 0; off < plen; off += seg) {
+		uint32_t n = RTE_MIN(seg, plen - off);
+		struct rte_mbuf *s = rte_pktmbuf_alloc(t_pool);
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(s, (uint16_t)(hl + n));
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(d + l3);
+		const void *p;
+
+		memcpy(d, h, hl);
+		p = rte_pktmbuf_read(m, hl + off, n, d + hl);
+		if (p != d + hl)
+			memcpy(d + hl, p, n);
+		th->sent_seq = rte_cpu_to_be_32(seq0 + off);
+		if (off + n < plen)
+			th->tcp_flags &= (uint8_t)~(TH_PSH | TH_FIN);
+		s->l3_len = m->l3_len;
+		s->l4_len = m->l4_len;
+		s->ol_flags = RTE_MBUF_F_TX_TCP_CKSUM |
+			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+		if (v6) {
+			struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)d;
+
+			ip->payload_len = rte_cpu_to_be_16((uint16_t)(hl - l3 + n));
+			th->cksum = rte_ipv6_phdr_cksum(ip, s->ol_flags);
+		} else {
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)d;
+
+			ip->total_length = rte_cpu_to_be_16((uint16_t)(hl + n));
+			th->cksum = rte_ipv4_phdr_cksum(ip, s->ol_flags);
+		}
+		t_tx(NULL, s);
+	}
+	rte_pktmbuf_free(m);
+}
+
 static __rte_unused void
 t_tx(void *ctx, struct rte_mbuf *m)
 {
@@ -64,6 +130,10 @@ t_tx(void *ctx, struct rte_mbuf *m)
 	uint32_t l4len;
 	const uint8_t *th;
 
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		t_tx_tso(m);
+		return;
+	}
 	memset(o, 0, sizeof(*o));
 	if (m->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) {
 		/* play the NIC: the field holds the pseudo-header sum */

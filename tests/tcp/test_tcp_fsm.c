@@ -2015,6 +2015,120 @@ test_checksum_offload_and_unlisten(void)
 	t_leak_check();
 }
 
+static void
+tso_on(struct zdp_tcp_stack_params *p)
+{
+	p->tx_csum_offload = true;
+	p->tso_max = ZDP_TCP_TSO_MAX;
+}
+
+/* params.tso_max: new data leaves in packets of whole MSS the device cuts
+ * (tcp_test_util.h t_tx_tso plays it); retransmissions stay one MSS. And a
+ * received segment the device coalesced (LRO) is ACKed at once, as two
+ * full segments would be (RFC 5681 §4.2). */
+static void
+test_tso_and_coalesced(void)
+{
+	for (int v6 = 0; v6 <= 1; v6++) {
+		struct zdp_tcp_stack *stk = stack_with(tso_on);
+		struct zdp_tcp_listener *l = NULL;
+		struct zdp_tcp_conn *c;
+		struct t_peer p;
+		uint32_t iss, next, total = 0, mss;
+		uint64_t now = 10;
+		bool pat_ok = true, seq_ok = true, small_ok = true, psh_ok = true, csum_ok = true;
+		static uint8_t buf[4000];
+		int tso0, rounds = 0;
+
+		ZDP_REQUIRE(stk);
+		t_peer_init(&p, v6);
+		c = open_passive(stk, &l, &p, 1000, &HS_FULL, 0, &iss);
+		ZDP_REQUIRE(c);
+		mss = c->mss;
+		t_tso_pkts = t_tso_bad = 0;
+		zdp_tcp_send(c, t_mbuf_data(0, 40000));
+		next = iss + 1;
+		while (total < 40000 && rounds++ < 20) {
+			t_out_reset();
+			zdp_tcp_poll(stk, now);
+			for (int i = 0; i < t_nout; i++) {
+				const struct t_out *o = &t_outq[i];
+
+				seq_ok = seq_ok && o->s.seq == next;
+				small_ok = small_ok && o->s.len <= mss;
+				csum_ok = csum_ok && o->csum_ok;
+				/* PSH marks the end of what was queued, once */
+				psh_ok = psh_ok && !!(o->s.flags & TH_PSH) ==
+					(next - iss - 1 + o->s.len == 40000 || i == t_nout - 1);
+				for (uint32_t k = 0; k < o->dlen; k++)
+					pat_ok = pat_ok && o->data[k] == t_pat(next - iss - 1 + k);
+				next += o->s.len;
+				total += o->s.len;
+			}
+			now += 1000;
+			/* ACK all of it: the window slides, cwnd grows */
+			t_send(stk, &p, TH_ACK, 1001, next, 65535, NULL, 0, NULL, 0, now);
+		}
+		ZDP_CASE(v6 ? "v6 TSO: whole segments, in order, intact" :
+			 "v4 TSO: whole segments, in order, intact");
+		ZDP_CHECK_EQ(total, 40000);
+		ZDP_CHECK_EQ(t_tso_bad, 0);
+		ZDP_CHECK(t_tso_pkts >= 2);
+		ZDP_CHECK_EQ((int)ctr(stk, ZDP_TCP_CTR_TSO_OUT), t_tso_pkts);
+		ZDP_CHECK(seq_ok);
+		ZDP_CHECK(small_ok);
+		ZDP_CHECK(csum_ok);
+		ZDP_CHECK(pat_ok);
+		ZDP_CHECK(psh_ok);
+
+		ZDP_CASE(v6 ? "v6 a coalesced segment is ACKed at once, a small one is not" :
+			 "v4 a coalesced segment is ACKed at once, a small one is not");
+		t_fill(buf, 0, sizeof(buf));
+		t_app.auto_consume = false;	/* no window-update ACK either */
+		t_out_reset();
+		t_send(stk, &p, TH_ACK | TH_PSH, 1001, next, 65535, buf, sizeof(buf), NULL, 0, now);
+		zdp_tcp_poll(stk, now);
+		ZDP_CHECK(t_nout >= 1 && t_last()->s.ack == 1001 + sizeof(buf));
+		t_out_reset();
+		t_send(stk, &p, TH_ACK | TH_PSH, 1001 + sizeof(buf), next, 65535, buf, 100, NULL,
+		       0, now);
+		zdp_tcp_poll(stk, now);
+		ZDP_CHECK(t_nout == 0 || t_last()->s.ack != 1001 + sizeof(buf) + 100);
+		t_app.auto_consume = true;
+		ZDP_CASE(v6 ? "v6 TSO: a retransmission is one MSS" :
+			 "v4 TSO: a retransmission is one MSS");
+		zdp_tcp_send(c, t_mbuf_data(40000, 20 * mss));
+		t_out_reset();
+		zdp_tcp_poll(stk, now);
+		ZDP_CHECK(t_nout >= 2);
+		tso0 = t_tso_pkts;
+		/* nothing is ACKed: the tail loss probe, then the RTO, resend */
+		{
+			bool head = false;
+
+			small_ok = true;
+			for (int i = 0; i < 50 && !head; i++) {
+				t_out_reset();
+				now += 100 * 1000;
+				zdp_tcp_poll(stk, now);
+				for (int k = 0; k < t_nout; k++) {
+					head = head || (t_outq[k].s.seq == next &&
+							t_outq[k].s.len == mss);
+					small_ok = small_ok && t_outq[k].s.len <= mss;
+				}
+			}
+			ZDP_CHECK(head);
+		}
+		ZDP_CHECK(small_ok);
+		ZDP_CHECK_EQ(t_tso_pkts, tso0);
+
+		zdp_tcp_abort(c);
+		zdp_tcp_poll(stk, now + 1);
+		zdp_tcp_stack_destroy(stk);
+	}
+	t_leak_check();
+}
+
 static bool
 odd_ports_only(void *ctx, const struct zdp_addr *la, uint16_t lport,
 	       const struct zdp_addr *ra, uint16_t rport)
@@ -2103,6 +2217,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_keepalive),
 	ZDP_TEST_ENTRY(test_delayed_ack),
 	ZDP_TEST_ENTRY(test_checksum_offload_and_unlisten),
+	ZDP_TEST_ENTRY(test_tso_and_coalesced),
 	ZDP_TEST_ENTRY(test_port_choice_and_pmtu),
 	ZDP_TEST_ENTRY(test_input_storm),
 	{ 0 },

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * test_port.c — "ring:" ports (dataplane/port.c): device string errors,
  * the rings a peer process attaches to, frames both ways, the checksum
- * contract, and that closing the port removes the rings.
+ * and segmentation contracts, and that closing the port removes the rings.
  */
 #include <errno.h>
 #include <string.h>
@@ -39,6 +39,8 @@ test_ring_device_errors(void)
 		{ "multicast mac", "ring:r1,mac=01:00:5e:00:00:01" },
 		{ "unknown option", "ring:r1,mac=02:00:00:00:00:01,speed=10" },
 		{ "bad checksum mode", "ring:r1,mac=02:00:00:00:00:01,checksum=none" },
+		{ "bad segmentation mode", "ring:r1,mac=02:00:00:00:00:01,checksum=peer,segmentation=tso" },
+		{ "segmentation without checksum", "ring:r1,mac=02:00:00:00:00:01,segmentation=peer" },
 	};
 
 	for (size_t i = 0; i < RTE_DIM(cases); i++) {
@@ -123,6 +125,13 @@ test_ring_checksum_peer(void)
 	ZDP_REQUIRE(zdp_port_open(&p, &port) == 0);
 	ZDP_CASE("checksum=peer: the peer verifies and fills checksums, as a NIC");
 	ZDP_CHECK(port.rx_l4_cksum && port.tx_l4_cksum && port.tx_ip_cksum);
+	ZDP_CHECK(!port.tx_tso && !port.rx_lro);
+	zdp_port_close(&port);
+
+	ZDP_CASE("segmentation=peer: the peer does TSO and may hand zdp LRO segments");
+	p = params("ring:tp5,mac=02:00:00:00:00:0d,checksum=peer,segmentation=peer", 1);
+	ZDP_REQUIRE(zdp_port_open(&p, &port) == 0);
+	ZDP_CHECK(port.tx_tso && port.rx_lro && port.tx_l4_cksum);
 	zdp_port_close(&port);
 
 	ZDP_CASE("checksum=software, stated");
