@@ -367,8 +367,14 @@ lg_loop(void)
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		if (G.csum_peer)
+		if (G.csum_peer) {
+			/* zdp's TSO packet, taken whole: our own LRO */
+			bool tso = m->ol_flags & RTE_MBUF_F_TX_TCP_SEG;
+
 			lg_as_nic(m);
+			if (tso)
+				m->ol_flags |= RTE_MBUF_F_RX_LRO;
+		}
 		if (et == RTE_ETHER_TYPE_IPV4 && m->data_len >= RTE_ETHER_HDR_LEN + 20) {
 			const struct rte_ipv4_hdr *ip;
 			uint16_t tl;
