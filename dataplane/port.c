@@ -269,6 +269,7 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 	    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO)) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 		out->tx_tso = true;
+		out->tx_max_segs = info.tx_desc_lim.nb_seg_max;
 	}
 
 	if (is_ring && ring.csum_peer) {

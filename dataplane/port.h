@@ -36,6 +36,7 @@ struct zdp_port {
 	bool tx_ip_cksum, tx_l4_cksum;	/* device computes checksums */
 	bool tx_tso;		/* device splits RTE_MBUF_F_TX_TCP_SEG packets */
 	bool rx_lro;		/* device may deliver coalesced TCP segments */
+	uint16_t tx_max_segs;	/* mbufs per packet the device takes (0: any) */
 	struct rte_ether_addr mac;
 	struct rte_mempool *pool;
 	char name[32];

@@ -420,9 +420,14 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 			tp.tx_csum_offload = false;
 	/* TSO likewise: only when every port can segment */
 	tp.tso_max = tp.tx_csum_offload ? ZDP_TCP_TSO_MAX : 0;
-	for (unsigned i = 0; i < w->rt->n_ports; i++)
+	for (unsigned i = 0; i < w->rt->n_ports; i++) {
+		uint16_t ms = w->rt->ports[i].tx_max_segs;
+
 		if (!w->rt->ports[i].tx_tso)
 			tp.tso_max = 0;
+		if (ms && (!tp.tso_max_segs || ms < tp.tso_max_segs))
+			tp.tso_max_segs = ms;
+	}
 	tp.tx = proxy_tx;
 	tp.tx_ctx = w;
 	tp.port_ok = proxy_port_ok;

@@ -123,6 +123,9 @@ struct zdp_tcp_stack_params {
 	 * RTE_MBUF_F_TX_TCP_SEG with tso_segsz = the MSS. 0 = off. Needs
 	 * tx_csum_offload. Retransmissions stay one MSS. */
 	uint32_t tso_max;
+	/* Mbufs a TSO packet may have (the device's tx_desc_lim.nb_seg_max,
+	 * header included); 0 = no limit. */
+	uint16_t tso_max_segs;
 	bool no_timestamps, no_sack, no_wscale; /* for tests / interop knobs */
 	uint16_t eph_port_lo, eph_port_hi; /* ephemeral range for connect */
 	/* Optional: return true when a connection with this source port would

@@ -691,6 +691,29 @@ zdp_tcp_send_probe(struct zdp_tcp_conn *c, bool zwp)
 	xmit_conn(c, c->snd_una - 1, TH_ACK, 0);
 }
 
+/* TSO: how much of [@seq, @seq + @len) one packet of at most
+ * params.tso_max_segs mbufs (the header and one per send-queue piece) can
+ * carry, in whole segments; at least one MSS. */
+static uint32_t
+tso_fit(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	uint16_t max = c->stk->p.tso_max_segs;
+	uint32_t off, got = 0;
+	struct rte_mbuf *s;
+	unsigned n = 1;
+
+	if (max == 0 || len <= c->mss)
+		return len;
+	for (s = zdp_tcp_sndq_find(c, seq, &off); s && got < len && n < max; s = s->next) {
+		got += s->data_len - off;
+		off = 0;
+		n++;
+	}
+	if (got >= len)
+		return len;
+	return RTE_MAX(got - got % c->mss, (uint32_t)c->mss);
+}
+
 /* Send new data (or FIN) at snd_nxt: @len bytes. */
 static int
 send_new(struct zdp_tcp_conn *c, uint32_t len, bool fin)
@@ -700,8 +723,10 @@ send_new(struct zdp_tcp_conn *c, uint32_t len, bool fin)
 	int rc;
 
 	if (rtx) {
-		CTR_INC(c->stk, RETRANS);
-		c->n_retrans++;
+		uint32_t nseg = len > c->mss ? (len + c->mss - 1) / c->mss : 1;
+
+		CTR_ADD(c->stk, RETRANS, nseg);
+		c->n_retrans += nseg;
 	}
 	rc = xmit_conn(c, c->snd_nxt, flags, len);
 	if (rc)
@@ -840,6 +865,7 @@ output_data(struct zdp_tcp_conn *c)
 				uint32_t big = u32_min(u32_min(c->stk->p.tso_max, unsent), wnd - flight);
 
 				len = big == unsent ? big : big - big % c->mss;
+				len = tso_fit(c, c->snd_nxt, len);
 			}
 			/* RFC 9293 §3.8.6.2.1 sender SWS avoidance: send a
 			 * full segment, or all that is queued (subject to

@@ -54,7 +54,8 @@ static struct t_out t_outq[T_MAXOUT];
 static int t_nout;
 
 /* TSO packets seen, and those whose header broke DPDK's TSO contract */
-static int t_tso_pkts, t_tso_bad;
+static int t_tso_pkts, t_tso_bad, t_tso_segs;	/* t_tso_segs: segments cut */
+static unsigned t_tso_nsegs_max;	/* most mbufs in one TSO packet */
 
 static void t_tx(void *ctx, struct rte_mbuf *m);
 
@@ -73,6 +74,7 @@ t_tx_tso(struct rte_mbuf *m)
 	uint16_t ck;
 
 	t_tso_pkts++;
+	t_tso_nsegs_max = RTE_MAX(t_tso_nsegs_max, (unsigned)m->nb_segs);
 	/* the checksum field: the pseudo-header sum without the length */
 	memcpy(&ck, h + l3 + 16, 2);
 	if (!h || hl > sizeof(hb) || seg == 0 || plen <= seg || l3 != (v6 ? 40u : 20u) ||
@@ -114,6 +116,7 @@ t_tx_tso(struct rte_mbuf *m)
 			ip->total_length = rte_cpu_to_be_16((uint16_t)(hl + n));
 			th->cksum = rte_ipv4_phdr_cksum(ip, s->ol_flags);
 		}
+		t_tso_segs++;
 		t_tx(NULL, s);
 	}
 	rte_pktmbuf_free(m);
