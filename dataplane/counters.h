@@ -30,6 +30,7 @@ struct zdp_queue_counters {
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_dropped;	/* refused with ZDP_TX_BACKLOG already waiting */
 	uint64_t tx_held;	/* refused by the device, kept for a later flush */
+	uint64_t tx_gso;	/* TSO packets cut into segments in software */
 };
 
 struct zdp_policy_counters {

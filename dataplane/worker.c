@@ -24,6 +24,7 @@
 #include <rte_ring.h>
 
 #include "fastpath.h"
+#include "gso.h"
 #include "proxy.h"
 #include "worker.h"
 
@@ -59,6 +60,22 @@ zdp_worker_destroy(struct zdp_worker *w)
 	zdp_fastpath_worker_fini(w);
 	rte_free(w->ctr);
 	rte_free(w);
+}
+
+/* zdp_worker_tx() for a TSO packet on a port that cannot segment. */
+void
+zdp_worker_tx_gso(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	struct rte_mbuf *seg[ZDP_GSO_MAX_SEGS];
+	int n = zdp_gso_segment(m, m->pool, seg, RTE_DIM(seg));
+
+	if (n < 0) {
+		w->ctr->drops[n == -ENOMEM ? ZDP_DROP_NO_MBUF : ZDP_DROP_GSO]++;
+		return;
+	}
+	w->ctr->q[pidx].tx_gso++;
+	for (int i = 0; i < n; i++)
+		zdp_worker_tx(w, pidx, seg[i]);
 }
 
 void

@@ -141,10 +141,18 @@ void zdp_worker_tx_discard(struct zdp_worker *w);
 /* Queue @m for transmission on port index @pidx; flushes once a burst of
  * new packets is queued. With ZDP_TX_BACKLOG packets already waiting for a
  * full device, @m is dropped (TX_FULL). */
+void zdp_worker_tx_gso(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m);
+
 static inline void
 zdp_worker_tx(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
 {
 	struct zdp_txbuf *tb = &w->tx[pidx];
+
+	/* a TSO packet for a port that cannot segment: cut it here (gso.h) */
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !w->rt->ports[pidx].tx_tso) {
+		zdp_worker_tx_gso(w, pidx, m);
+		return;
+	}
 
 	if (unlikely(tb->n == ZDP_TX_BACKLOG)) {
 		w->ctr->drops[ZDP_DROP_TX_FULL]++;

@@ -99,6 +99,9 @@ render_ports(struct sbuf *b, struct zdp_runtime *rt)
 		{ "zdp_queue_tx_held_total",
 		  "Packets the TX queue refused at first, kept and sent on a later try",
 		  offsetof(struct zdp_queue_counters, tx_held) },
+		{ "zdp_queue_tx_gso_total",
+		  "TSO packets the worker cut into segments itself (the port cannot segment)",
+		  offsetof(struct zdp_queue_counters, tx_gso) },
 	};
 	for (size_t i = 0; i < RTE_DIM(qs); i++) {
 		head(b, qs[i].name, "counter", qs[i].help);

@@ -91,7 +91,7 @@ class Rig:
         self.tag = "%x" % random.getrandbits(24)
         self.prefix = "zro" + self.tag
         self.ring = "ro" + self.tag
-        self.http = random.randrange(20000, 40000, 10)
+        self.http = random.randrange(20000, 32700, 10)  # below ephemeral ports
         self.cfg = os.path.join(workdir, "zdp.yaml")
         self.log = os.path.join(workdir, "zdp.log")
         self.lg_log = os.path.join(workdir, "loadgen.log")

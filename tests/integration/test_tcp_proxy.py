@@ -48,6 +48,15 @@ def test_proxy_bulk_both_ways_and_half_close(gw):
         time.sleep(0.1)
     assert m['zdp_proxy_connections_total{event="closed"}'] == \
         before['zdp_proxy_connections_total{event="closed"}'] + 1
+    # net_tap fills checksums but does not segment: the stack sent TSO
+    # packets and the worker cut them (docs/tcp.md, dataplane/gso.h)
+    tso = 'zdp_tcp_stack_total{counter="tcp_tso_packets_out"}'
+    assert m[tso] > before[tso] + 100
+
+    def gso(mm):
+        return sum(v for k, v in mm.items() if k.startswith("zdp_queue_tx_gso_total{"))
+    assert gso(m) - gso(before) == m[tso] - before[tso]
+    assert m['zdp_drops_total{reason="gso_invalid"}'] == 0
 
 
 def test_proxy_split(gw):

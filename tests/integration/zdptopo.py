@@ -239,7 +239,9 @@ class Gateway:
         self.ns_cli = "zdpc-" + tag
         self.ns_be = "zdpb-" + tag
         self.tap_c, self.tap_b = taps or ("zc" + tag, "zb" + tag)
-        base = random.randrange(20000, 40000, 10)
+        # below the ephemeral range (32768-60999): a client socket cannot
+        # have taken it
+        base = random.randrange(20000, 32700, 10)
         self.http_ports = http or (base, base + 1, base + 2)
         self.http = base
         self.workdir = str(workdir)
