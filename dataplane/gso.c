@@ -20,42 +20,78 @@ free_all(struct rte_mbuf **out, unsigned n)
 		rte_pktmbuf_free(out[i]);
 }
 
-/* Append [@off, @off + @len) of the chain at @src to @h as indirect mbufs;
- * returns the mbuf and offset where the next byte is, via @src / @off. */
-static int
-attach_range(struct rte_mbuf *h, struct rte_mempool *pool, struct rte_mbuf **src,
-	     uint32_t *off, uint32_t len)
+/* Where the payload still to be cut is: @src, @off bytes in. */
+struct gso_cursor {
+	struct rte_mbuf *src;
+	uint32_t off;
+};
+
+/* Free what is left of the packet once pieces moved out of it: its first
+ * mbuf, and the pieces from the cursor on (their links are intact). */
+static void
+free_rest(struct rte_mbuf *first, const struct gso_cursor *cur)
 {
-	struct rte_mbuf *s = *src, *last = rte_pktmbuf_lastseg(h);
-	uint32_t o = *off;
+	struct rte_mbuf *s = cur->src == first ? first->next : cur->src;
+
+	while (s != NULL) {
+		struct rte_mbuf *next = s->next;
+
+		rte_pktmbuf_free_seg(s);
+		s = next;
+	}
+	rte_pktmbuf_free_seg(first);
+}
+
+/* Append the next @len payload bytes to @h. Pieces after the first mbuf
+ * move over whole (they are usually the stack's indirect mbufs, one per
+ * send-queue piece: no new mbuf, no reference count touched); a piece that
+ * crosses into the next segment, and payload in the first mbuf (the fast
+ * path's coalesced segments are one buffer), are attached, one indirect
+ * mbuf each. @first is the packet's first mbuf, which stays where it is. */
+static int
+take_payload(struct rte_mbuf *h, struct rte_mempool *pool, struct rte_mbuf *first,
+	     struct gso_cursor *cur, uint32_t len)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(h);
 
 	while (len) {
-		struct rte_mbuf *mi;
+		struct rte_mbuf *s = cur->src, *mi;
 		uint32_t n;
 
-		while (s && o >= s->data_len) {
-			o -= s->data_len;
-			s = s->next;
-		}
 		if (s == NULL)
 			return -EINVAL;
-		n = RTE_MIN((uint32_t)s->data_len - o, len);
-		mi = rte_pktmbuf_alloc(pool);
-		if (mi == NULL)
-			return -ENOMEM;
-		rte_pktmbuf_attach(mi, s);
-		mi->data_off = (uint16_t)(mi->data_off + o);
-		mi->data_len = (uint16_t)n;
-		mi->pkt_len = n;
+		if (cur->off >= s->data_len) {
+			/* used up by attaching: what stays of the packet */
+			cur->src = s->next;
+			cur->off = 0;
+			if (s != first)
+				rte_pktmbuf_free_seg(s);
+			continue;
+		}
+		n = RTE_MIN((uint32_t)s->data_len - cur->off, len);
+		if (s != first && cur->off == 0 && n == s->data_len) {
+			/* all of it, from its start: move it */
+			cur->src = s->next;
+			s->next = NULL;
+			s->nb_segs = 1;
+			s->pkt_len = n;
+			mi = s;
+		} else {
+			mi = rte_pktmbuf_alloc(pool);
+			if (mi == NULL)
+				return -ENOMEM;
+			rte_pktmbuf_attach(mi, s);
+			mi->data_off = (uint16_t)(mi->data_off + cur->off);
+			mi->data_len = (uint16_t)n;
+			mi->pkt_len = n;
+			cur->off += n;
+		}
 		last->next = mi;
 		last = mi;
 		h->nb_segs++;
 		h->pkt_len += n;
 		len -= n;
-		o += n;
 	}
-	*src = s;
-	*off = o;
 	return 0;
 }
 
@@ -64,9 +100,9 @@ zdp_gso_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **
 		unsigned max)
 {
 	unsigned l3 = m->l2_len, l4 = l3 + m->l3_len, hl = l4 + m->l4_len;
-	uint32_t seg = m->tso_segsz, plen, seq0, off = hl;
+	uint32_t seg = m->tso_segsz, plen, seq0;
 	const uint8_t *hdr = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct rte_mbuf *src = m;
+	struct gso_cursor cur = { m, hl };
 	bool v6 = (m->ol_flags & RTE_MBUF_F_TX_IPV6) != 0;
 	uint8_t flags0;
 	unsigned n = 0;
@@ -99,7 +135,7 @@ zdp_gso_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **
 		}
 		out[n++] = h;
 		memcpy(d, hdr, hl);
-		rc = attach_range(h, pool, &src, &off, len);
+		rc = take_payload(h, pool, m, &cur, len);
 		if (rc < 0)
 			goto fail_out;
 		th = (struct rte_tcp_hdr *)(d + l4);
@@ -128,11 +164,13 @@ zdp_gso_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **
 			th->cksum = rte_ipv4_phdr_cksum(ip, h->ol_flags);
 		}
 	}
-	rte_pktmbuf_free(m);
+	free_rest(m, &cur);
 	return (int)n;
 
 fail_out:
-	free_all(out, n);
+	free_all(out, n);	/* with what moved into them */
+	free_rest(m, &cur);
+	return rc;
 fail:
 	rte_pktmbuf_free(m);
 	return rc;
