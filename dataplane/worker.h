@@ -56,6 +56,10 @@ struct zdp_worker_params {
 	unsigned neigh_entries;
 	unsigned tcp_conns;		/* TCP stack pool per worker (tcp-proxy) */
 	uint16_t eph_port_min, eph_port_max;	/* the stack's ephemeral ports */
+	/* TSO packets from the stack: 0 = when every port segments, 1 = also
+	 * cut by the worker for ports that fill checksums (gso.h), 2 = never
+	 * (gateway.tcpSegmentation) */
+	uint8_t tcp_seg;
 };
 
 /* Packets a port's TX buffer holds, in order, while the device's queue is

@@ -245,14 +245,16 @@ zdp_admin_config_dump(struct zdp_mgmt *m, size_t *len)
 	sbuf_json_str(&b, m->last_reload_error[0] ? m->last_reload_error : NULL);
 	{
 		const struct zdp_cfg_gateway *g = &m->cfg->gateway;
+		static const char *const seg[] = { "device", "software", "off" };
 		uint16_t lo, hi;
 
 		zdp_cfg_nat_range(g, &lo, &hi);
 		sbuf_printf(&b, "},\"sourceNatPorts\":\"%u-%u\",\"proxyPorts\":\"%u-%u\","
 			    "\"tcpConnectionsPerCore\":%u,\"verifyForwardedChecksums\":%s,"
-			    "\"idleSleepMicros\":%u,",
+			    "\"idleSleepMicros\":%u,\"tcpSegmentation\":\"%s\",",
 			    lo, hi, g->proxy_port_min, g->proxy_port_max, g->tcp_conns_per_core,
-			    g->verify_forwarded_checksums ? "true" : "false", g->idle_sleep_us);
+			    g->verify_forwarded_checksums ? "true" : "false", g->idle_sleep_us,
+			    seg[g->tcp_segmentation % 3]);
 	}
 	dump_ports(&b, m);
 	sbuf_put(&b, ",", 1);

@@ -852,8 +852,13 @@ cy_decode_gateway(struct cy_ctx *c, const struct cy_node *n)
 	static const char *const known[] = {
 		"workers", "pools", "timeouts", "natPorts", "proxyPorts",
 		"verifyForwardedChecksums", "idleSleepMicros", "admin", "metrics", "readiness", "ports", "routes",
-		"trafficRoutes", NULL,
+		"trafficRoutes", "tcpSegmentation", NULL,
 	};
+	static const struct cy_enum seg_modes[] = {
+		{ "device", ZDP_TCP_SEG_DEVICE }, { "software", ZDP_TCP_SEG_SOFTWARE },
+		{ "off", ZDP_TCP_SEG_OFF }, { NULL, 0 },
+	};
+	int e;
 	struct zdp_cfg_gateway *gw = &c->cfg->gateway;
 	uint64_t v;
 	size_t i;
@@ -867,6 +872,9 @@ cy_decode_gateway(struct cy_ctx *c, const struct cy_node *n)
 	cy_timeouts(c, gw, n);
 	cy_nat_ports(c, gw, n);
 	cy_bool(c, n, "verifyForwardedChecksums", &gw->verify_forwarded_checksums);
+	if (cy_enum(c, n, "tcpSegmentation", seg_modes, "must be device, software or off",
+		    &e) > 0)
+		gw->tcp_segmentation = (enum zdp_tcp_seg_mode)e;
 	if (cy_uint(c, n, "idleSleepMicros", 0, 100000, &v) > 0)
 		gw->idle_sleep_us = (uint32_t)v;
 	cy_listeners(c, gw, n);
@@ -925,6 +933,8 @@ zdp_config_needs_restart(const struct zdp_config *cur, const struct zdp_config *
 		return cy_restart(why, len, "gateway.pools", 0);
 	if (a->proxy_port_min != b->proxy_port_min || a->proxy_port_max != b->proxy_port_max)
 		return cy_restart(why, len, "gateway.proxyPorts", 0);
+	if (a->tcp_segmentation != b->tcp_segmentation)
+		return cy_restart(why, len, "gateway.tcpSegmentation", 0);
 	/* timeouts, natPorts, verifyForwardedChecksums and idleSleepMicros
 	 * live in the
 	 * snapshot: reloadable (existing flows keep their NAT port; workers

@@ -332,6 +332,7 @@ run(int argc, char **argv)
 	rt->wp.tcp_conns = cfg->gateway.tcp_conns_per_core;
 	rt->wp.eph_port_min = cfg->gateway.proxy_port_min;
 	rt->wp.eph_port_max = cfg->gateway.proxy_port_max;
+	rt->wp.tcp_seg = (uint8_t)cfg->gateway.tcp_segmentation;
 
 	m.policy_reg = zdp_policy_registry_create(ZDP_POLICY_ID_MAX);
 	m.backend_reg = zdp_registry_create(ZDP_BACKEND_STAT_MAX);

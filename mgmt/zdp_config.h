@@ -182,6 +182,13 @@ struct zdp_cfg_backend_ref {
 	unsigned line;
 };
 
+/* gateway.tcpSegmentation */
+enum zdp_tcp_seg_mode {
+	ZDP_TCP_SEG_DEVICE = 0,	/* TSO packets when every port's device segments */
+	ZDP_TCP_SEG_SOFTWARE,	/* also when a port only fills checksums: the worker cuts */
+	ZDP_TCP_SEG_OFF,	/* never: the stack sends MSS segments */
+};
+
 enum zdp_route_mode {
 	ZDP_ROUTE_NAT = 0,	/* L4 fast path: full NAT per packet */
 	ZDP_ROUTE_TCP_PROXY,	/* zdp's TCP stack terminates and re-originates */
@@ -226,6 +233,9 @@ struct zdp_cfg_gateway {
 	 * NAT flow too (default false: first packets, local traffic and TCP
 	 * SYN/FIN/RST are always verified; docs/config.md). */
 	bool verify_forwarded_checksums;
+	/* Who cuts the tcp-proxy's TSO packets (docs/config.md,
+	 * gateway.tcpSegmentation); restart only. */
+	enum zdp_tcp_seg_mode tcp_segmentation;
 	/* Sleep this long when a worker loop finds nothing to do 64 times in
 	 * a row (0: poll without pause, the default for dedicated cores). */
 	uint32_t idle_sleep_us;

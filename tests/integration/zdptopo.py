@@ -147,6 +147,9 @@ gateway:
   timeouts: {{ tcpSyn: 10s, tcpEstablished: 1h, tcpClosing: 5s, udp: {udp_timeout} }}
   natPorts: {nat_ports}
   proxyPorts: {proxy_ports}
+  # net_tap fills checksums but does not segment: the worker cuts the
+  # stack's TSO packets, so the Linux peers check that path too
+  tcpSegmentation: software
   # Several gateways of a test module share one worker core: idle ones pause
   # (10 us, doubling up to 1 ms while idle).
   idleSleepMicros: 1000

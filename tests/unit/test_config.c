@@ -150,6 +150,14 @@ test_empty_and_defaults(void)
 	ZDP_CHECK_EQ(errs.n, 0);
 	ZDP_REQUIRE(cfg != NULL);
 	ZDP_CHECK_EQ(cfg->gateway.idle_sleep_us, 50);
+	ZDP_CHECK_EQ(cfg->gateway.tcp_segmentation, ZDP_TCP_SEG_DEVICE);	/* default */
+	zdp_config_free(cfg);
+	cfg = NULL;
+	ZDP_CASE("tcpSegmentation");
+	ZDP_CHECK_EQ(load_str("gateway: { tcpSegmentation: software }\n", &cfg, &errs), 0);
+	ZDP_CHECK_EQ(errs.n, 0);
+	ZDP_REQUIRE(cfg != NULL);
+	ZDP_CHECK_EQ(cfg->gateway.tcp_segmentation, ZDP_TCP_SEG_SOFTWARE);
 	zdp_config_free(cfg);
 	zdp_config_errors_fini(&errs);
 }
@@ -681,6 +689,7 @@ static const struct err_case err_cases[] = {
 	{ "workers text", "gateway:\n  workers: two\n", "t.yaml:2: gateway.workers: expected an integer, got \"two\"", 1 },
 	{ "idleSleepMicros too big", "gateway:\n  idleSleepMicros: 100001\n", "t.yaml:2: gateway.idleSleepMicros: must be between 0 and 100000", 1 },
 	{ "idleSleepMicros negative", "gateway:\n  idleSleepMicros: -1\n", "t.yaml:2: gateway.idleSleepMicros: must be between 0 and 100000", 1 },
+	{ "tcpSegmentation unknown", "gateway:\n  tcpSegmentation: hardware\n", "t.yaml:2: gateway.tcpSegmentation: must be device, software or off, got \"hardware\"", 1 },
 	{ "pools unknown", "gateway:\n  pools: { mbufs: 1 }\n", "t.yaml:2: gateway.pools.mbufs: unknown key", 1 },
 	{ "flowsPerCore zero", "gateway:\n  pools: { flowsPerCore: 0 }\n", "t.yaml:2: gateway.pools.flowsPerCore: must be between 1 and 67108864", 1 },
 	{ "flowsPerCore 64M+1", "gateway:\n  pools:\n    flowsPerCore: 67108865\n", "t.yaml:3: gateway.pools.flowsPerCore: must be between 1 and 67108864", 1 },
