@@ -422,7 +422,7 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 	 * ("device"), or, with "software", also when a port's device only
 	 * fills checksums and the worker cuts them (gso.h). Measured on the
 	 * ring peer, the worker's cutting saved nothing per byte and cost
-	 * ~10 % per connection (docs/performance-tcp.md): not the default.
+	 * ~10 % per connection (docs/tcp.md): not the default.
 	 * They keep to the smallest mbufs-per-packet limit of the devices
 	 * that segment. */
 	tp.tso_max = tp.tx_csum_offload && w->rt->wp.tcp_seg != 2 ? ZDP_TCP_TSO_MAX : 0;
