@@ -261,17 +261,14 @@ fp_strip_vlan(struct rte_mbuf *m, struct zdp_pkt_info *pi)
 
 /* A TCP segment the receiving device coalesced from several (LRO) leaves
  * as the segments it was made of, cut again by the egress device (TSO) or
- * by the worker (gso.h, for a device that fills checksums), when those
- * segments fit the egress MTU. */
+ * by the worker (gso.h), when those segments fit the egress MTU. */
 static inline bool
 fp_lro_resplit_ok(const struct zdp_worker *w, uint16_t port, const struct rte_mbuf *m,
 		  const struct zdp_pkt_info *pi)
 {
-	const struct zdp_port *p = &w->rt->ports[port];
-
 	return (m->ol_flags & RTE_MBUF_F_RX_LRO) && pi->l4_proto == ZDP_IPPROTO_TCP &&
-	       m->tso_segsz && (p->tx_tso || (p->tx_l4_cksum && p->tx_ip_cksum)) &&
-	       (uint32_t)m->tso_segsz + pi->payload_off - pi->l3_off <= p->mtu;
+	       m->tso_segsz &&
+	       (uint32_t)m->tso_segsz + pi->payload_off - pi->l3_off <= w->rt->ports[port].mtu;
 }
 
 /* After the rewrite: hand the segment to the device to split, as the TCP
@@ -357,9 +354,7 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 			/* Checked before any rewrite: the error quotes the
 			 * packet as its sender sent it. A coalesced segment
 			 * gets here only when the segments it was made of do
-			 * not fit either: a port that may receive them is
-			 * only accepted when every port can segment or fill
-			 * checksums (mgmt/main.c). */
+			 * not fit either. */
 			zdp_l3_send_too_big(w, s, m, pi, w->rt->ports[port].mtu);
 			return;
 		}

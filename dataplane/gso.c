@@ -20,6 +20,36 @@ free_all(struct rte_mbuf **out, unsigned n)
 		rte_pktmbuf_free(out[i]);
 }
 
+/* One's-complement sum (folded, memory byte order) of a segment's TCP
+ * header and payload: a piece that starts on an odd byte of the whole has
+ * its sum byte-swapped (RFC 1071 §2(B)), which is what a per-piece sum that
+ * restarts word alignment gets wrong. */
+static uint16_t
+chain_sum(const struct rte_mbuf *h, uint32_t off)
+{
+	uint64_t sum = 0;
+	uint32_t done = 0;
+
+	for (const struct rte_mbuf *s = h; s != NULL; s = s->next, off = 0) {
+		uint32_t n;
+		uint16_t part;
+
+		if (off >= s->data_len) {
+			off -= s->data_len;
+			continue;
+		}
+		n = s->data_len - off;
+		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(s, const void *, off), n);
+		if (done & 1)
+			part = rte_bswap16(part);
+		sum += part;
+		done += n;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* Where the payload still to be cut is: @src, @off bytes in. */
 struct gso_cursor {
 	struct rte_mbuf *src;
@@ -97,7 +127,7 @@ take_payload(struct rte_mbuf *h, struct rte_mempool *pool, struct rte_mbuf *firs
 
 int
 zdp_gso_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out,
-		unsigned max)
+		unsigned max, bool sw_csum)
 {
 	unsigned l3 = m->l2_len, l4 = l3 + m->l3_len, hl = l4 + m->l4_len;
 	uint32_t seg = m->tso_segsz, plen, seq0;
@@ -162,6 +192,15 @@ zdp_gso_segment(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **
 			h->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 				RTE_MBUF_F_TX_TCP_CKSUM;
 			th->cksum = rte_ipv4_phdr_cksum(ip, h->ol_flags);
+			if (sw_csum)
+				ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		if (sw_csum) {
+			/* the field holds the pseudo-header sum: sum over it */
+			uint16_t ck = (uint16_t)~chain_sum(h, l4);
+
+			th->cksum = ck == 0 ? 0xffff : ck;
+			h->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM);
 		}
 	}
 	free_rest(m, &cur);

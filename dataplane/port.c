@@ -253,8 +253,15 @@ zdp_port_open(const struct zdp_port_params *p, struct zdp_port *out)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 		out->tx_ip_cksum = true;
 	}
+	/* net_tap fills L4 checksums in software, summing a chain segment by
+	 * segment as if each started on an even byte: after an odd-length
+	 * segment the sum is wrong and the peer drops the packet (measured:
+	 * TcpInCsumErrors in the peer's namespace, and a retransmission of
+	 * the same layout failing again until the connection stalled). zdp's
+	 * segments are chains, so it sums them itself there. */
 	if ((info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) ==
-	    (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)) {
+	    (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM) &&
+	    strcmp(info.driver_name, "net_tap") != 0) {
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 		out->tx_l4_cksum = true;
 	}

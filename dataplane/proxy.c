@@ -419,13 +419,12 @@ zdp_proxy_worker_init(struct zdp_worker *w)
 		if (!w->rt->ports[i].tx_l4_cksum || !w->rt->ports[i].tx_ip_cksum)
 			tp.tx_csum_offload = false;
 	/* TSO packets (gateway.tcpSegmentation): when every device segments
-	 * ("device"), or, with "software", also when a port's device only
-	 * fills checksums and the worker cuts them (gso.h). Measured on the
-	 * ring peer, the worker's cutting saved nothing per byte and cost
-	 * ~10 % per connection (docs/tcp.md): not the default.
-	 * They keep to the smallest mbufs-per-packet limit of the devices
-	 * that segment. */
-	tp.tso_max = tp.tx_csum_offload && w->rt->wp.tcp_seg != 2 ? ZDP_TCP_TSO_MAX : 0;
+	 * ("device"), or, with "software", also for ports whose device
+	 * cannot: the worker cuts them (gso.h). Measured on the ring peer,
+	 * the worker's cutting saved nothing per byte and cost ~10 % per
+	 * connection (docs/tcp.md): not the default. They keep to the
+	 * smallest mbufs-per-packet limit of the devices that segment. */
+	tp.tso_max = w->rt->wp.tcp_seg != 2 ? ZDP_TCP_TSO_MAX : 0;
 	for (unsigned i = 0; i < w->rt->n_ports; i++) {
 		uint16_t ms = w->rt->ports[i].tx_max_segs;
 

@@ -67,7 +67,9 @@ void
 zdp_worker_tx_gso(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
 {
 	struct rte_mbuf *seg[ZDP_GSO_MAX_SEGS];
-	int n = zdp_gso_segment(m, m->pool, seg, RTE_DIM(seg));
+	const struct zdp_port *p = &w->rt->ports[pidx];
+	int n = zdp_gso_segment(m, m->pool, seg, RTE_DIM(seg),
+				!(p->tx_l4_cksum && p->tx_ip_cksum));
 
 	if (n < 0) {
 		w->ctr->drops[n == -ENOMEM ? ZDP_DROP_NO_MBUF : ZDP_DROP_GSO]++;

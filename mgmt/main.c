@@ -192,19 +192,6 @@ setup_ports(struct zdp_runtime *rt, const struct zdp_config *cfg)
 		if (g->workers > 1 && !rt->ports[i].rss_symmetric)
 			rt->handoff = true;
 	}
-	/* A segment one port coalesced (LRO) may leave by any other, which
-	 * must cut it back into the segments it was: its device (TSO), or
-	 * the worker for a device that fills checksums (fastpath.c, gso.h). */
-	for (size_t i = 0; i < rt->n_ports; i++)
-		for (size_t j = 0; j < rt->n_ports && rt->ports[i].rx_lro; j++)
-			if (!rt->ports[j].tx_tso &&
-			    !(rt->ports[j].tx_l4_cksum && rt->ports[j].tx_ip_cksum)) {
-				fprintf(stderr, "zdp: port %s may receive coalesced TCP segments "
-					"(LRO), but port %s can neither segment them again (TSO) "
-					"nor fill checksums for zdp's own segmentation\n",
-					rt->ports[i].name, rt->ports[j].name);
-				return -EINVAL;
-			}
 	return 0;
 }
 

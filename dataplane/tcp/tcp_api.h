@@ -120,8 +120,9 @@ struct zdp_tcp_stack_params {
 	/* TCP segmentation offload: new data goes out in packets of up to
 	 * this many payload bytes (whole MSS multiples, at most
 	 * ZDP_TCP_TSO_MAX) that the device splits, each flagged
-	 * RTE_MBUF_F_TX_TCP_SEG with tso_segsz = the MSS. 0 = off. Needs
-	 * tx_csum_offload. Retransmissions stay one MSS. */
+	 * RTE_MBUF_F_TX_TCP_SEG with tso_segsz = the MSS, checksums left to
+	 * whoever segments (with or without tx_csum_offload). 0 = off; off
+	 * with tx_copy. Retransmissions stay one MSS. */
 	uint32_t tso_max;
 	/* Mbufs a TSO packet may have (the device's tx_desc_lim.nb_seg_max,
 	 * header included); 0 = no limit. */

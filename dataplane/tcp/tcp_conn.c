@@ -114,9 +114,8 @@ zdp_tcp_stack_create(const struct zdp_tcp_stack_params *p)
 	if (!stk)
 		goto nomem;
 	stk->p = *p;
-	/* TSO needs the device's checksums (it fills each segment's) */
-	stk->p.tso_max = p->tx_csum_offload && !p->tx_copy ?
-		RTE_MIN(p->tso_max, ZDP_TCP_TSO_MAX) : 0;
+	/* a TSO packet's payload is attached, never copied */
+	stk->p.tso_max = !p->tx_copy ? RTE_MIN(p->tso_max, ZDP_TCP_TSO_MAX) : 0;
 	if (memcmp(p->secret, zero, sizeof(zero)) == 0)
 		for (i = 0; i < 4; i++) {
 			uint64_t r = rte_rand();

@@ -398,9 +398,9 @@ xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t
 	h->l4_len = l4;
 	if (c && plen > c->mss) {
 		/* TSO (only send_new sends more than an MSS, and only with
-		 * params.tso_max, which needs tx_csum_offload): the device
-		 * cuts tso_segsz-byte segments and fills each one's lengths
-		 * and checksums from this pseudo-header sum without length */
+		 * params.tso_max): the device, or the worker (gso.h), cuts
+		 * tso_segsz-byte segments and fills each one's lengths and
+		 * checksums from this pseudo-header sum without length */
 		uint32_t nseg = (plen + c->mss - 1) / c->mss;
 
 		h->ol_flags |= RTE_MBUF_F_TX_TCP_SEG |

@@ -106,8 +106,8 @@ csum_eq(uint16_t a, uint16_t b)
  * part (IPv4 header checksum, and the TCP checksum from the pseudo-header
  * sum in its field). Appends its payload to @pay. */
 static bool
-segment_ok(struct rte_mbuf *s, bool v6, uint32_t want_seq, uint32_t want_len, bool first,
-	   bool last, uint8_t *pay, uint32_t *pay_len)
+segment_ok(struct rte_mbuf *s, bool v6, bool sw, uint32_t want_seq, uint32_t want_len,
+	   bool first, bool last, uint8_t *pay, uint32_t *pay_len)
 {
 	static uint8_t f[2048];
 	unsigned l3len = v6 ? 40 : 20, hl = L2 + l3len + TCPH;
@@ -124,13 +124,13 @@ segment_ok(struct rte_mbuf *s, bool v6, uint32_t want_seq, uint32_t want_len, bo
 	if (p != f)
 		memcpy(f, p, s->pkt_len);
 	if (s->l2_len != L2 || s->l3_len != l3len || s->l4_len != TCPH ||
-	    !(s->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) || (s->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
+	    !!(s->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM) == sw || (s->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
 	    rte_be_to_cpu_32(th->sent_seq) != want_seq || th->tcp_flags != want_flags ||
 	    rte_be_to_cpu_32(th->recv_ack) != 77 || rte_be_to_cpu_16(th->rx_win) != 512)
 		return false;
 	/* the device: sum the TCP header and payload over the field's
-	 * pseudo-header sum, store the complement */
-	raw = (uint16_t)~rte_raw_cksum(th, TCPH + want_len);
+	 * pseudo-header sum, store the complement (computed already: sw) */
+	raw = sw ? th->cksum : (uint16_t)~rte_raw_cksum(th, TCPH + want_len);
 	th->cksum = 0;	/* and from scratch: */
 	if (v6) {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(f + L2);
@@ -143,7 +143,8 @@ segment_ok(struct rte_mbuf *s, bool v6, uint32_t want_seq, uint32_t want_len, bo
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + L2);
 
 		if (rte_be_to_cpu_16(ip->total_length) != 20 + TCPH + want_len ||
-		    !(s->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) || ip->hdr_checksum != 0 ||
+		    !!(s->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) == sw ||
+		    (sw ? rte_raw_cksum(ip, 20) != 0xffff : ip->hdr_checksum != 0) ||
 		    !csum_eq(raw, rte_ipv4_udptcp_cksum(ip, th)) ||
 		    ip->fragment_offset != rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			return false;
@@ -154,8 +155,8 @@ segment_ok(struct rte_mbuf *s, bool v6, uint32_t want_seq, uint32_t want_len, bo
 }
 
 static void
-split_and_check(const char *name, bool v6, uint32_t inline_pay, const uint16_t *pieces,
-		unsigned n_pieces)
+split_and_check(const char *name, bool v6, bool sw, uint32_t inline_pay,
+		const uint16_t *pieces, unsigned n_pieces)
 {
 	static uint8_t pay[65536];
 	struct rte_mbuf *out[ZDP_GSO_MAX_SEGS];
@@ -169,12 +170,12 @@ split_and_check(const char *name, bool v6, uint32_t inline_pay, const uint16_t *
 	want_n = (plen + SEG - 1) / SEG;
 	ZDP_CASE(name);
 	n = zdp_gso_segment(tso_packet(v6, inline_pay, pieces, n_pieces), pool, out,
-			    RTE_DIM(out));
+			    RTE_DIM(out), sw);
 	ZDP_REQUIRE(n == (int)want_n);
 	for (int i = 0; i < n; i++) {
 		uint32_t len = RTE_MIN((uint32_t)SEG, plen - (uint32_t)i * SEG);
 
-		ok = ok && segment_ok(out[i], v6, 4000000000u + (uint32_t)i * SEG, len, i == 0,
+		ok = ok && segment_ok(out[i], v6, sw, 4000000000u + (uint32_t)i * SEG, len, i == 0,
 				      i == n - 1, pay, &got);
 	}
 	ZDP_CHECK(ok);
@@ -191,17 +192,26 @@ static void
 test_segments(void)
 {
 	static const uint16_t odd[] = { 700, 1500, 1500, 333, 1801 };
+	static const uint16_t odd_len[] = { 701, 1499, 1500, 333, 1800 };
 	static const uint16_t whole[] = { 1448, 1448, 1448 };
 	static const uint16_t one[] = { 1449 };
 
-	split_and_check("v4: pieces across segment boundaries, a short last segment", false, 0,
-			odd, RTE_DIM(odd));
-	split_and_check("v6: the same", true, 0, odd, RTE_DIM(odd));
-	split_and_check("v4: pieces of exactly one segment each", false, 0, whole,
+	split_and_check("v4: pieces across segment boundaries, a short last segment", false,
+			false, 0, odd, RTE_DIM(odd));
+	split_and_check("v6: the same", true, false, 0, odd, RTE_DIM(odd));
+	split_and_check("v4: pieces of exactly one segment each", false, false, 0, whole,
 			RTE_DIM(whole));
-	split_and_check("v4: payload partly in the header's mbuf", false, 300, odd,
+	split_and_check("v4: payload partly in the header's mbuf", false, false, 300, odd,
 			RTE_DIM(odd));
-	split_and_check("v6: one byte over one segment", true, 0, one, RTE_DIM(one));
+	split_and_check("v6: one byte over one segment", true, false, 0, one, RTE_DIM(one));
+	/* checksums computed here: pieces of odd length inside a segment are
+	 * what a per-piece sum gets wrong (net_tap's did) */
+	split_and_check("v4, checksums in software: odd-length pieces", false, true, 0,
+			odd_len, RTE_DIM(odd_len));
+	split_and_check("v6, checksums in software: odd-length pieces", true, true, 0,
+			odd_len, RTE_DIM(odd_len));
+	split_and_check("v4, checksums in software: odd payload in the header's mbuf", false,
+			true, 301, odd_len, RTE_DIM(odd_len));
 }
 
 static void
@@ -215,27 +225,27 @@ test_errors(void)
 	ZDP_CASE("not flagged TX_TCP_SEG");
 	m = tso_packet(false, 0, odd, RTE_DIM(odd));
 	m->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
-	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out)), -EINVAL);
+	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out), false), -EINVAL);
 	ZDP_CASE("no segment size");
 	m = tso_packet(false, 0, odd, RTE_DIM(odd));
 	m->tso_segsz = 0;
-	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out)), -EINVAL);
+	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out), false), -EINVAL);
 	ZDP_CASE("TCP header shorter than 20 bytes");
 	m = tso_packet(false, 0, odd, RTE_DIM(odd));
 	m->l4_len = 16;
-	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out)), -EINVAL);
+	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out), false), -EINVAL);
 	ZDP_CASE("headers longer than the first mbuf");
 	m = tso_packet(false, 0, odd, RTE_DIM(odd));
 	m->data_len = L2 + 20 + 24;	/* the TCP header runs into the next mbuf */
-	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out)), -EINVAL);
+	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out), false), -EINVAL);
 	ZDP_CASE("IPv4 flagged IPv6");
 	m = tso_packet(false, 0, odd, RTE_DIM(odd));
 	m->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV6;
 	m->l3_len = 40;
-	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out)), -EINVAL);
+	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, RTE_DIM(out), false), -EINVAL);
 	ZDP_CASE("too many segments for the output array");
 	m = tso_packet(false, 0, odd, RTE_DIM(odd));
-	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, 4), -ENOSPC);
+	ZDP_CHECK_EQ(zdp_gso_segment(m, pool, out, 4, false), -ENOSPC);
 	ZDP_CASE("errors free the packet");
 	ZDP_CHECK_EQ(rte_mempool_avail_count(pool), avail);
 
@@ -244,7 +254,7 @@ test_errors(void)
 				       SOCKET_ID_ANY);
 	ZDP_REQUIRE(tiny != NULL);
 	m = tso_packet(false, 0, odd, RTE_DIM(odd));
-	ZDP_CHECK_EQ(zdp_gso_segment(m, tiny, out, RTE_DIM(out)), -ENOMEM);
+	ZDP_CHECK_EQ(zdp_gso_segment(m, tiny, out, RTE_DIM(out), true), -ENOMEM);
 	ZDP_CHECK_EQ(rte_mempool_avail_count(tiny), 8);
 	ZDP_CHECK_EQ(rte_mempool_avail_count(pool), avail);
 	rte_mempool_free(tiny);
