@@ -21,7 +21,6 @@ check); request/reply exchanges verify their bytes.
 A secondary process cannot attach to --no-huge memory: these tests need
 hugepages (scripts/test.sh reserves them) and are skipped without."""
 import os
-import random
 import shutil
 import subprocess
 import time
@@ -88,10 +87,10 @@ class Rig:
     """zdp (primary, hugepages kept linked) and at most one loadgen."""
 
     def __init__(self, workdir):
-        self.tag = "%x" % random.getrandbits(24)
+        self.tag = "%x" % zdptopo._RNG.getrandbits(24)
         self.prefix = "zro" + self.tag
         self.ring = "ro" + self.tag
-        self.http = random.randrange(20000, 32700, 10)  # below ephemeral ports
+        self.http = zdptopo.free_port_base(3)
         self.cfg = os.path.join(workdir, "zdp.yaml")
         self.log = os.path.join(workdir, "zdp.log")
         self.lg_log = os.path.join(workdir, "loadgen.log")

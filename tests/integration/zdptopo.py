@@ -18,6 +18,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -56,6 +57,32 @@ def sh_retry(*cmd, tries=10):
             if i == tries - 1:
                 raise
             time.sleep(0.2)
+
+
+# Names and ports from the OS's entropy: a test module that seeds the
+# global generator (scapy's fuzzers do) must not make two gateways alike.
+_RNG = random.SystemRandom()
+
+
+def free_port_base(n):
+    """A multiple of 10 below the ephemeral range (32768-60999, where a
+    client socket may hold one) whose @n ports nothing listens on now."""
+    for _ in range(200):
+        base = _RNG.randrange(20000, 32700, 10)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                socks.append(s)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free ports for zdp's HTTP listeners")
 
 
 def demo_config(tap_c, tap_b, http_base, weights=(90, 10), extra_policies="",
@@ -237,14 +264,12 @@ class Gateway:
         """config/taps/http: run a given config file (the demo) instead of
         generating one; taps = (client iface, backend iface) it names and
         http = (admin, metrics, readiness) ports it listens on."""
-        tag = "%x" % random.getrandbits(24)
+        tag = "%x" % _RNG.getrandbits(24)
         self.tag = tag
         self.ns_cli = "zdpc-" + tag
         self.ns_be = "zdpb-" + tag
         self.tap_c, self.tap_b = taps or ("zc" + tag, "zb" + tag)
-        # below the ephemeral range (32768-60999): a client socket cannot
-        # have taken it
-        base = random.randrange(20000, 32700, 10)
+        base = free_port_base(3)
         self.http_ports = http or (base, base + 1, base + 2)
         self.http = base
         self.workdir = str(workdir)
