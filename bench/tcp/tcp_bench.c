@@ -9,6 +9,9 @@
  * kernel: the same job over 127.0.0.1 between two processes; cost = CPU
  * time (user + system, both processes) converted to cycles at the TSC rate.
  * Both sides use one core each at most; both include both endpoints.
+ * One zdp case sends TSO packets (params.tso_max) and passes them whole to
+ * the receiving stack, as a TSO NIC facing an LRO NIC would deliver them:
+ * the segment sizes the kernel's loopback (64 KiB MTU, TSO/GSO) uses.
  *
  *   tcp_bench [--bytes N] [--conns N] [--reps N] [--mem MiB]
  *             [--idle N [--idle-only] [--keepalive S]]
@@ -51,6 +54,7 @@ static struct wire ab, ba;	/* A->B, B->A */
 static uint64_t rx_bytes, accepted, connected, closed_n;
 static struct zdp_tcp_conn *bulk_tx;
 static bool tx_copy;
+static bool tso;	/* TSO packets, passed whole: a TSO NIC facing an LRO NIC */
 
 static void
 wire_tx(void *ctx, struct rte_mbuf *m)
@@ -62,7 +66,8 @@ wire_tx(void *ctx, struct rte_mbuf *m)
 		return;
 	}
 	if (w->offload)	/* as on loopback: the checksum is trusted */
-		m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		m->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD | RTE_MBUF_F_RX_IP_CKSUM_GOOD |
+			((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ? RTE_MBUF_F_RX_LRO : 0);
 	w->q[w->n++] = m;
 }
 
@@ -128,6 +133,7 @@ mk(struct wire *out, bool offload, bool server)
 	p.tx_ctx = out;
 	p.tx_csum_offload = offload;
 	p.tx_copy = tx_copy;
+	p.tso_max = tso ? ZDP_TCP_TSO_MAX : 0;
 	p.rx_csum_trust = offload;
 	p.mtu = 1500;
 	p.rcv_buf = 1 << 20;
@@ -567,7 +573,7 @@ main(int argc, char **argv)
 	int reps = 3;
 	unsigned idle = 0, est = 0;
 	bool idle_only = false;
-	double zb, zbo, zbc, kb, kb15, zc, kc;
+	double zb, zbo, zbc, zbt, kb, kb15, zc, kc;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--idle-only"))
@@ -603,7 +609,7 @@ main(int argc, char **argv)
 		goto idle;
 	zdp_bulk(bytes / 8, false);	/* warm-up: first touch of the pools */
 	/* the machine is shared: best of @reps runs, interleaved */
-	kb = kb15 = zb = zbo = zbc = 1e9;
+	kb = kb15 = zb = zbo = zbc = zbt = 1e9;
 	for (int r = 0; r < reps; r++) {
 		kb = RTE_MIN(kb, kernel_run(kernel_bulk, bytes, false));
 		kb15 = RTE_MIN(kb15, kernel_run(kernel_bulk, bytes, true));
@@ -612,14 +618,19 @@ main(int argc, char **argv)
 		tx_copy = true;
 		zbc = RTE_MIN(zbc, zdp_bulk(bytes, true));
 		tx_copy = false;
+		tso = true;
+		zbt = RTE_MIN(zbt, zdp_bulk(bytes, true));
+		tso = false;
 	}
 	printf("bulk %lu bytes, cycles/byte, both ends:\n"
 	       "  kernel loopback (64K MTU, TSO/GSO)      %.3f\n"
 	       "  kernel loopback MTU 1500, no TSO/GSO/GRO %.3f\n"
 	       "  zdp, software checksums                 %.3f  (kernel-1500/zdp %.2fx)\n"
 	       "  zdp, checksums offloaded                %.3f  (kernel-1500/zdp %.2fx)\n"
-	       "  zdp, checksums offloaded, TX copy       %.3f  (kernel-1500/zdp %.2fx)\n",
-	       (unsigned long)bytes, kb, kb15, zb, kb15 / zb, zbo, kb15 / zbo, zbc, kb15 / zbc);
+	       "  zdp, checksums offloaded, TX copy       %.3f  (kernel-1500/zdp %.2fx)\n"
+	       "  zdp, TSO packets taken whole (LRO)      %.3f  (kernel-64K/zdp %.2fx)\n",
+	       (unsigned long)bytes, kb, kb15, zb, kb15 / zb, zbo, kb15 / zbo, zbc, kb15 / zbc,
+	       zbt, kb / zbt);
 	kc = zc = 1e12;
 	for (int r = 0; r < reps; r++) {
 		kc = RTE_MIN(kc, kernel_run(kernel_conns64, conns, false));
