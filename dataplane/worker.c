@@ -62,7 +62,6 @@ zdp_worker_destroy(struct zdp_worker *w)
 	rte_free(w);
 }
 
-/* zdp_worker_tx() for a TSO packet on a port that cannot segment. */
 void
 zdp_worker_tx_gso(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
 {

@@ -57,7 +57,7 @@ struct zdp_worker_params {
 	unsigned tcp_conns;		/* TCP stack pool per worker (tcp-proxy) */
 	uint16_t eph_port_min, eph_port_max;	/* the stack's ephemeral ports */
 	/* TSO packets from the stack: 0 = when every port segments, 1 = also
-	 * cut by the worker for ports that fill checksums (gso.h), 2 = never
+	 * cut by the worker for ports that cannot (gso.h), 2 = never
 	 * (gateway.tcpSegmentation) */
 	uint8_t tcp_seg;
 };
@@ -142,11 +142,13 @@ void zdp_worker_tx_flush(struct zdp_worker *w, unsigned pidx);
 /* Free what the TX buffers still hold (shutdown), counted as TX_FULL. */
 void zdp_worker_tx_discard(struct zdp_worker *w);
 
+/* zdp_worker_tx() for a TSO packet on a port that cannot segment: cut it
+ * into its segments (gso.h) and queue those. */
+void zdp_worker_tx_gso(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m);
+
 /* Queue @m for transmission on port index @pidx; flushes once a burst of
  * new packets is queued. With ZDP_TX_BACKLOG packets already waiting for a
  * full device, @m is dropped (TX_FULL). */
-void zdp_worker_tx_gso(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m);
-
 static inline void
 zdp_worker_tx(struct zdp_worker *w, unsigned pidx, struct rte_mbuf *m)
 {

@@ -339,6 +339,8 @@ xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t
 {
 	bool v6 = t->laddr->family == ZDP_AF_INET6;
 	unsigned l3 = v6 ? 40 : 20, l4 = 20 + optlen;
+	/* segments on the wire: more than one only for a TSO packet */
+	uint32_t nseg = c && plen > c->mss ? (plen + c->mss - 1) / c->mss : 1;
 	struct rte_mbuf *h = rte_pktmbuf_alloc(stk->p.pool);
 	struct rte_tcp_hdr *th;
 	uint8_t *p;
@@ -396,13 +398,11 @@ xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t
 	}
 	h->l3_len = l3;
 	h->l4_len = l4;
-	if (c && plen > c->mss) {
+	if (nseg > 1) {
 		/* TSO (only send_new sends more than an MSS, and only with
 		 * params.tso_max): the device, or the worker (gso.h), cuts
 		 * tso_segsz-byte segments and fills each one's lengths and
 		 * checksums from this pseudo-header sum without length */
-		uint32_t nseg = (plen + c->mss - 1) / c->mss;
-
 		h->ol_flags |= RTE_MBUF_F_TX_TCP_SEG |
 			(v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
 		h->tso_segsz = c->mss;
@@ -433,7 +433,7 @@ xmit(struct zdp_tcp_stack *stk, struct zdp_tcp_conn *c, const struct tx_tuple *t
 	CTR_INC(stk, SEGS_OUT);
 	CTR_ADD(stk, BYTES_OUT, plen);
 	if (c) {
-		c->segs_out++;
+		c->segs_out += nseg;
 		c->bytes_out += plen;
 		if (flags & TH_ACK) {
 			c->last_ack_sent = ack;
