@@ -77,6 +77,16 @@ zdp_cksum_fold(uint64_t acc)
 	return (uint16_t)(a >> 16);
 }
 
+/* Add @part, the folded sum of one piece of a longer message that starts
+ * @at bytes into it, to @acc: a piece starting on an odd byte has its sum
+ * byte-swapped (RFC 1071 §2(B)), which a per-piece sum that restarts word
+ * alignment gets wrong. Sum the pieces with this, fold at the end. */
+static inline uint64_t
+zdp_cksum_add_piece(uint64_t acc, uint16_t part, uint32_t at)
+{
+	return acc + (at & 1 ? (uint16_t)(part << 8 | part >> 8) : part);
+}
+
 /*
  * Pseudo-header sum for TCP/UDP/ICMPv6 (RFC 9293 §3.1, RFC 768,
  * RFC 8200 §8.1): addresses, protocol, L4 length. @l4_len host order.

@@ -9,6 +9,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "cksum.h"
 #include "gso.h"
 
 #define GSO_HDR_MAX	(RTE_ETHER_HDR_LEN + 4 + 60 + 60)	/* VLAN tag, IPv4 with options, TCP */
@@ -21,9 +22,7 @@ free_all(struct rte_mbuf **out, unsigned n)
 }
 
 /* One's-complement sum (folded, memory byte order) of a segment's TCP
- * header and payload: a piece that starts on an odd byte of the whole has
- * its sum byte-swapped (RFC 1071 §2(B)), which is what a per-piece sum that
- * restarts word alignment gets wrong. */
+ * header and payload, from @off bytes into its first mbuf. */
 static uint16_t
 chain_sum(const struct rte_mbuf *h, uint32_t off)
 {
@@ -32,22 +31,17 @@ chain_sum(const struct rte_mbuf *h, uint32_t off)
 
 	for (const struct rte_mbuf *s = h; s != NULL; s = s->next, off = 0) {
 		uint32_t n;
-		uint16_t part;
 
 		if (off >= s->data_len) {
 			off -= s->data_len;
 			continue;
 		}
 		n = s->data_len - off;
-		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(s, const void *, off), n);
-		if (done & 1)
-			part = rte_bswap16(part);
-		sum += part;
+		sum = zdp_cksum_add_piece(sum, zdp_cksum_fold(zdp_cksum_add_bulk(
+			rte_pktmbuf_mtod_offset(s, const void *, off), n, 0)), done);
 		done += n;
 	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	return zdp_cksum_fold(sum);
 }
 
 /* Where the payload still to be cut is: @src, @off bytes in. */

@@ -103,9 +103,7 @@ cksum_chain(const struct zdp_tcp_stack *stk, const struct rte_mbuf *m, uint32_t 
 		if (off != 0 || n != m->data_len || !psum_get(stk, m, &part))
 			part = zdp_cksum_fold(zdp_cksum_add_bulk(
 				rte_pktmbuf_mtod_offset(m, const void *, off), n, 0));
-		if (done & 1)	/* this piece starts on an odd byte of the whole */
-			part = rte_bswap16(part);
-		sum += part;
+		sum = zdp_cksum_add_piece(sum, part, done);
 		done += n;
 		off = 0;
 		m = m->next;
