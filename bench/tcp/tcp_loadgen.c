@@ -70,6 +70,7 @@
 
 #include "tcp_api.h"
 #include "bench_util.h"
+#include "gso.h"
 
 #define LG_BURST	32
 #define LG_TXQ		(1u << 16)	/* frames the stack may queue per loop */
@@ -213,51 +214,31 @@ lg_as_nic(struct rte_mbuf *m)
 }
 
 /* --segmentation tso: a NIC's TSO. Cut the frame @m (Ethernet + IPv4 +
- * TCP, RTE_MBUF_F_TX_TCP_SEG) into frames of tso_segsz payload bytes, each
- * one receive buffer, checksums flagged good (lg_as_nic), and queue them. */
+ * TCP, RTE_MBUF_F_TX_TCP_SEG) into its segments (zdp's own software
+ * segmentation, dataplane/gso.h), each copied into one receive buffer with
+ * its checksums flagged good (lg_as_nic), and queue them. */
 static void
 lg_tso_split(struct rte_mbuf *m)
 {
-	unsigned hl = RTE_ETHER_HDR_LEN + m->l3_len + m->l4_len;
-	uint32_t plen = m->pkt_len - hl, seg = m->tso_segsz, seq0;
-	uint8_t hb[RTE_ETHER_HDR_LEN + 120];
-	const uint8_t *h = rte_pktmbuf_read(m, 0, hl, hb);
+	struct rte_mbuf *seg[ZDP_GSO_MAX_SEGS];
+	int n;
 
-	if (h == NULL || hl > sizeof(hb) || seg == 0) {
-		G.c.tx_drop++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	memcpy(&seq0, h + RTE_ETHER_HDR_LEN + m->l3_len + 4, 4);
-	seq0 = rte_be_to_cpu_32(seq0);
-	for (uint32_t off = 0; off < plen; off += seg) {
-		uint32_t n = RTE_MIN(seg, plen - off);
-		struct rte_mempool *mp = hl + n > RTE_MBUF_DEFAULT_DATAROOM ? G.dma_pool : G.pool;
-		struct rte_mbuf *f = G.n_tx < LG_TXQ ? rte_pktmbuf_alloc(mp) : NULL;
-		uint8_t *d = f ? (uint8_t *)rte_pktmbuf_append(f, (uint16_t)(hl + n)) : NULL;
-		struct rte_ipv4_hdr *ip;
-		struct rte_tcp_hdr *th;
-		const void *src;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	n = zdp_gso_segment(m, G.pool, seg, RTE_DIM(seg), false);
+	for (int i = 0; i < n; i++) {
+		struct rte_mbuf *f = seg[i];
 
-		if (d == NULL) {
+		if (G.n_tx == LG_TXQ ||
+		    (rte_pktmbuf_linearize(f) < 0 && lg_dma(&f) < 0)) {
 			G.c.tx_drop++;
 			rte_pktmbuf_free(f);
 			continue;
 		}
-		memcpy(d, h, hl);
-		src = rte_pktmbuf_read(m, hl + off, n, d + hl);
-		if (src != d + hl)
-			memcpy(d + hl, src, n);
-		ip = (struct rte_ipv4_hdr *)(d + RTE_ETHER_HDR_LEN);
-		th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - RTE_ETHER_HDR_LEN + n));
-		th->sent_seq = rte_cpu_to_be_32(seq0 + off);
-		if (off + n < plen)
-			th->tcp_flags &= (uint8_t)~(RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG);
 		lg_as_nic(f);
 		G.txq[G.n_tx++] = f;
 	}
-	rte_pktmbuf_free(m);
+	if (n < 0)
+		G.c.tx_drop++;
 }
 
 /* The stack's output: m starts at the IP header. Prepend Ethernet towards
