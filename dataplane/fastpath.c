@@ -130,6 +130,10 @@ zdp_fastpath_worker_init(struct zdp_worker *w)
 		fp.alloc = NULL;
 		fp.free = NULL;
 		w->flows = zdp_flow_table_create(&fp);
+		if (w->flows != NULL)
+			RTE_LOG(WARNING, USER1, "worker %u: flow table (%u flows, %zu MiB) in the "
+				"process heap, not in DPDK memory (hugepages short?)\n",
+				w->idx, fp.capacity, zdp_flow_table_bytes(w->flows) >> 20);
 	}
 	if (w->flows == NULL)
 		return -ENOMEM;

@@ -190,6 +190,12 @@ zdp_flow_table_destroy(struct zdp_flow_table *t)
 	free(t);
 }
 
+size_t
+zdp_flow_table_bytes(const struct zdp_flow_table *t)
+{
+	return t->sz_buckets + t->sz_rec + t->sz_free;
+}
+
 void
 zdp_flow_set_timeouts(struct zdp_flow_table *t, const struct zdp_flow_timeouts *to)
 {

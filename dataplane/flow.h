@@ -220,6 +220,9 @@ struct zdp_flow_table *zdp_flow_table_create(const struct zdp_flow_params *p);
 /* Frees everything; does not call any callback. NULL is a no-op. */
 void zdp_flow_table_destroy(struct zdp_flow_table *t);
 
+/* Memory the table holds, in bytes. */
+size_t zdp_flow_table_bytes(const struct zdp_flow_table *t);
+
 void zdp_flow_set_timeouts(struct zdp_flow_table *t,
 			   const struct zdp_flow_timeouts *to);
 void zdp_flow_get_stats(const struct zdp_flow_table *t, struct zdp_flow_stats *st);

@@ -7,6 +7,14 @@
  *
  *   flow i: src = src_net + 2 + (i % hosts), sport = sport_base + i / hosts
  *
+ * Flows are sent in rounds, each flow once per round: either in index
+ * order (as Pktgen's range mode steps its fields) or, with `random_order`,
+ * in a pseudo-random permutation that changes every round (gen_order()):
+ * consecutive packets belong to unrelated flows and no round repeats the
+ * order the flows were created in, as on a real gateway, so a table laid
+ * out in creation order gets no help from the CPU's sequential
+ * prefetchers.
+ *
  * A frame is one 64-byte template copy plus the source address, source port
  * and both checksums patched from partial sums computed once.
  */
@@ -33,7 +41,10 @@ struct gen_flows {
 	uint32_t dst;		/* host order */
 	uint16_t dport;
 	struct rte_ether_addr src_mac, dst_mac;
+	int random_order;	/* see gen_order() */
+	uint32_t round;		/* rounds sent so far (callers count them) */
 	/* filled by gen_flows_init() */
+	uint32_t order_bits;	/* log2 of the permuted domain (>= flows) */
 	uint8_t tmpl[GEN_FRAME_LEN];
 	uint32_t ip_sum;	/* IPv4 header sum without src and checksum */
 	uint32_t udp_sum;	/* pseudo header + UDP without saddr, sport, csum */
@@ -86,9 +97,36 @@ gen_flows_init(struct gen_flows *g)
 	for (size_t i = 0; i < (size_t)(g->tmpl + GEN_FRAME_LEN - payload); i++)
 		payload[i] = (uint8_t)('a' + i % 26);
 
+	for (g->order_bits = 1; (1ull << g->order_bits) < g->flows; g->order_bits++)
+		;
 	/* src_addr, sport and checksums are still zero in the template. */
 	g->ip_sum = gen_sum16(ip, sizeof(*ip));
 	g->udp_sum = gen_sum16(&dst, 4) + IPPROTO_UDP + udp_len + gen_sum16(udp, udp_len);
+}
+
+/*
+ * The flow sent at position @i of the current round: @i itself, or with
+ * random_order its image under a bijection of [0, 2^order_bits) that
+ * depends on the round (odd multiplications, an added constant and
+ * xor-shifts, each invertible there), walked until it lands below `flows`
+ * (cycle walking keeps it a permutation of [0, flows)).
+ */
+static inline uint32_t
+gen_order(const struct gen_flows *g, uint32_t i)
+{
+	uint32_t mask = (uint32_t)((1ull << g->order_bits) - 1), sh = (g->order_bits + 1) / 2;
+	uint32_t k = g->round * 0x6a09e667u, x = i;
+
+	if (!g->random_order)
+		return i;
+	do {
+		x = (x * (0x9e3779b1u + 2 * k)) & mask;
+		x = (x + k) & mask;
+		x ^= x >> sh;
+		x = (x * 0x85ebca6bu) & mask;
+		x ^= x >> sh;
+	} while (x >= g->flows);
+	return x;
 }
 
 /* Make @m the frame of flow @flow. */

@@ -120,6 +120,7 @@ gateway:
 # processes
 
 ZERO_COPY = False   # --zero-copy: the forwarder's memif client RXes into its own mbufs
+RANDOM_ORDER = False  # --flow-order random: generators send flows in a fixed shuffled order
 
 
 def client_vdev(sock):
@@ -152,7 +153,7 @@ class Gen:
                              eal_prefix("gen") + ["-m", "64",
                               "--vdev", "net_memif0,role=server,socket=%s,mac=%s" % (sock, GEN_MAC),
                               "--", "--flows", str(flows), "--hosts", str(GEN_HOSTS),
-                              "--dst-mac", ZDP_MAC],
+                              "--dst-mac", ZDP_MAC] + (["--random-order"] if RANDOM_ORDER else []),
                              os.path.join(logdir, "gen-%s.log" % tag),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.p.stdout.readline()
@@ -369,7 +370,7 @@ def run_fp_bench(args, flows, rules, logdir):
     p = OWNED.start(["taskset", "-c", "1", exe, "-l", "1", "--no-pci"] + eal_prefix("fp") +
                     ["--log-level", "user1:notice", "--", "--config", cfgpath,
                      "--flows", str(flows), "--bursts", str(args.fp_bursts),
-                     "--backends", str(N_BACKENDS)],
+                     "--backends", str(N_BACKENDS)] + (["--random-order"] if RANDOM_ORDER else []),
                     os.path.join(logdir, "%s.log" % tag), stdout=subprocess.PIPE)
     out, _ = p.communicate(timeout=600)
     if p.returncode != 0:
@@ -436,6 +437,11 @@ def main():
     ap.add_argument("--testpmd-burst", type=int, default=32,
                     help="testpmd's RX/TX burst (its default is 32; zdp's ZDP_BURST is 64)")
     ap.add_argument("--flows", default="1000,1000000")
+    ap.add_argument("--flow-order", choices=("sequential", "random"), default="sequential",
+                    help="order the generators send the flows in, round after round: "
+                         "sequential (as Pktgen's range mode) or a fixed shuffle (as "
+                         "unrelated clients interleave on a real gateway; a table laid out "
+                         "in insertion order then gets no help from the prefetchers)")
     ap.add_argument("--rules", default="10,1000")
     ap.add_argument("--no-testpmd", action="store_true")
     ap.add_argument("--no-e2e", action="store_true",
@@ -457,8 +463,9 @@ def main():
     ap.add_argument("--write-config", type=int, metavar="RULES",
                     help="print the bench config with RULES rules (examples/bench.yaml) and exit")
     args = ap.parse_args()
-    global ZERO_COPY
+    global ZERO_COPY, RANDOM_ORDER
     ZERO_COPY = args.zero_copy
+    RANDOM_ORDER = args.flow_order == "random"
 
     if args.table:
         with open(args.table) as f:
@@ -485,7 +492,8 @@ def main():
     os.makedirs(logdir, exist_ok=True)
     flows_l = [int(x) for x in args.flows.split(",")]
     rules_l = [int(x) for x in args.rules.split(",")]
-    results = {"machine": machine(), "secs": args.secs, "offer": gen_offer(args), "cases": []}
+    results = {"machine": machine(), "secs": args.secs, "offer": gen_offer(args),
+               "flow_order": args.flow_order, "zero_copy": ZERO_COPY, "cases": []}
     log("machine: %s" % json.dumps(results["machine"]))
 
     interrupt_on(signal.SIGTERM)

@@ -121,9 +121,11 @@ fill_burst(struct bench *b, struct rte_mbuf **pkts)
 	while (rte_pktmbuf_alloc_bulk(b->pool, pkts, B) != 0)
 		;	/* only TX frees; never empty for long */
 	for (unsigned i = 0; i < B; i++) {
-		gen_fill(&b->f, pkts[i], b->next_flow);
-		if (++b->next_flow == b->f.flows)
+		gen_fill(&b->f, pkts[i], gen_order(&b->f, b->next_flow));
+		if (++b->next_flow == b->f.flows) {
 			b->next_flow = 0;
+			b->f.round++;
+		}
 	}
 }
 
@@ -382,6 +384,7 @@ main(int argc, char **argv)
 		{ "bursts", required_argument, NULL, 'b' },
 		{ "backends", required_argument, NULL, 'n' },
 		{ "only-zdp", no_argument, NULL, 'z' },
+		{ "random-order", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct zdp_config_errors errs = { 0 };
@@ -418,6 +421,7 @@ main(int argc, char **argv)
 		case 'b': bursts = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'n': b.backends = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'z': only_zdp = true; break;
+		case 'r': b.f.random_order = 1; break;
 		default:
 			fprintf(stderr, "usage: zdp_fp_bench [EAL] -- --config FILE "
 				"[--flows N] [--bursts B] [--backends K] [--only-zdp]\n");

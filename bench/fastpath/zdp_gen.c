@@ -150,9 +150,11 @@ gen_tx(struct gen *g, uint32_t limit)
 		if (rte_pktmbuf_alloc_bulk(g->pool, g->pending, n) != 0)
 			return 0;
 		for (uint16_t i = 0; i < n; i++) {
-			gen_fill(&g->f, g->pending[i], g->next_flow);
-			if (++g->next_flow == g->f.flows)
+			gen_fill(&g->f, g->pending[i], gen_order(&g->f, g->next_flow));
+			if (++g->next_flow == g->f.flows) {
 				g->next_flow = 0;
+				g->f.round++;
+			}
 		}
 		g->n_pending = n;
 		g->pending_off = 0;
@@ -258,6 +260,7 @@ usage(void)
 	fprintf(stderr,
 		"usage: zdp_gen [EAL options] -- --flows N --dst-mac MAC [--hosts H]\n"
 		"       [--src-net A.B.C.D] [--sport-base P] [--dst A.B.C.D] [--dport P]\n"
+		"       [--random-order]\n"
 		"defaults: --hosts 16384 --src-net 198.18.0.0 --sport-base 1024\n"
 		"          --dst 198.18.255.1 --dport 5353\n"
 		"stdin commands: pass | run SECONDS [MPPS [drop]] | stats | quit\n");
@@ -274,6 +277,7 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 		{ "dst", required_argument, NULL, 'd' },
 		{ "dport", required_argument, NULL, 'P' },
 		{ "dst-mac", required_argument, NULL, 'm' },
+		{ "random-order", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
@@ -303,6 +307,9 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 			if (rte_ether_unformat_addr(optarg, &o->dst_mac) < 0)
 				return -EINVAL;
 			have_mac = true;
+			break;
+		case 'r':
+			o->random_order = 1;
 			break;
 		default:
 			return -EINVAL;

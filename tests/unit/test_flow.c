@@ -667,6 +667,8 @@ test_alloc_failures(void)
 	ZDP_REQUIRE(t);
 	n = alloc_count;
 	ZDP_CHECK(n >= 3);
+	/* 64 buckets of 64 B, 101 records of 192 B, a 4-byte free index each */
+	ZDP_CHECK_EQ(zdp_flow_table_bytes(t), 64 * 64 + 101 * 192 + 100 * 4);
 	zdp_flow_table_destroy(t);
 	ZDP_CHECK_EQ(live, 0);
 	for (alloc_fail_at = 0; alloc_fail_at < n; alloc_fail_at++) {
