@@ -666,7 +666,9 @@ zdp_tcp_retransmit_seg(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len)
 	CTR_INC(c->stk, RETRANS);
 	c->n_retrans++;
 	c->rtt_start_us = 0;	/* Karn's rule */
-	if (xmit_conn(c, seq, flags | (dlen ? TH_PSH : 0), dlen) != 0)
+	/* PSH as on the first transmission: on the segment that ends the
+	 * queued data (send_new) */
+	if (xmit_conn(c, seq, flags | (dlen && seq + dlen == data_end ? TH_PSH : 0), dlen) != 0)
 		return -ENOMEM;
 	zdp_tcp_rack_sent(c, seq, dlen, true);
 	return 0;
@@ -716,7 +718,12 @@ tso_fit(struct zdp_tcp_conn *c, uint32_t seq, uint32_t len)
 static int
 send_new(struct zdp_tcp_conn *c, uint32_t len, bool fin)
 {
-	uint8_t flags = TH_ACK | (len ? TH_PSH : 0) | (fin ? TH_FIN : 0);
+	/* PSH only on the segment that carries the last byte queued (RFC
+	 * 9293 §3.9.1, as BSD does): a receiver's GRO/LRO closes its
+	 * coalesced packet at a PSH, so PSH on every segment would undo
+	 * receive coalescing at every Linux peer. */
+	uint8_t flags = TH_ACK | (len && c->snd_nxt + len == c->snd_una + c->snd_queued ? TH_PSH : 0) |
+			(fin ? TH_FIN : 0);
 	bool rtx = SEQ_LT(c->snd_nxt, c->snd_max);
 	int rc;
 
