@@ -4,39 +4,18 @@
 #ifndef ZDP_EAL_TEST_H
 #define ZDP_EAL_TEST_H
 
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 
+#include "zdp_eal_cleanup.h"
 #include "zdp_test.h"
 
-/* rte_eal_cleanup() leaves the --file-prefix runtime directory behind in
- * DPDK 22.11: remove it too, so test runs leave nothing in /var/run/dpdk. */
+/* Tests leave nothing in /var/run/dpdk (zdp_eal_cleanup.h). */
 static inline void
 zdp_test_eal_cleanup(void)
 {
-	char dir[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	d = opendir(dir);
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char p[PATH_MAX + 256];
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
+	zdp_eal_cleanup();
 }
 
 /* main() of a unit test that needs EAL memory: --no-huge with 128 MB under

@@ -40,6 +40,7 @@
 #include <rte_mbuf.h>
 
 #include "tcp_api.h"
+#include "zdp_eal_cleanup.h"
 
 #define WIRE 8192
 
@@ -602,8 +603,10 @@ main(int argc, char **argv)
 	if (rte_eal_init(10, eal) < 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("bench", 65535, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	if (!pool)
+	if (!pool) {
+		zdp_eal_cleanup();
 		return 1;
+	}
 	printf("tsc_hz %lu, EAL -m %u\n", (unsigned long)rte_get_tsc_hz(), mem_mb);
 	if (idle_only)
 		goto idle;
@@ -648,6 +651,6 @@ idle:
 		       "while filling, %.1f MiB of connection state per stack\n", idle, est, hc,
 		       (double)est * zdp_tcp_conn_state_size() / (1 << 20));
 	}
-	rte_eal_cleanup();
+	zdp_eal_cleanup();	/* and its /var/run/dpdk directory */
 	return 0;
 }
