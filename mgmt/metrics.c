@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 
 #include "counters.h"
 #include "drop.h"
@@ -78,6 +79,21 @@ render_ports(struct sbuf *b, struct zdp_runtime *rt)
 		rte_eth_link_get_nowait(rt->ports[p].port_id, &l);
 		sbuf_printf(b, "zdp_port_link_up{port=\"%s\"} %d\n", rt->ports[p].name,
 			    l.link_status == RTE_ETH_LINK_UP);
+	}
+	/* Read while the workers run: per-lcore caches make it approximate,
+	 * good enough to see a pool running dry or leaking. */
+	head(b, "zdp_port_mbufs", "gauge",
+	     "Mbufs of each port's pool: available (ring and per-core caches) or in use "
+	     "(in queues, in flight, held by the TCP stack)");
+	for (unsigned p = 0; p < rt->n_ports; p++) {
+		const struct rte_mempool *mp = rt->ports[p].pool;
+
+		if (mp == NULL)
+			continue;
+		sbuf_printf(b, "zdp_port_mbufs{port=\"%s\",state=\"available\"} %u\n",
+			    rt->ports[p].name, rte_mempool_avail_count(mp));
+		sbuf_printf(b, "zdp_port_mbufs{port=\"%s\",state=\"in_use\"} %u\n",
+			    rt->ports[p].name, rte_mempool_in_use_count(mp));
 	}
 
 	/* Per queue = per worker: what each worker saw and sent. */

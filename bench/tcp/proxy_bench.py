@@ -3,7 +3,7 @@
 """CPU cost of zdp's tcp-proxy next to HAProxy (mode tcp) on the same machine.
 
     /usr/bin/python3 bench/tcp/proxy_bench.py [--build build-bench] [--secs 5]
-        [--repeat 3] [--cases zdp,zdp-memif,zdp-ring,zdp-ring-tso,zdp-ring-lro,haproxy,
+        [--repeat 3] [--cases zdp,zdp-memif,zdp-ring,zdp-ring-tso,zdp-ring-lro,zdp-ring-gso,haproxy,
                  haproxy-nooff]
         [--memif-window 16] [--mtu 1500] [--json FILE] [--logs DIR]
 
@@ -51,6 +51,10 @@ both proxies and run pinned to CPU 0; the proxy under test owns CPU 1:
     stack sends as 64 KiB TSO packets reaches zdp as one coalesced segment
     in one buffer each. Super-segments both ways, as HAProxy has them with
     GSO/GRO on (which NICs do LRO: docs/performance-tcp.md).
+  - zdp-ring-gso: zdp-ring (the port does not segment) with
+    `gateway.tcpSegmentation: software`: zdp's stack sends TSO packets and
+    the worker cuts them itself (dataplane/gso.c), against zdp-ring's MSS
+    segments from the stack.
   --mtu sets the veths' MTU and zdp-ring's link MTU (zdp over net_tap and
   zdp-memif stay at 1500); the loadgen's receive buffers grow to fit.
   - HAProxy 2.6: nbthread 1, cpu-map and taskset to CPU 1, in the middle
@@ -403,10 +407,11 @@ def ip_add(a, n):
     return socket.inet_ntoa(v.to_bytes(4, "big"))
 
 
-def zdp_memif_config(device, ports, mtu=1500):
+def zdp_memif_config(device, ports, mtu=1500, seg_mode="device"):
     """zdp's side of zdp-memif and zdp-ring: as zdp_config (same pools, 8
     backend addresses), but one port (@device) carrying both the clients'
-    and the backends' subnets, and proxy_scale.py's port ranges and route."""
+    and the backends' subnets, and proxy_scale.py's port ranges and route;
+    @seg_mode is gateway.tcpSegmentation."""
     adm, met, rdy = ports
     wl = []
     for i in range(M_N_BACKENDS):
@@ -429,6 +434,7 @@ gateway:
            tcpConnectionsPerCore: %d }
   natPorts: 1024-9999
   proxyPorts: 10000-65535
+  tcpSegmentation: %s
   admin: 127.0.0.1:%d
   metrics: 127.0.0.1:%d
   readiness: 127.0.0.1:%d
@@ -443,8 +449,8 @@ gateway:
       port: %d
       mode: tcp-proxy
       backends: [ { service: bench/lg.bench.svc.cluster.local } ]
-""" % ("".join(wl), M_PORT, M_PORT, M_TCP_CONNS, adm, met, rdy, device, mtu, M_VIP,
-       M_PORT)
+""" % ("".join(wl), M_PORT, M_PORT, M_TCP_CONNS, seg_mode, adm, met, rdy, device, mtu,
+       M_VIP, M_PORT)
 
 
 class ZdpMemif:
@@ -468,12 +474,16 @@ class ZdpMemif:
         self.lg_logname = os.path.join(logdir, "loadgen-%s.log" % run_id)
         self.ring = "pb%d" % os.getpid()
         device = ("ring:%s,mac=%s,checksum=peer%s" % (self.ring, M_ZDP_MAC,
-                                                     ",segmentation=peer" if seg != "none" else "")
+                                                     ",segmentation=peer"
+                                                     if seg in ("tso", "lro") else "")
                   if transport == "ring"
                   else "net_memif0,role=client,socket=%s,mac=%s" % (self.sock, M_ZDP_MAC))
         self.mtu = args.mtu if transport == "ring" else 1500
         with open(self.cfg, "w") as f:
-            f.write(zdp_memif_config(device, self.ports, self.mtu))
+            # gso: the port cannot segment, the worker cuts the stack's
+            # TSO packets itself (gso.h)
+            f.write(zdp_memif_config(device, self.ports, self.mtu,
+                                     "software" if seg == "gso" else "device"))
         self.lg_pfx = OWNED.prefix("pbl%s%d" % (tag, os.getpid()))
         self.z_pfx = OWNED.prefix("pbz%s%d" % (tag, os.getpid()))
         self.p = self.lg = None
@@ -505,7 +515,7 @@ class ZdpMemif:
                                      "--no-pci", "--file-prefix", self.z_pfx] + lg_args +
                                     ["--ring", self.ring, "--mac", M_LG_MAC,
                                      "--checksum", "peer", "--mtu", str(self.mtu)] +
-                                    ["--segmentation", seg])
+                                    ["--segmentation", "none" if seg == "gso" else seg])
             else:
                 self._start_loadgen(["-l", str(GEN_CPU), "--no-pci", "--file-prefix",
                                      self.lg_pfx] + self._mem(lg_mb) +
@@ -705,6 +715,8 @@ class Meter:
                       "tx_pkts": d("zdp_queue_tx_packets_total"),
                       "proxy": {k.split('"')[1]: d(k) for k in b["m"]
                                 if k.startswith("zdp_proxy_connections_total{") and d(k)},
+                      "mbufs_at_end": {k[len("zdp_port_mbufs"):]: b["m"][k] for k in b["m"]
+                                       if k.startswith("zdp_port_mbufs{")},
                       "tcp": {k.split('"')[1]: d(k) for k in b["m"]
                               if k.startswith("zdp_tcp_stack_total{") and d(k)},
                       "drops": {k.split('"')[1]: d(k) for k in b["m"]
@@ -894,7 +906,7 @@ def run_case(case, args, topo, run_id, tsc):
             return measure("zdp", z, topo, args, z.tsc_hz, VIP, run_id)
         finally:
             z.close()
-    if case in ("zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro"):
+    if case in ("zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro", "zdp-ring-gso"):
         z = ZdpMemif(args, topo.logdir, run_id, topo.tag,
                      "memif" if case == "zdp-memif" else "ring",
                      case[9:] if case.startswith("zdp-ring-") else "none")
@@ -915,9 +927,9 @@ def run_case(case, args, topo, run_id, tsc):
         h.close()
 
 
-CASES = ("zdp", "zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro", "haproxy",
-         "haproxy-nooff")
-ZDP_CASES = ("zdp", "zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro")
+CASES = ("zdp", "zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro", "zdp-ring-gso",
+         "haproxy", "haproxy-nooff")
+ZDP_CASES = ("zdp", "zdp-memif", "zdp-ring", "zdp-ring-tso", "zdp-ring-lro", "zdp-ring-gso")
 KERNEL_CASES = ("haproxy", "haproxy-nooff")
 CASE_TITLE = {"zdp": "zdp tcp-proxy (1 worker, net_tap, MTU 1500)",
               "zdp-memif": "zdp tcp-proxy (1 worker, net_memif, tcp_loadgen as the peers)",
@@ -927,6 +939,8 @@ CASE_TITLE = {"zdp": "zdp tcp-proxy (1 worker, net_tap, MTU 1500)",
                               "and as the NIC: DMA, checksum offload, TSO)",
               "zdp-ring-lro": "zdp tcp-proxy (1 worker, ring port, tcp_loadgen as the peers "
                               "and as the NIC: DMA, checksum offload, TSO and LRO)",
+              "zdp-ring-gso": "zdp tcp-proxy (1 worker, ring port as zdp-ring, "
+                              "tcpSegmentation: software: the worker cuts TSO packets)",
               "haproxy": "HAProxy, veth defaults (MTU 1500, TSO/GSO/GRO on)",
               "haproxy-nooff": "HAProxy, veth TSO/GSO/GRO off (MTU 1500)"}
 # cost keys compared between a kernel case and a zdp case; the zdp bounds
@@ -1035,6 +1049,7 @@ def print_table(results):
     kc = [c for c in ran if c in KERNEL_CASES]
     head = {"zdp": "zdp (net_tap)", "zdp-memif": "zdp-memif", "zdp-ring": "zdp-ring",
             "zdp-ring-tso": "zdp-ring-tso", "zdp-ring-lro": "zdp-ring-lro",
+            "zdp-ring-gso": "zdp-ring-gso",
             "haproxy": "HAProxy (veth defaults)", "haproxy-nooff": "HAProxy (TSO/GSO/GRO off)"}
     cols = [head[c] for c in zc]
     for k in kc:
