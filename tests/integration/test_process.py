@@ -65,6 +65,21 @@ def test_sigterm_clean_exit(tmp_path):
     assert g.rc == 0, g.log_text()
 
 
+def test_mbuf_pool_gauges(tmp_path):
+    """zdp_port_mbufs: each port's pool, available + in use = its size
+    (pools.mbufsPerPort), and traffic leaves nothing in use for good."""
+    with zdptopo.Gateway(tmp_path) as g:
+        g.client("split", "198.18.10.1", "9080", "50")
+        m = g.metrics()
+        for port in ("p0", "p1"):
+            avail = m['zdp_port_mbufs{port="%s",state="available"}' % port]
+            used = m['zdp_port_mbufs{port="%s",state="in_use"}' % port]
+            assert avail + used == g.mbufs, (port, avail, used)
+            # the RX rings hold their descriptors' mbufs, nothing else
+            # stays: far fewer than the pool
+            assert 0 <= used < g.mbufs / 2, (port, used)
+
+
 def test_dpdk_telemetry_per_worker(tmp_path):
     """dpdk-telemetry.py sees zdp's per-worker counters and drop reasons."""
     import json
