@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * zdp_eal_test.h — EAL teardown for test programs.
+ * zdp_eal_test.h — main() for unit tests that need EAL; teardown with
+ * zdp_eal_cleanup() (zdp_eal_cleanup.h), so tests leave nothing in
+ * /var/run/dpdk.
  */
 #ifndef ZDP_EAL_TEST_H
 #define ZDP_EAL_TEST_H
@@ -10,13 +12,6 @@
 
 #include "zdp_eal_cleanup.h"
 #include "zdp_test.h"
-
-/* Tests leave nothing in /var/run/dpdk (zdp_eal_cleanup.h). */
-static inline void
-zdp_test_eal_cleanup(void)
-{
-	zdp_eal_cleanup();
-}
 
 /* main() of a unit test that needs EAL memory: --no-huge with 128 MB under
  * --file-prefix @prefix, EAL logs at error level (and USER1, zdp's own, at
@@ -36,7 +31,7 @@ zdp_test_eal_main(const char *prefix, const char *user1_level, const struct zdp_
 		return 1;
 	}
 	rc = zdp_test_main(tests);
-	zdp_test_eal_cleanup();
+	zdp_eal_cleanup();
 	return rc;
 }
 

@@ -634,6 +634,6 @@ main(void)
 	for (b = 0; b < ZDP_AEAD_BACKEND_MAX; b++)
 		zdp_aead_engine_destroy(engines[b]);
 	if (eal_ok)
-		zdp_test_eal_cleanup();
+		zdp_eal_cleanup();
 	return rc;
 }

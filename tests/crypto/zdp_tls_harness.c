@@ -379,7 +379,7 @@ main(int argc, char **argv)
 	zdp_tls_store_destroy(st);
 	zdp_aead_engine_destroy(eng);
 	if (b == ZDP_AEAD_CRYPTODEV)
-		zdp_test_eal_cleanup();
+		zdp_eal_cleanup();
 	EVP_MD_CTX_free(app.recv_md);
 	EVP_MD_CTX_free(send_md);
 	free(app.pending);

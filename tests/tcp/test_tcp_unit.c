@@ -1068,6 +1068,6 @@ main(void)
 		return 0;
 	}
 	rc = zdp_test_main(tests);
-	zdp_test_eal_cleanup();
+	zdp_eal_cleanup();
 	return rc;
 }

@@ -274,6 +274,6 @@ main(void)
 	rc = zdp_test_main(tests);
 	zdp_policy_registry_destroy(mg.policy_reg);
 	zdp_registry_destroy(mg.backend_reg);
-	zdp_test_eal_cleanup();
+	zdp_eal_cleanup();
 	return rc;
 }

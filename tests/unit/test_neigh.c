@@ -690,6 +690,6 @@ main(void)
 	}
 	rc = zdp_test_main(tests);
 	zdp_route_table_destroy(rt);
-	zdp_test_eal_cleanup();
+	zdp_eal_cleanup();
 	return rc;
 }
