@@ -896,8 +896,12 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			continue;
 		}
 		pf = fp_parse_flags(m);
-		r = zdp_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-				  pf, p);
+		if (likely(zdp_pkt_parse_ip4_fast(rte_pktmbuf_mtod(m, const uint8_t *),
+						  rte_pktmbuf_data_len(m), pf, p)))
+			r = 0;
+		else
+			r = zdp_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+					  rte_pktmbuf_data_len(m), pf, p);
 		if (unlikely(r != 0)) {
 			zdp_worker_drop(w, m, (enum zdp_drop_reason)r);
 			continue;

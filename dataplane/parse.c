@@ -119,13 +119,7 @@ parse_l4(const uint8_t *p, const uint8_t *l4, const uint8_t *l4end,
 			return ZDP_DROP_TCP_HDR;
 		fl = l4[13];
 		/* RFC 9293 §3.1 flag combinations no stack sends. */
-		if (unlikely((fl & (ZDP_TCP_SYN | ZDP_TCP_FIN | ZDP_TCP_RST |
-				    ZDP_TCP_ACK)) == 0 ||
-			     (fl & (ZDP_TCP_SYN | ZDP_TCP_FIN)) ==
-			     (ZDP_TCP_SYN | ZDP_TCP_FIN) ||
-			     (fl & (ZDP_TCP_SYN | ZDP_TCP_RST)) ==
-			     (ZDP_TCP_SYN | ZDP_TCP_RST) ||
-			     (fl & (ZDP_TCP_FIN | ZDP_TCP_ACK)) == ZDP_TCP_FIN))
+		if (unlikely(!zdp_tcp_flags_valid(fl)))
 			return ZDP_DROP_TCP_FLAGS;
 		out->tcp_flags = (uint8_t)fl;
 		out->sport = raw16(l4);

@@ -54,6 +54,7 @@
 #ifndef ZDP_PARSE_H
 #define ZDP_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -140,6 +141,94 @@ int zdp_pkt_l4_csum_check(const uint8_t *p, const struct zdp_pkt_info *pi);
  * sends the payload on (tcp_api.h zdp_tcp_psum_set). */
 int zdp_pkt_tcp_csum_split(const uint8_t *p, const struct zdp_pkt_info *pi,
 			   uint16_t *pay_off, uint16_t *pay_len, uint16_t *pay_sum);
+
+/* RFC 9293 §3.1: false for flag combinations no stack sends (no SYN, FIN,
+ * RST or ACK at all; SYN+FIN; SYN+RST; FIN without ACK). */
+static inline bool
+zdp_tcp_flags_valid(unsigned fl)
+{
+	return !((fl & (ZDP_TCP_SYN | ZDP_TCP_FIN | ZDP_TCP_RST | ZDP_TCP_ACK)) == 0 ||
+		 (fl & (ZDP_TCP_SYN | ZDP_TCP_FIN)) == (ZDP_TCP_SYN | ZDP_TCP_FIN) ||
+		 (fl & (ZDP_TCP_SYN | ZDP_TCP_RST)) == (ZDP_TCP_SYN | ZDP_TCP_RST) ||
+		 (fl & (ZDP_TCP_FIN | ZDP_TCP_ACK)) == ZDP_TCP_FIN);
+}
+
+/*
+ * zdp_pkt_parse() for the frames a gateway forwards most, inline: untagged
+ * Ethernet, IPv4 without options or fragmentation, UDP or TCP, the TCP/UDP
+ * checksum not verified here (@flags has ZDP_PARSE_L4_CSUM_GOOD,
+ * ZDP_PARSE_NO_L4_CSUM or ZDP_PARSE_DEFER_L4_CSUM). Returns true when the
+ * frame has that shape and is valid: *out is then exactly what
+ * zdp_pkt_parse() would fill (tests/fuzz check this). False for anything
+ * else, valid or not, with *out undefined: call zdp_pkt_parse(), which
+ * names the drop reason.
+ */
+static inline bool
+zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
+		       struct zdp_pkt_info *out)
+{
+	const uint8_t *l3 = p + 14, *l4 = p + 34;
+	uint32_t tot, l4len, w[5], s, d;
+	uint8_t proto;
+	uint64_t acc;
+
+	if (len < 14 + 20 + 8 ||
+	    !(flags & (ZDP_PARSE_L4_CSUM_GOOD | ZDP_PARSE_NO_L4_CSUM | ZDP_PARSE_DEFER_L4_CSUM)))
+		return false;
+	proto = l3[9];
+	tot = (uint32_t)l3[2] << 8 | l3[3];
+	/* ethertype 0x0800; no MF flag, fragment offset 0 */
+	if (p[12] != 0x08 || p[13] != 0x00 || l3[0] != 0x45 || (l3[6] & 0x3f) || l3[7] ||
+	    l3[8] == 0 || tot < 20 + 8 || tot > len - 14 || (proto != ZDP_IPPROTO_UDP && proto != ZDP_IPPROTO_TCP))
+		return false;
+	/* 0/8, 127/8, 224/4 and up: martian sources (parse.c) */
+	if (l3[12] == 0 || l3[12] == 127 || l3[12] >= 224)
+		return false;
+	memcpy(w, l3, 20);
+	if (!(flags & ZDP_PARSE_IP_CSUM_GOOD)) {
+		acc = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+		if (zdp_cksum_fold(acc) != 0xffff)
+			return false;
+	}
+	l4len = tot - 20;
+	if (proto == ZDP_IPPROTO_UDP) {
+		if (l4len < 8 || ((uint32_t)l4[4] << 8 | l4[5]) != l4len)
+			return false;
+		out->tcp_flags = 0;
+		out->payload_off = 14 + 20 + 8;
+	} else {
+		unsigned doff;
+
+		if (l4len < 20)
+			return false;
+		doff = (unsigned)(l4[12] >> 4) * 4;
+		if (doff < 20 || doff > l4len || !zdp_tcp_flags_valid(l4[13]))
+			return false;
+		out->tcp_flags = l4[13];
+		out->payload_off = (uint16_t)(14 + 20 + doff);
+	}
+	out->l3_off = 14;
+	out->l4_off = 14 + 20;
+	out->l3_len = (uint16_t)tot;
+	out->vlan_tci = 0;
+	out->has_vlan = 0;
+	out->family = ZDP_AF_INET;
+	out->l4_proto = proto;
+	out->kind = ZDP_PKT_IP;
+	out->ttl = l3[8];
+	memcpy(&out->sport, l4, 2);
+	memcpy(&out->dport, l4 + 2, 2);
+	out->frame_len = len;
+	s = w[3];
+	d = w[4];
+	memset(&out->src, 0, sizeof(out->src));
+	memset(&out->dst, 0, sizeof(out->dst));
+	out->src.family = ZDP_AF_INET;
+	out->dst.family = ZDP_AF_INET;
+	memcpy(out->src.a, &s, 4);
+	memcpy(out->dst.a, &d, 4);
+	return true;
+}
 
 /* Frame length with Ethernet padding removed (what to transmit). */
 static inline uint32_t

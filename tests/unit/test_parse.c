@@ -20,15 +20,32 @@
 #define ICMP6	.family = 6, .proto = 58, .icmp_type = 128
 #define ARP	.family = 0, .ethertype = 0x0806
 
-/* Parse a heap copy of exactly @len bytes so ASan catches over-reads. */
+static unsigned fast_accepted;	/* frames zdp_pkt_parse_ip4_fast() took */
+
+/*
+ * Parse a heap copy of exactly @len bytes so ASan catches over-reads. Every
+ * frame also goes through the inline fast parser, with the flags the fast
+ * path passes it (TCP/UDP checksum deferred): whatever it accepts, the full
+ * parser must accept with the same flags and describe identically.
+ */
 static int
 parse_exact(const uint8_t *b, uint32_t len, unsigned flags, struct zdp_pkt_info *pi)
 {
 	uint8_t *c = malloc(len ? len : 1);
+	struct zdp_pkt_info fast, full;
+	unsigned ff = (flags & ZDP_PARSE_IP_CSUM_GOOD) | ZDP_PARSE_DEFER_L4_CSUM;
 	int r;
 
 	memcpy(c, b, len);
 	r = zdp_pkt_parse(c, len, flags, pi);
+	memset(&fast, 0xa5, sizeof(fast));
+	if (zdp_pkt_parse_ip4_fast(c, len, ff, &fast)) {
+		fast_accepted++;
+		ZDP_CHECK_EQ(zdp_pkt_parse(c, len, ff, &full), 0);
+		ZDP_CHECK(memcmp(&fast, &full, sizeof(full)) == 0);
+	}
+	/* without a deferred or verified L4 checksum it never applies */
+	ZDP_CHECK(!zdp_pkt_parse_ip4_fast(c, len, flags & ZDP_PARSE_IP_CSUM_GOOD, &fast));
 	free(c);
 	return r;
 }
@@ -284,6 +301,40 @@ test_golden_cases(void)
 		}
 		if (r == 0)
 			check_fields(c, &k, &pi);
+	}
+	ZDP_CASE(NULL);
+}
+
+/* The fast parser takes the common shapes (and only them; parse_exact()
+ * checks that it agrees with the full parser on every frame of this file). */
+static void
+test_fast_parser_coverage(void)
+{
+	static const struct {
+		const char *name;
+		struct tb_spec s;
+		bool fast;
+	} rows[] = {
+		{ "udp4", { UDP4, .payload = 18 }, true },
+		{ "udp4 csum 0", { UDP4, .payload = 4, .udp_csum_zero = 1 }, true },
+		{ "tcp4 ack", { TCP4, .payload = 6 }, true },
+		{ "tcp4 syn", { TCP4, .tcp_flags = ZDP_TCP_SYN }, true },
+		{ "tcp4 padded", { TCP4, .pad = 6 }, true },
+		{ "udp4 vlan", { UDP4, .ntags = 1, .payload = 4 }, false },
+		{ "udp6", { UDP6, .payload = 4 }, false },
+		{ "icmp4", { ICMP4, .payload = 4 }, false },
+		{ "arp", { ARP }, false },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct zdp_pkt_info pi;
+		struct tb_pkt k;
+		unsigned before = fast_accepted;
+
+		ZDP_CASE(rows[i].name);
+		ZDP_REQUIRE(tb_build(&rows[i].s, &k) == 0);
+		ZDP_CHECK_EQ(parse_exact(k.b, k.len, 0, &pi), 0);
+		ZDP_CHECK_EQ(fast_accepted - before, rows[i].fast ? 1u : 0u);
 	}
 	ZDP_CASE(NULL);
 }
@@ -604,6 +655,7 @@ test_drop_names(void)
 
 static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_golden_cases),
+	ZDP_TEST_ENTRY(test_fast_parser_coverage),
 	ZDP_TEST_ENTRY(test_every_parse_reason_covered),
 	ZDP_TEST_ENTRY(test_truncate_every_offset),
 	ZDP_TEST_ENTRY(test_ip_length_cut_inside_l4),
