@@ -439,9 +439,10 @@ def main():
     ap.add_argument("--flows", default="1000,1000000")
     ap.add_argument("--flow-order", choices=("sequential", "random"), default="sequential",
                     help="order the generators send the flows in, round after round: "
-                         "sequential (as Pktgen's range mode) or a fixed shuffle (as "
-                         "unrelated clients interleave on a real gateway; a table laid out "
-                         "in insertion order then gets no help from the prefetchers)")
+                         "sequential (as Pktgen's range mode) or random, a fresh "
+                         "permutation every round (as unrelated clients interleave on a "
+                         "real gateway; a table laid out in insertion order then gets no "
+                         "help from the prefetchers)")
     ap.add_argument("--rules", default="10,1000")
     ap.add_argument("--no-testpmd", action="store_true")
     ap.add_argument("--no-e2e", action="store_true",
