@@ -8,7 +8,8 @@
 --
 -- Selection (environment, comma-separated): ZDP_VIPS (tcp,udp,v6),
 -- ZDP_FLOWS (1k,1m), ZDP_SIZES (64,512,1518), ZDP_IMIX (1; 0 = skip),
--- ZDP_SECS (10), ZDP_WARMUP (2), ZDP_RATE (100). README.md has the rest.
+-- ZDP_SECS (10), ZDP_WARMUP (2), ZDP_RATE (100), ZDP_FLOW_ORDER
+-- (sequential; random = UDP VIP only). README.md has the rest.
 
 local function script_dir()
 	local src = debug and debug.getinfo(1, "S").source or ""
@@ -25,18 +26,20 @@ local results = {}
 
 pktgen.screen("off")
 rig.setup_ports()
-rig.log("# zdp bench: %d s per step after %d s warmup, rate %s%%, ports tx %s rx %s",
-	rig.cfg.secs, rig.cfg.warmup, tostring(rig.cfg.rate), rig.cfg.tx, rig.cfg.rx)
+rig.log("# zdp bench: %d s per step after %d s warmup, rate %s%%, ports tx %s rx %s, %s flow order",
+	rig.cfg.secs, rig.cfg.warmup, tostring(rig.cfg.rate), rig.cfg.tx, rig.cfg.rx, rig.cfg.order)
 
 for _, vip in ipairs(vips) do
 	for _, fl in ipairs(flows) do
 		for _, size in ipairs(sizes) do
 			local label = string.format("%s/%s/%s", rig.vips[vip].name, fl, size)
 
-			if rig.setup_range(vip, fl, tonumber(size)) then
+			local ok, why = rig.setup_range(vip, fl, tonumber(size))
+
+			if ok then
 				results[#results + 1] = rig.measure(label)
 			else
-				rig.log("%-28s skipped: this Pktgen cannot generate it", label)
+				rig.log("%-28s skipped: %s", label, why)
 			end
 		end
 	end

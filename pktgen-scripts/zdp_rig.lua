@@ -48,6 +48,7 @@ M.cfg = {
 	warmup = envnum("ZDP_WARMUP", 2),	-- unmeasured seconds before each step
 	backends = envnum("ZDP_BACKENDS", 2),	-- IPv4 backends 198.18.1.10 ..
 	tcp_flags = env("ZDP_TCP_FLAGS", ""),	-- e.g. "syn" or "ack" (CLI, see README)
+	order = env("ZDP_FLOW_ORDER", "sequential"),	-- or "random" (UDP VIP only, README)
 	tmpdir = env("ZDP_TMPDIR", "/tmp"),
 }
 
@@ -67,10 +68,33 @@ M.vips = {
 --   1m: 64 addresses x 15,625 ports = 1,000,000 flows (gcd(2^6, 5^6) = 1)
 -- All sources sit on p0's on-link /24 (or /64), so zdp needs no route.
 M.flows = {
-	["1k"] = { n = 1000, addrs = 8, ports = 125 },
-	["1m"] = { n = 1000000, addrs = 64, ports = 15625 },
+	["1k"] = { n = 1000, addrs = 8, ports = 125, rnd_addrs = 1, rnd_bits = 10 },
+	["1m"] = { n = 1000000, addrs = 64, ports = 15625, rnd_addrs = 32, rnd_bits = 15 },
 }
 M.sport_min = 10000
+
+-- Random flow order (ZDP_FLOW_ORDER=random). Range mode visits the flows
+-- in the same order every round, so a DUT that lays out its flow state in
+-- creation order is read sequentially and the CPU's prefetchers help it;
+-- unrelated clients of a real gateway interleave. Pktgen's random
+-- bitfields (applied to every packet sent, after the range fields) give
+-- that: the source address still steps through rnd_addrs addresses, the
+-- low rnd_bits bits of the source port are random per packet (the top bit
+-- set, so ports 32768 and up): 1 x 2^10 = 1,024 flows for "1k", 32 x 2^15 =
+-- 1,048,576 for "1m", drawn with replacement (all of them are seen within
+-- about n ln n packets: ~15M, 1.5 s at 10 Mpps). Pktgen does not update
+-- checksums after applying bitfields, so a second bitfield clears the UDP
+-- checksum (0 = none, RFC 768; zdp accepts it and keeps it 0 through NAT).
+-- TCP has no such escape: random order is UDP only.
+M.udp_sport_off = 14 + 20	-- UDP source port (untagged IPv4, no options)
+function M.flow_count(flowname)
+	local fl = assert(M.flows[flowname], "unknown flow set " .. tostring(flowname))
+	if M.cfg.order == "random" then
+		return fl.rnd_addrs * (1 << fl.rnd_bits)
+	end
+	return fl.n
+end
+M.udp_csum_off = 14 + 20 + 6	-- UDP checksum
 
 -- Classic simple IMIX 7:4:1 (frame sizes as Pktgen counts them, FCS
 -- included): mean 355.8 bytes. Interleaved so bursts mix sizes.
@@ -177,10 +201,31 @@ local function tcp_flags_cli(port)
 	M.cli(lines, true)
 end
 
+-- No random bitfields on @port (an empty mask disables one).
+local function clear_random(port)
+	pktgen.rnd(port, 0, M.udp_sport_off, "")
+	pktgen.rnd(port, 1, M.udp_csum_off, "")
+	M.cli({ string.format("disable %s random", port) }, true)
+end
+
+-- Random bitfields for ZDP_FLOW_ORDER=random (see M.flows), or none.
+local function random_bits(port, fl)
+	if M.cfg.order ~= "random" then
+		clear_random(port)
+		return
+	end
+	pktgen.rnd(port, 0, M.udp_sport_off,
+		   "1" .. string.rep("0", 15 - fl.rnd_bits) .. string.rep("X", fl.rnd_bits))
+	pktgen.rnd(port, 1, M.udp_csum_off, string.rep("0", 16))
+	M.cli({ string.format("enable %s random", port) })
+end
+
 -- IPv4 range: every packet to @vip, the @flows set of sources, @size bytes.
 local function range_v4(vip, fl, size)
 	local p = M.cfg.tx
-	local smax = M.sport_min + fl.ports - 1
+	local random = M.cfg.order == "random"
+	local addrs = random and fl.rnd_addrs or fl.addrs
+	local smax = random and M.sport_min or M.sport_min + fl.ports - 1
 
 	pktgen.set_proto(p, vip.proto)
 	pktgen.range.ip_proto(p, vip.proto)
@@ -197,7 +242,7 @@ local function range_v4(vip, fl, size)
 	pktgen.range.src_ip(p, "start", M.client_v4(0))
 	pktgen.range.src_ip(p, "inc", "0.0.0.1")
 	pktgen.range.src_ip(p, "min", M.client_v4(0))
-	pktgen.range.src_ip(p, "max", M.client_v4(fl.addrs - 1))
+	pktgen.range.src_ip(p, "max", M.client_v4(addrs - 1))
 
 	pktgen.range.dst_port(p, "start", vip.dport)
 	pktgen.range.dst_port(p, "inc", 0)
@@ -205,7 +250,7 @@ local function range_v4(vip, fl, size)
 	pktgen.range.dst_port(p, "max", vip.dport)
 
 	pktgen.range.src_port(p, "start", M.sport_min)
-	pktgen.range.src_port(p, "inc", 1)
+	pktgen.range.src_port(p, "inc", random and 0 or 1)
 	pktgen.range.src_port(p, "min", M.sport_min)
 	pktgen.range.src_port(p, "max", smax)
 
@@ -236,20 +281,29 @@ local function range_v6(vip, fl, size)
 end
 
 -- Configure the TX port for one step: @vip (a key of M.vips), @flows (a
--- key of M.flows), @size (frame bytes). Returns false if this Pktgen
--- cannot generate the step (IPv6 ranges on old releases).
+-- key of M.flows), @size (frame bytes). Returns false and why if the step
+-- cannot be generated (IPv6 ranges on old Pktgen releases; random order
+-- for a TCP or IPv6 VIP).
 function M.setup_range(vipname, flowname, size)
 	local vip = assert(M.vips[vipname], "unknown VIP " .. tostring(vipname))
 	local fl = assert(M.flows[flowname], "unknown flow set " .. tostring(flowname))
 	local p = M.cfg.tx
 
+	if M.cfg.order ~= "sequential" and M.cfg.order ~= "random" then
+		error("ZDP_FLOW_ORDER must be sequential or random, not " .. M.cfg.order)
+	end
+	if M.cfg.order == "random" and (vip.family ~= 4 or vip.proto ~= "udp") then
+		-- random bits break the TCP checksum and Pktgen does not redo it
+		return false, "random flow order is IPv4 UDP only"
+	end
 	pktgen.set_range(p, "off")
 	pktgen.set(p, "seq_cnt", 0)
+	random_bits(p, fl)
 	if vip.family == 6 then
 		pktgen.set_type(p, "ipv6")
 		M.range_is_v6 = true
 		if not range_v6(vip, fl, size) then
-			return false
+			return false, "this Pktgen cannot generate IPv6 ranges"
 		end
 	else
 		pktgen.set_type(p, "ipv4")
@@ -279,6 +333,7 @@ function M.setup_imix(vipname)
 		error("IMIX needs ZDP_GEN_TX_MAC (Pktgen TX port MAC) for its sequence packets")
 	end
 	pktgen.set_range(c.tx, "off")
+	clear_random(c.tx)
 	for i, size in ipairs(M.imix) do
 		pktgen.seqTable(i - 1, c.tx, {
 			eth_dst_addr = c.zdp_p0_mac,

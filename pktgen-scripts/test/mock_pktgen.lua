@@ -3,7 +3,9 @@
 -- can be run with a plain Lua interpreter (lua5.3 / lua5.4) where there is
 -- no NIC. It checks argument counts and value formats the way Pktgen's
 -- lpktgenlib.c does, simulates counters (zdp forwarding 99% at 10 Mpps),
--- and checks that every range it is given yields the promised flow count.
+-- and checks that every range it is given yields the promised flow count
+-- (random order: address range x random source-port bits, with the UDP
+-- checksum cleared).
 --
 --   lua5.4 pktgen-scripts/test/run_mock.lua pktgen-scripts/bench.lua
 --
@@ -147,6 +149,22 @@ pktgen = {
 			local r = range_for(p)
 			if r.v6 then
 				print(string.format("mock: port %s range IPv6 (CLI), %d flows", p, r.v6))
+			elseif r.random then
+				-- random bitfields on top of the range (zdp_rig.lua, M.flows)
+				local a, b = count(r.src_ip), count(r.src_port)
+				local sp, cs = r.rnd and r.rnd[34], r.rnd and r.rnd[40]
+				if not a or b ~= 1 then
+					fail("random order: the range must fix the source port (got %s)", tostring(b))
+				elseif not sp then
+					fail("random order without a bitfield on the UDP source port (offset 34)")
+				elseif not cs or cs ~= string.rep("0", 16) then
+					fail("random bits without a zeroed UDP checksum: every packet's checksum is wrong")
+				else
+					local _, bits = sp:gsub("[Xx]", "")
+					print(string.format("mock: port %s range %d addrs x 2^%d random ports -> %d flows (random order)",
+							    p, a, bits, a * (1 << bits)))
+					mock.last_flows = a * (1 << bits)
+				end
 			else
 				local a, b = count(r.src_ip), count(r.src_port)
 				if not a or not b then
@@ -158,6 +176,23 @@ pktgen = {
 				end
 			end
 		end
+	end,
+	rnd = function(...)
+		nargs("rnd", 4, ...)
+		local p, idx, off, mask = ...
+		portlist(p)
+		if math.type(idx) ~= "integer" or idx < 0 or idx >= 32 then
+			fail("rnd: index %s out of 0..31", tostring(idx))
+		end
+		if math.type(off) ~= "integer" or off < 0 then
+			fail("rnd: offset %s", tostring(off))
+		end
+		if type(mask) ~= "string" or #mask > 32 or not mask:match("^[01%.Xx]*$") then
+			fail("rnd: mask %s (up to 32 of 0 1 . X)", tostring(mask))
+		end
+		local r = range_for(p)
+		r.rnd = r.rnd or {}
+		r.rnd[off] = mask ~= "" and mask or nil
 	end,
 	seqTable = function(...)
 		nargs("seqTable", 3, ...)
@@ -213,6 +248,10 @@ pktgen = {
 			if p2 and range_for(p2).v6_addrs then
 				local a, b = range_for(p2).v6_addrs, tonumber(smax) - tonumber(smin) + 1
 				range_for(p2).v6 = a * b // gcd(a, b)
+			end
+			local onoff, p3 = l:match("^(%a+) (%S+) random$")
+			if onoff == "enable" or onoff == "disable" then
+				range_for(p3).random = onoff == "enable"
 			end
 			if l:match("type ipv4") then
 				range_for(l:match("^range (%S+)")).v6 = nil
