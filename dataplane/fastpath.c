@@ -307,8 +307,11 @@ fp_lro_to_tso(uint8_t *frame, const struct zdp_pkt_info *pi, struct rte_mbuf *m)
  * last sent with, tagged with the worker's next-hop epoch; a new snapshot
  * (routes), any neighbour change, or the one-second tick (so stale
  * neighbours get re-probed) moves the epoch and the next packet resolves
- * afresh. A hit skips both the route and the neighbour lookup. */
-static void
+ * afresh. A hit skips both the route and the neighbour lookup.
+ * Inlined into the receive loop (~2 cycles per packet in process at 1k
+ * flows, docs/performance-fastpath.md); other callers use
+ * fp_forward_first(). */
+static inline __attribute__((always_inline)) void
 fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *m,
 	   struct zdp_pkt_info *pi, struct zdp_flow *f, uint8_t dir)
 {
@@ -403,6 +406,14 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 		f->nh_port[dir ^ 1] = ZDP_FLOW_NH_NONE;
 	}
 	f->nh_port[dir] = (uint8_t)port;
+}
+
+/* fp_forward() for the first packet of a new flow (not the hot path). */
+static __attribute__((noinline)) void
+fp_forward_first(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *m,
+		 struct zdp_pkt_info *pi, struct zdp_flow *f, uint8_t dir)
+{
+	fp_forward(w, s, m, pi, f, dir);
 }
 
 /*
@@ -557,7 +568,7 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 			zdp_worker_drop(w, m, ZDP_DROP_FLOW_TABLE_FULL);
 			return;
 		}
-		fp_forward(w, s, m, pi, f, dir);
+		fp_forward_first(w, s, m, pi, f, dir);
 		return;
 	}
 	if (rc < 0) {
@@ -570,7 +581,7 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 	else
 		w->ctr->flows_udp_created++;
 	w->ctr->backend_picks[be->stat_id]++;
-	fp_forward(w, s, m, pi, f, ZDP_FLOW_DIR_FWD);
+	fp_forward_first(w, s, m, pi, f, ZDP_FLOW_DIR_FWD);
 }
 
 /* ICMP errors that carry a packet of one of our flows (RFC 792 types 3,
