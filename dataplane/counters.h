@@ -41,6 +41,7 @@ struct zdp_core_counters {
 	uint64_t drops[ZDP_DROP__COUNT];
 	struct zdp_queue_counters q[ZDP_MAX_PORTS];	/* this worker's queue on each port */
 	uint64_t flows_created, flows_expired, flows_active;
+	uint64_t flows_capacity;	/* this worker's flow table (pools.flowsPerCore) */
 	uint64_t flows_udp_created, flows_tcp_created;
 	uint64_t nat_port_attempts;
 	uint64_t handoff_out, handoff_in;

@@ -137,6 +137,7 @@ zdp_fastpath_worker_init(struct zdp_worker *w)
 	}
 	if (w->flows == NULL)
 		return -ENOMEM;
+	w->ctr->flows_capacity = fp.capacity;
 	w->neigh = zdp_neigh_create(&np);
 	if (w->neigh == NULL)
 		return -ENOMEM;

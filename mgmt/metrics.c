@@ -194,6 +194,33 @@ render_policies(struct sbuf *b, struct zdp_mgmt *m)
 	}
 }
 
+/* Flow-table occupancy, total and per worker, from one read of each
+ * worker's gauge so the per-worker lines add up to the total. One worker's
+ * table fills first when RSS spreads flows unevenly: alert on the fullest
+ * worker, not on the sum. */
+static void
+render_flow_tables(struct sbuf *b, const struct zdp_runtime *rt)
+{
+	uint64_t active[ZDP_MAX_WORKERS], sum = 0, cap = 0;
+
+	for (unsigned w = 0; w < rt->n_workers; w++) {
+		active[w] = rt->workers[w]->ctr->flows_active;
+		sum += active[w];
+		cap += rt->workers[w]->ctr->flows_capacity;
+	}
+	head(b, "zdp_flows_active", "gauge", "Flows in the per-core flow tables");
+	sbuf_printf(b, "zdp_flows_active %" PRIu64 "\n", sum);
+	head(b, "zdp_flows_capacity", "gauge", "Flows the per-core flow tables hold, all workers");
+	sbuf_printf(b, "zdp_flows_capacity %" PRIu64 "\n", cap);
+	head(b, "zdp_worker_flows_active", "gauge", "Flows in this worker's flow table");
+	for (unsigned w = 0; w < rt->n_workers; w++)
+		sbuf_printf(b, "zdp_worker_flows_active{worker=\"%u\"} %" PRIu64 "\n", w, active[w]);
+	head(b, "zdp_worker_flows_capacity", "gauge", "Flows this worker's flow table holds");
+	for (unsigned w = 0; w < rt->n_workers; w++)
+		sbuf_printf(b, "zdp_worker_flows_capacity{worker=\"%u\"} %" PRIu64 "\n", w,
+			    rt->workers[w]->ctr->flows_capacity);
+}
+
 char *
 zdp_metrics_render(struct zdp_mgmt *m, size_t *len)
 {
@@ -210,8 +237,7 @@ zdp_metrics_render(struct zdp_mgmt *m, size_t *len)
 		sbuf_printf(&b, "zdp_drops_total{reason=\"%s\"} %" PRIu64 "\n",
 			    zdp_drop_reason_name((enum zdp_drop_reason)r), SUM(drops[r]));
 
-	head(&b, "zdp_flows_active", "gauge", "Flows in the per-core flow tables");
-	sbuf_printf(&b, "zdp_flows_active %" PRIu64 "\n", SUM(flows_active));
+	render_flow_tables(&b, rt);
 	head(&b, "zdp_flows_created_total", "counter", "Flows created, by protocol");
 	sbuf_printf(&b, "zdp_flows_created_total{protocol=\"tcp\"} %" PRIu64 "\n",
 		    SUM(flows_tcp_created));

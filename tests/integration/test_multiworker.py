@@ -30,6 +30,10 @@ def test_two_workers_forward_and_split(mgw):
     assert m['zdp_handoff_packets_total{direction="out"}'] > 0
     assert m['zdp_drops_total{reason="handoff_ring_full"}'] == 0
     assert m['zdp_drops_total{reason="no_flow"}'] == 0
+    # Per-worker occupancy adds up, and each worker has its own table.
+    assert m["zdp_flows_capacity"] == 2 * 65536
+    per = [m['zdp_worker_flows_active{worker="%d"}' % w] for w in (0, 1)]
+    assert sum(per) == m["zdp_flows_active"] and all(n > 0 for n in per), per
 
 
 def test_two_workers_udp_and_ipv6(mgw):

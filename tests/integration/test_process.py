@@ -80,6 +80,18 @@ def test_mbuf_pool_gauges(tmp_path):
             assert 0 <= used < g.mbufs / 2, (port, used)
 
 
+def test_flow_table_occupancy_gauges(tmp_path):
+    """zdp_worker_flows_{active,capacity}: the worker's table size
+    (pools.flowsPerCore) and its flows, adding up to the totals."""
+    with zdptopo.Gateway(tmp_path) as g:
+        g.client("split", "198.18.10.1", "9080", "20")
+        m = g.metrics()
+        assert m["zdp_flows_capacity"] == 65536
+        assert m['zdp_worker_flows_capacity{worker="0"}'] == 65536
+        assert m['zdp_worker_flows_active{worker="0"}'] == m["zdp_flows_active"]
+        assert 20 <= m["zdp_flows_active"] <= 65536
+
+
 def test_dpdk_telemetry_per_worker(tmp_path):
     """dpdk-telemetry.py sees zdp's per-worker counters and drop reasons."""
     import json
