@@ -3,7 +3,10 @@
 config, --check-config on good and bad files (every error with file:line),
 and a clean exit 0 on SIGTERM."""
 import os
+import shutil
 import subprocess
+
+import pytest
 
 import zdptopo
 
@@ -90,6 +93,45 @@ def test_flow_table_occupancy_gauges(tmp_path):
         assert m['zdp_worker_flows_capacity{worker="0"}'] == 65536
         assert m['zdp_worker_flows_active{worker="0"}'] == m["zdp_flows_active"]
         assert 20 <= m["zdp_flows_active"] <= 65536
+
+
+def test_alert_rules_reference_exported_metrics(tmp_path):
+    """examples/prometheus-alerts.yaml: every zdp metric its expressions use
+    is exported, and every label value they match on (drop reasons, ports'
+    states, reload results) names an exported series — a renamed metric or
+    a mistyped reason would make an alert silently never fire."""
+    import re
+    import yaml
+    path = os.path.join(zdptopo.ROOT, "examples", "prometheus-alerts.yaml")
+    with open(path) as f:
+        rules = [r for grp in yaml.safe_load(f)["groups"] for r in grp["rules"]]
+    assert len(rules) >= 8
+    with zdptopo.Gateway(tmp_path) as g:
+        g.client("split", "198.18.10.1", "9080", "5")
+        series = list(g.metrics())
+    names = {k.split("{")[0] for k in series}
+    for r in rules:
+        expr = str(r["expr"])
+        used = re.findall(r"\b(zdp_[a-z0-9_]+)(\{[^}]*\})?", expr)
+        assert used, r["alert"]
+        for name, sel in used:
+            assert name in names, (r["alert"], name)
+            for label, op, vals in re.findall(r'(\w+)\s*(=~|=)\s*"([^"]*)"', sel):
+                for v in vals.split("|") if op == "=~" else [vals]:
+                    want = '%s="%s"' % (label, v)
+                    assert any(k.startswith(name + "{") and want in k for k in series), \
+                        (r["alert"], name, want)
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None,
+                    reason="promtool not installed (Debian package prometheus; not in "
+                           "scripts/deps: it would also install a Prometheus service)")
+def test_alert_rules_promtool():
+    """examples/prometheus-alerts.yaml is valid PromQL and rule syntax."""
+    path = os.path.join(zdptopo.ROOT, "examples", "prometheus-alerts.yaml")
+    r = subprocess.run(["promtool", "check", "rules", path], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_dpdk_telemetry_per_worker(tmp_path):
