@@ -173,13 +173,15 @@ zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
 	uint64_t acc;
 
 	if (len < 14 + 20 + 8 ||
-	    !(flags & (ZDP_PARSE_L4_CSUM_GOOD | ZDP_PARSE_NO_L4_CSUM | ZDP_PARSE_DEFER_L4_CSUM)))
+	    !(flags & (ZDP_PARSE_L4_CSUM_GOOD | ZDP_PARSE_NO_L4_CSUM |
+		       ZDP_PARSE_DEFER_L4_CSUM)))
 		return false;
 	proto = l3[9];
 	tot = (uint32_t)l3[2] << 8 | l3[3];
 	/* ethertype 0x0800; no MF flag, fragment offset 0 */
 	if (p[12] != 0x08 || p[13] != 0x00 || l3[0] != 0x45 || (l3[6] & 0x3f) || l3[7] ||
-	    l3[8] == 0 || tot < 20 + 8 || tot > len - 14 || (proto != ZDP_IPPROTO_UDP && proto != ZDP_IPPROTO_TCP))
+	    l3[8] == 0 || tot < 20 + 8 || tot > len - 14 ||
+	    (proto != ZDP_IPPROTO_UDP && proto != ZDP_IPPROTO_TCP))
 		return false;
 	/* 0/8, 127/8, 224/4 and up: martian sources (parse.c) */
 	if (l3[12] == 0 || l3[12] == 127 || l3[12] >= 224)
