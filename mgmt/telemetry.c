@@ -50,6 +50,7 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "busy_cycles", c->busy_cycles);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", c->idle_cycles);
 	rte_tel_data_add_dict_u64(d, "flows_active", c->flows_active);
+	rte_tel_data_add_dict_u64(d, "flows_capacity", c->flows_capacity);
 	rte_tel_data_add_dict_u64(d, "flows_created", c->flows_created);
 	rte_tel_data_add_dict_u64(d, "flows_expired", c->flows_expired);
 	rte_tel_data_add_dict_u64(d, "handoff_out", c->handoff_out);

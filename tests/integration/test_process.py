@@ -146,4 +146,5 @@ def test_dpdk_telemetry_per_worker(tmp_path):
         byk = {list(x)[0]: x[list(x)[0]] for x in replies}
         assert byk["/zdp/workers"] == [0], r.stdout
         assert byk["/zdp/worker"]["flows_created"] >= 5
+        assert byk["/zdp/worker"]["flows_capacity"] == 65536
         assert "policy_deny" in byk["/zdp/drops"]
