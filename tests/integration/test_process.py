@@ -96,13 +96,13 @@ def test_flow_table_occupancy_gauges(tmp_path):
 
 
 def test_alert_rules_reference_exported_metrics(tmp_path):
-    """examples/prometheus-alerts.yaml: every zdp metric its expressions use
+    """examples/prometheus/zdp-alerts.yaml: every zdp metric its expressions use
     is exported, and every label value they match on (drop reasons, ports'
     states, reload results) names an exported series — a renamed metric or
     a mistyped reason would make an alert silently never fire."""
     import re
     import yaml
-    path = os.path.join(zdptopo.ROOT, "examples", "prometheus-alerts.yaml")
+    path = os.path.join(zdptopo.ROOT, "examples", "prometheus", "zdp-alerts.yaml")
     with open(path) as f:
         rules = [r for grp in yaml.safe_load(f)["groups"] for r in grp["rules"]]
     assert len(rules) >= 8
@@ -127,8 +127,8 @@ def test_alert_rules_reference_exported_metrics(tmp_path):
                     reason="promtool not installed (Debian package prometheus; not in "
                            "scripts/deps: it would also install a Prometheus service)")
 def test_alert_rules_promtool():
-    """examples/prometheus-alerts.yaml is valid PromQL and rule syntax."""
-    path = os.path.join(zdptopo.ROOT, "examples", "prometheus-alerts.yaml")
+    """examples/prometheus/zdp-alerts.yaml is valid PromQL and rule syntax."""
+    path = os.path.join(zdptopo.ROOT, "examples", "prometheus", "zdp-alerts.yaml")
     r = subprocess.run(["promtool", "check", "rules", path], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
