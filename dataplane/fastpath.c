@@ -893,6 +893,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct zdp_pkt_info *p = &pi[n_ip];
+		const uint8_t *frame;
 		unsigned pf;
 		int r;
 
@@ -908,12 +909,9 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 			continue;
 		}
 		pf = fp_parse_flags(m);
-		if (likely(zdp_pkt_parse_ip4_fast(rte_pktmbuf_mtod(m, const uint8_t *),
-						  rte_pktmbuf_data_len(m), pf, p)))
-			r = 0;
-		else
-			r = zdp_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *),
-					  rte_pktmbuf_data_len(m), pf, p);
+		frame = rte_pktmbuf_mtod(m, const uint8_t *);
+		r = likely(zdp_pkt_parse_ip4_fast(frame, m->data_len, pf, p)) ? 0 :
+			zdp_pkt_parse(frame, m->data_len, pf, p);
 		if (unlikely(r != 0)) {
 			zdp_worker_drop(w, m, (enum zdp_drop_reason)r);
 			continue;
