@@ -120,7 +120,7 @@ gateway:
 # processes
 
 ZERO_COPY = False   # --zero-copy: the forwarder's memif client RXes into its own mbufs
-RANDOM_ORDER = False  # --flow-order random: generators send flows in a fixed shuffled order
+RANDOM_ORDER = True  # --flow-order random: every round a fresh permutation of the flows
 
 
 def client_vdev(sock):
@@ -437,7 +437,7 @@ def main():
     ap.add_argument("--testpmd-burst", type=int, default=32,
                     help="testpmd's RX/TX burst (its default is 32; zdp's ZDP_BURST is 64)")
     ap.add_argument("--flows", default="1000,1000000")
-    ap.add_argument("--flow-order", choices=("sequential", "random"), default="sequential",
+    ap.add_argument("--flow-order", choices=("sequential", "random"), default="random",
                     help="order the generators send the flows in, round after round: "
                          "sequential (as Pktgen's range mode) or random, a fresh "
                          "permutation every round (as unrelated clients interleave on a "
