@@ -212,7 +212,6 @@ parse_ip4(const uint8_t *p, const uint8_t *l3, const uint8_t *end,
 	  unsigned flags, struct zdp_pkt_info *out)
 {
 	uint32_t avail = (uint32_t)(end - l3), hl, tot;
-	uint8_t s0;
 
 	if (unlikely(avail < 20))
 		return ZDP_DROP_TRUNC_IP4;
@@ -234,10 +233,7 @@ parse_ip4(const uint8_t *p, const uint8_t *l3, const uint8_t *end,
 		return ZDP_DROP_FRAGMENT;
 	if (unlikely(l3[8] == 0))
 		return ZDP_DROP_TTL;
-	/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4
-	 * reserved + limited broadcast (RFC 1812 §5.3.7, RFC 6890). */
-	s0 = l3[12];
-	if (unlikely(s0 == 0 || s0 == 127 || s0 >= 224))
+	if (unlikely(zdp_ip4_src_martian(l3[12])))
 		return ZDP_DROP_IP4_SRC;
 
 	out->kind = ZDP_PKT_IP;

@@ -153,6 +153,15 @@ zdp_tcp_flags_valid(unsigned fl)
 		 (fl & (ZDP_TCP_FIN | ZDP_TCP_ACK)) == ZDP_TCP_FIN);
 }
 
+/* 0/8 "this network", 127/8 loopback, 224/4 multicast, 240/4 reserved +
+ * limited broadcast (RFC 1812 §5.3.7, RFC 6890): never a source. @a0 is the
+ * address's first byte. */
+static inline bool
+zdp_ip4_src_martian(uint8_t a0)
+{
+	return a0 == 0 || a0 == 127 || a0 >= 224;
+}
+
 /*
  * zdp_pkt_parse() for the frames a gateway forwards most, inline: untagged
  * Ethernet, IPv4 without options or fragmentation, UDP or TCP, the TCP/UDP
@@ -168,9 +177,8 @@ zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
 		       struct zdp_pkt_info *out)
 {
 	const uint8_t *l3 = p + 14, *l4 = p + 34;
-	uint32_t tot, l4len, w[5], s, d;
+	uint32_t tot, l4len;
 	uint8_t proto;
-	uint64_t acc;
 
 	if (len < 14 + 20 + 8 ||
 	    !(flags & (ZDP_PARSE_L4_CSUM_GOOD | ZDP_PARSE_NO_L4_CSUM |
@@ -183,15 +191,9 @@ zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
 	    l3[8] == 0 || tot < 20 + 8 || tot > len - 14 ||
 	    (proto != ZDP_IPPROTO_UDP && proto != ZDP_IPPROTO_TCP))
 		return false;
-	/* 0/8, 127/8, 224/4 and up: martian sources (parse.c) */
-	if (l3[12] == 0 || l3[12] == 127 || l3[12] >= 224)
+	if (zdp_ip4_src_martian(l3[12]) ||
+	    (!(flags & ZDP_PARSE_IP_CSUM_GOOD) && zdp_cksum_fold(zdp_cksum_add(l3, 20, 0)) != 0xffff))
 		return false;
-	memcpy(w, l3, 20);
-	if (!(flags & ZDP_PARSE_IP_CSUM_GOOD)) {
-		acc = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-		if (zdp_cksum_fold(acc) != 0xffff)
-			return false;
-	}
 	l4len = tot - 20;
 	if (proto == ZDP_IPPROTO_UDP) {
 		if (l4len < 8 || ((uint32_t)l4[4] << 8 | l4[5]) != l4len)
@@ -221,14 +223,12 @@ zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
 	memcpy(&out->sport, l4, 2);
 	memcpy(&out->dport, l4 + 2, 2);
 	out->frame_len = len;
-	s = w[3];
-	d = w[4];
 	memset(&out->src, 0, sizeof(out->src));
 	memset(&out->dst, 0, sizeof(out->dst));
 	out->src.family = ZDP_AF_INET;
 	out->dst.family = ZDP_AF_INET;
-	memcpy(out->src.a, &s, 4);
-	memcpy(out->dst.a, &d, 4);
+	memcpy(out->src.a, l3 + 12, 4);
+	memcpy(out->dst.a, l3 + 16, 4);
 	return true;
 }
 

@@ -87,6 +87,9 @@ M.sport_min = 10000
 -- checksum (0 = none, RFC 768; zdp accepts it and keeps it 0 through NAT).
 -- TCP has no such escape: random order is UDP only.
 M.udp_sport_off = 14 + 20	-- UDP source port (untagged IPv4, no options)
+M.udp_csum_off = 14 + 20 + 6	-- UDP checksum
+
+-- Flows a step of @flowname sends in the configured order.
 function M.flow_count(flowname)
 	local fl = assert(M.flows[flowname], "unknown flow set " .. tostring(flowname))
 	if M.cfg.order == "random" then
@@ -94,7 +97,6 @@ function M.flow_count(flowname)
 	end
 	return fl.n
 end
-M.udp_csum_off = 14 + 20 + 6	-- UDP checksum
 
 -- Classic simple IMIX 7:4:1 (frame sizes as Pktgen counts them, FCS
 -- included): mean 355.8 bytes. Interleaved so bursts mix sizes.

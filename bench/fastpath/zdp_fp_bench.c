@@ -424,7 +424,8 @@ main(int argc, char **argv)
 		case 'r': b.f.random_order = 1; break;
 		default:
 			fprintf(stderr, "usage: zdp_fp_bench [EAL] -- --config FILE "
-				"[--flows N] [--bursts B] [--backends K] [--only-zdp]\n");
+				"[--flows N] [--bursts B] [--backends K] [--only-zdp] "
+				"[--random-order]\n");
 			return 2;
 		}
 	}
