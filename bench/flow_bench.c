@@ -4,7 +4,7 @@
  *
  *   gcc -O2 -std=gnu11 $(pkg-config --cflags libdpdk) -Idataplane -Itests/unit \
  *       bench/flow_bench.c dataplane/flow.c dataplane/parse.c dataplane/drop.c \
- *       dataplane/zdp_addr.c $(pkg-config --libs libdpdk) -o /tmp/flow_bench
+ *       dataplane/zdp_addr.c dataplane/cksum.c $(pkg-config --libs libdpdk) -o /tmp/flow_bench
  *   /tmp/flow_bench [flows]
  *
  * Keys are prepared up front and looked up in a random order so every
@@ -57,7 +57,7 @@ main(int argc, char **argv)
 	if (!t || !keys || !order)
 		return 1;
 	for (i = 0; i < n; i++) {
-		struct zdp_flow f;
+		struct zdp_flow_conn f;
 		struct zdp_addr c, v;
 
 		memset(&f, 0, sizeof(f));
@@ -71,9 +71,9 @@ main(int argc, char **argv)
 	}
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		struct zdp_flow f = { .fwd = keys[2 * i], .rev = keys[2 * i + 1] };
+		struct zdp_flow_conn f = { .fwd = keys[2 * i], .rev = keys[2 * i + 1] };
 
-		if (zdp_flow_insert(t, &f, 0, NULL) != 0) {
+		if (zdp_flow_insert(t, &f, 0, 0, NULL) != 0) {
 			fprintf(stderr, "insert %u failed\n", i);
 			return 1;
 		}

@@ -341,7 +341,7 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 	} else {
 		/* Once per flow per epoch, i.e. often: one packet in
 		 * (rate x 1 s / active flows) takes this path. */
-		zdp_flow_peer(f, dir, &peer);
+		zdp_flow_peer(w->flows, f, dir, &peer);
 		memo = fp_nh_memo_slot(w, &peer);
 		if (memo->epoch == w->nh_epoch && zdp_addr_eq(&memo->peer, &peer)) {
 			port = memo->port;
@@ -380,7 +380,7 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 			zdp_worker_drop(w, m, ZDP_DROP_TTL);
 			return;
 		}
-		zdp_flow_rewrite(frame, pi, f, dir);
+		zdp_flow_rewrite(frame, pi, zdp_flow_conn_of(w->flows, f), dir);
 	}
 	if (unlikely(resplit))
 		fp_lro_to_tso(frame, pi, m);
@@ -522,7 +522,8 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 	const struct zdp_backend *be;
 	enum zdp_drop_reason r;
 	struct zdp_route_nh nh;
-	struct zdp_flow tmpl, *f;
+	struct zdp_flow_conn tmpl;
+	struct zdp_flow *f;
 	struct zdp_addr snat;
 	int port, rc;
 
@@ -559,8 +560,7 @@ fp_new_flow(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pidx,
 	tmpl.snat_port = (uint16_t)port;
 	tmpl.backend_addr = be->addr;
 	tmpl.backend_port = rte_cpu_to_be_16(be->port);
-	tmpl.backend_id = be->stat_id;
-	rc = zdp_flow_insert(w->flows, &tmpl, w->now, &f);
+	rc = zdp_flow_insert(w->flows, &tmpl, be->stat_id, w->now, &f);
 	if (rc == -EEXIST) {
 		uint8_t dir;
 		/* A retransmitted SYN in the same burst as the first one. */
@@ -666,6 +666,7 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	struct zdp_addr vip, client, peer;
 	const struct zdp_addr *osrc = NULL;
 	struct zdp_route_nh nh;
+	const struct zdp_flow_conn *c;
 	struct zdp_flow *f;
 	uint8_t dir;
 	uint64_t acc;
@@ -679,18 +680,19 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	f = zdp_flow_lookup(w->flows, &k, &dir);
 	if (f == NULL)
 		return false;
-	zdp_flow_key_addrs(&f->fwd, &client, &vip);
+	c = zdp_flow_conn_of(w->flows, f);
+	zdp_flow_key_addrs(&c->fwd, &client, &vip);
 	if (dir == ZDP_FLOW_DIR_REV) {
-		zdp_nat_rewrite(frame, &in, &client, f->fwd.sport, &vip, f->fwd.dport);
-		if (zdp_addr_eq(&pi->src, &f->backend_addr))
+		zdp_nat_rewrite(frame, &in, &client, c->fwd.sport, &vip, c->fwd.dport);
+		if (zdp_addr_eq(&pi->src, &c->backend_addr))
 			osrc = &vip;
 		peer = client;
 	} else {
-		zdp_nat_rewrite(frame, &in, &f->backend_addr, f->backend_port,
-				&f->snat_addr, f->snat_port);
+		zdp_nat_rewrite(frame, &in, &c->backend_addr, c->backend_port,
+				&c->snat_addr, c->snat_port);
 		if (zdp_addr_eq(&pi->src, &client))
-			osrc = &f->snat_addr;
-		peer = f->backend_addr;
+			osrc = &c->snat_addr;
+		peer = c->backend_addr;
 	}
 	if (zdp_nat_ttl_dec(frame, pi) < 0) {
 		zdp_worker_drop(w, m, ZDP_DROP_TTL);
@@ -712,8 +714,8 @@ fp_icmp_error(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbu
 	}
 	acc = zdp_cksum_add(frame + pi->l4_off, end - pi->l4_off, acc);
 	{
-		uint16_t c = (uint16_t)~zdp_cksum_fold(acc);
-		memcpy(frame + pi->l4_off + 2, &c, 2);
+		uint16_t sum = (uint16_t)~zdp_cksum_fold(acc);
+		memcpy(frame + pi->l4_off + 2, &sum, 2);
 	}
 	w->ctr->icmp_errors_translated++;
 	if (zdp_route_lookup(s->routes, &peer, &nh) < 0) {
@@ -870,7 +872,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 	struct zdp_pkt_info pi[ZDP_BURST];
 	struct zdp_flow_key keys[ZDP_BURST];
 	const struct zdp_flow_key *kp[ZDP_BURST];
-	uint32_t kh[ZDP_BURST];
+	uint64_t kh[ZDP_BURST];
 	struct rte_mbuf *ip[ZDP_BURST];
 	struct zdp_flow *hits[ZDP_BURST];
 	uint8_t dirs[ZDP_BURST];

@@ -16,11 +16,15 @@
 
 #include "flow.h"
 
-#define BUCKET_ENTRIES	8
+#define BUCKET_ENTRIES	10
+#define BUCKET_SLOTS	((1u << BUCKET_ENTRIES) - 1)
 
-/* One cache line: 8 signatures, then 8 refs (record index << 1 | dir). */
+/*
+ * One cache line: 10 16-bit signatures (0 = empty slot; sig[10] and
+ * sig[11] are always 0), then 10 refs (record index << 1 | dir).
+ */
 struct flow_bucket {
-	uint32_t sig[BUCKET_ENTRIES];
+	uint16_t sig[12];
 	uint32_t ref[BUCKET_ENTRIES];	/* 0 = empty (record 0 is never used) */
 } __attribute__((aligned(64)));
 
@@ -29,10 +33,9 @@ _Static_assert(sizeof(struct zdp_flow_key) == 40, "key layout");
 _Static_assert(sizeof(struct zdp_flow_key4) == 16, "compact key layout");
 _Static_assert(offsetof(struct zdp_flow_key, sport) == 32 &&
 	       offsetof(struct zdp_flow_key4, sport) == 8, "compact key tail = key tail");
-_Static_assert(sizeof(struct zdp_flow) == 192, "flow record must stay 3 lines");
-_Static_assert(offsetof(struct zdp_flow, expires) + 8 <= 64, "per-packet fields in line 0");
-_Static_assert(offsetof(struct zdp_flow, fwd) == 64, "fwd key starts line 1");
-_Static_assert(offsetof(struct zdp_flow, rev) == 128, "rev key starts line 2");
+_Static_assert(sizeof(struct zdp_flow) == 64, "hot record must stay one line");
+_Static_assert(sizeof(struct zdp_flow_conn) == 128, "connection must stay two lines");
+_Static_assert(offsetof(struct zdp_flow_conn, rev) == 64, "rev key starts line 1");
 
 /* f->tflags bits (private). */
 #define TF_USED		0x80
@@ -43,8 +46,9 @@ _Static_assert(offsetof(struct zdp_flow, rev) == 128, "rev key starts line 2");
 struct zdp_flow_table {
 	struct flow_bucket *buckets;
 	uint32_t bucket_mask;
-	uint32_t seed;
-	struct zdp_flow *rec;		/* [capacity + 1], index 0 unused */
+	uint32_t seed, seed2;
+	struct zdp_flow *rec;		/* hot records [capacity + 1], index 0 unused */
+	struct zdp_flow_conn *conn;	/* connections, same indices */
 	uint32_t *free_idx;		/* LIFO stack of free record indices */
 	uint32_t free_top;		/* number of entries on the stack */
 	uint32_t capacity;
@@ -55,7 +59,7 @@ struct zdp_flow_table {
 	void *(*alloc)(size_t size, size_t align, void *arg);
 	void (*free)(void *p, void *arg);
 	void *alloc_arg;
-	size_t sz_buckets, sz_rec, sz_free;
+	size_t sz_buckets, sz_rec, sz_conn, sz_free;
 };
 
 static const char *const tcp_state_names[] = {
@@ -141,16 +145,20 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	t->free = p->free;
 	t->alloc_arg = p->alloc_arg;
 	t->seed = p->seed;
+	t->seed2 = p->seed * 0x9e3779b1u + 0x7f4a7c15u;
 	t->to = p->timeouts;
 	t->capacity = p->capacity;
 	prefault = !(p->flags & ZDP_FLOW_F_NO_ZERO);
 
-	/* 2 keys per flow at <= 50% slot load: 4 slots per flow. */
+	/* 2 keys per flow at <= 80% slot load: 2.5 slots per flow, 10 per
+	 * bucket. The array every lookup reads first stays small (16 MB for
+	 * 1M flows): its lines cost less the smaller it is. */
 	nb = p->buckets ? p->buckets
-			: next_pow2(p->capacity / 2 > 8 ? p->capacity / 2 : 8);
+			: next_pow2(p->capacity / 4 > 2 ? p->capacity / 4 : 2);
 	t->bucket_mask = nb - 1;
 	t->sz_buckets = (size_t)nb * sizeof(struct flow_bucket);
 	t->sz_rec = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow);
+	t->sz_conn = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow_conn);
 	t->sz_free = (size_t)p->capacity * sizeof(uint32_t);
 	t->buckets = tbl_alloc(t, t->sz_buckets, prefault);
 	if (!t->buckets)
@@ -158,9 +166,12 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	t->rec = tbl_alloc(t, t->sz_rec, prefault);
 	if (!t->rec)
 		goto fail_buckets;
+	t->conn = tbl_alloc(t, t->sz_conn, prefault);
+	if (!t->conn)
+		goto fail_rec;
 	t->free_idx = tbl_alloc(t, t->sz_free, 1);
 	if (!t->free_idx)
-		goto fail_rec;
+		goto fail_conn;
 	/* Pop order 1, 2, 3...: live records cluster at low indices. */
 	for (i = 0; i < p->capacity; i++)
 		t->free_idx[i] = p->capacity - i;
@@ -169,6 +180,8 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	t->st.capacity = p->capacity;
 	return t;
 
+fail_conn:
+	tbl_free(t, t->conn, t->sz_conn);
 fail_rec:
 	tbl_free(t, t->rec, t->sz_rec);
 fail_buckets:
@@ -185,6 +198,7 @@ zdp_flow_table_destroy(struct zdp_flow_table *t)
 	if (!t)
 		return;
 	tbl_free(t, t->free_idx, t->sz_free);
+	tbl_free(t, t->conn, t->sz_conn);
 	tbl_free(t, t->rec, t->sz_rec);
 	tbl_free(t, t->buckets, t->sz_buckets);
 	free(t);
@@ -193,7 +207,7 @@ zdp_flow_table_destroy(struct zdp_flow_table *t)
 size_t
 zdp_flow_table_bytes(const struct zdp_flow_table *t)
 {
-	return t->sz_buckets + t->sz_rec + t->sz_free;
+	return t->sz_buckets + t->sz_rec + t->sz_conn + t->sz_free;
 }
 
 void
@@ -210,73 +224,90 @@ zdp_flow_get_stats(const struct zdp_flow_table *t, struct zdp_flow_stats *st)
 
 /* --- hashing and buckets ---------------------------------------------- */
 
-/* CRC32c of the key. An IPv4 key is zero outside its compact form, so
- * only those 16 bytes are hashed: two dependent CRC steps instead of five
- * on every packet's critical path. */
-static inline uint32_t
+/*
+ * 64-bit hash of a key: two CRC32c over the key, the second over its
+ * 8-byte words in the opposite order with another seed (a different linear
+ * function of the key, not the first one plus a constant, as a second seed
+ * alone would give). The low 32 bits pick the first bucket, the top 16 are
+ * the signature: independent of the bucket index at any table size. An
+ * IPv4 key is zero outside its compact form, so only those 16 bytes are
+ * hashed: two independent chains of two CRC steps on every packet's
+ * critical path.
+ */
+static inline __attribute__((always_inline)) uint64_t
 key_hash(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
 {
+	uint32_t lo, hi;
+
 	if (likely(k->family == ZDP_AF_INET)) {
 		uint32_t s, d;
-		uint64_t tail;
+		uint64_t addrs, tail;
 
 		memcpy(&s, k->a_src, 4);
 		memcpy(&d, k->a_dst, 4);
 		memcpy(&tail, &k->sport, 8);
-		return rte_hash_crc_8byte(tail, rte_hash_crc_8byte((uint64_t)s | (uint64_t)d << 32,
-								   t->seed));
+		addrs = (uint64_t)s | (uint64_t)d << 32;
+		lo = rte_hash_crc_8byte(tail, rte_hash_crc_8byte(addrs, t->seed));
+		hi = rte_hash_crc_8byte(addrs, rte_hash_crc_8byte(tail, t->seed2));
+	} else {
+		uint64_t w[5];
+
+		memcpy(w, k, sizeof(w));
+		lo = rte_hash_crc(k, sizeof(*k), t->seed);
+		hi = t->seed2;
+		for (int i = 4; i >= 0; i--)
+			hi = rte_hash_crc_8byte(w[i], hi);
 	}
-	return rte_hash_crc(k, sizeof(*k), t->seed);
+	return (uint64_t)hi << 32 | lo;
 }
 
-uint32_t
+uint64_t
 zdp_flow_key_hash(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
 {
 	return key_hash(t, k);
 }
 
-static inline uint32_t
-bucket1(const struct zdp_flow_table *t, uint32_t h)
+/* Signature of a hash: never 0, which marks an empty slot. */
+static inline uint16_t
+hash_sig(uint64_t h)
 {
-	return h & t->bucket_mask;
+	uint16_t s = (uint16_t)(h >> 48);
+
+	return s ? s : 1;
 }
 
-/* Second bucket from the same 32-bit hash through an integer mixer
- * (lowbias32), so it is independent of the low bits that pick bucket1 and
- * can be recomputed from a stored signature when an entry is moved. */
 static inline uint32_t
-bucket2(const struct zdp_flow_table *t, uint32_t h)
+bucket1(const struct zdp_flow_table *t, uint64_t h)
 {
-	uint32_t x = h;
-	uint32_t b;
-
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	b = x & t->bucket_mask;
-	if (b == (h & t->bucket_mask))
-		b ^= 1;
-	return b;
+	return (uint32_t)h & t->bucket_mask;
 }
 
-/* Bit i set when sig[i] == h (occupancy checked by the caller). */
+/* A key's other bucket from either of its buckets and its signature
+ * (cuckoo-filter style: b ^ off(sig) both ways), so an entry can move
+ * between its two buckets without its key. */
+static inline uint32_t
+bucket_alt(const struct zdp_flow_table *t, uint32_t b, uint16_t sig)
+{
+	uint32_t off = ((uint32_t)sig * 0x9e3779b1u) & t->bucket_mask;
+
+	return b ^ (off ? off : 1);
+}
+
+/* Bit i set when sig[i] == s (s == 0: the free slots). */
 static inline unsigned
-sig_match(const struct flow_bucket *b, uint32_t h)
+sig_match(const struct flow_bucket *b, uint16_t s)
 {
 #ifdef __SSE2__
-	__m128i v = _mm_set1_epi32((int)h);
-	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->sig), v);
-	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->sig + 1), v);
+	__m128i v = _mm_set1_epi16((short)s);
+	__m128i lo = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)b->sig), v);
+	__m128i hi = _mm_cmpeq_epi16(_mm_loadl_epi64((const __m128i *)(b->sig + 8)), v);
 
-	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
-	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
+	return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(lo, hi)) & BUCKET_SLOTS;
 #else
 	unsigned m = 0, i;
 
 	for (i = 0; i < BUCKET_ENTRIES; i++)
-		m |= (unsigned)(b->sig[i] == h) << i;
+		m |= (unsigned)(b->sig[i] == s) << i;
 	return m;
 #endif
 }
@@ -285,20 +316,7 @@ sig_match(const struct flow_bucket *b, uint32_t h)
 static inline unsigned
 free_slots(const struct flow_bucket *b)
 {
-#ifdef __SSE2__
-	__m128i z = _mm_setzero_si128();
-	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->ref), z);
-	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->ref + 1), z);
-
-	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
-	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
-#else
-	unsigned m = 0, i;
-
-	for (i = 0; i < BUCKET_ENTRIES; i++)
-		m |= (unsigned)(b->ref[i] == 0) << i;
-	return m;
-#endif
+	return sig_match(b, 0);
 }
 
 static inline int
@@ -313,13 +331,13 @@ key_eq(const struct zdp_flow_key *x, const struct zdp_flow_key *y)
 }
 
 /* Does record key @ref equal @k? IPv4 keys compare their compact form in
- * line 0 (equal iff the full keys are: flow.h), IPv6 keys the full key. */
+ * the hot record (equal iff the full keys are: flow.h), IPv6 keys the full
+ * key in the connection. */
 static inline int
 ref_key_eq(const struct zdp_flow_table *t, uint32_t ref, const struct zdp_flow_key *k)
 {
-	const struct zdp_flow *f = &t->rec[ref >> 1];
-
 	if (likely(k->family == ZDP_AF_INET)) {
+		const struct zdp_flow *f = &t->rec[ref >> 1];
 		const struct zdp_flow_key4 *c = (ref & 1) ? &f->rev4 : &f->fwd4;
 		uint32_t cs, cd, ks, kd;
 		uint64_t ct, kt;
@@ -331,30 +349,33 @@ ref_key_eq(const struct zdp_flow_table *t, uint32_t ref, const struct zdp_flow_k
 		memcpy(&kd, k->a_dst, 4);
 		memcpy(&kt, &k->sport, 8);
 		return ((cs ^ ks) | (cd ^ kd) | (ct ^ kt)) == 0;
+	} else {
+		const struct zdp_flow_conn *c = &t->conn[ref >> 1];
+
+		return key_eq((ref & 1) ? &c->rev : &c->fwd, k);
 	}
-	return key_eq((ref & 1) ? &f->rev : &f->fwd, k);
 }
 
-/* Prefetch what a hit on @ref will touch: line 0 and, for IPv6, the key
- * lines (compare and rewrite). */
+/* Prefetch what a hit on @ref will touch: the hot record and, for IPv6,
+ * both lines of the connection (compare and rewrite). */
 static inline void
 ref_prefetch(const struct zdp_flow_table *t, uint32_t ref, const struct zdp_flow_key *k)
 {
-	const uint8_t *f = (const uint8_t *)&t->rec[ref >> 1];
-
-	rte_prefetch0(f);
+	rte_prefetch0(&t->rec[ref >> 1]);
 	if (unlikely(k->family != ZDP_AF_INET)) {
-		rte_prefetch0(f + 64);
-		rte_prefetch0(f + 128);
+		const uint8_t *c = (const uint8_t *)&t->conn[ref >> 1];
+
+		rte_prefetch0(c);
+		rte_prefetch0(c + 64);
 	}
 }
 
 /* Search one bucket; returns the ref or 0. */
 static inline uint32_t
 bucket_find(const struct zdp_flow_table *t, const struct flow_bucket *b,
-	    uint32_t h, const struct zdp_flow_key *k)
+	    uint16_t sig, const struct zdp_flow_key *k)
 {
-	unsigned m = sig_match(b, h) & ~free_slots(b);
+	unsigned m = sig_match(b, sig);
 
 	while (m) {
 		unsigned i = (unsigned)__builtin_ctz(m);
@@ -368,77 +389,140 @@ bucket_find(const struct zdp_flow_table *t, const struct flow_bucket *b,
 }
 
 static inline uint32_t
-table_find(const struct zdp_flow_table *t, uint32_t h,
-	   const struct zdp_flow_key *k)
+table_find(const struct zdp_flow_table *t, uint64_t h, const struct zdp_flow_key *k)
 {
-	uint32_t ref = bucket_find(t, &t->buckets[bucket1(t, h)], h, k);
+	uint16_t sig = hash_sig(h);
+	uint32_t b1 = bucket1(t, h);
+	uint32_t ref = bucket_find(t, &t->buckets[b1], sig, k);
 
 	if (ref)
 		return ref;
-	return bucket_find(t, &t->buckets[bucket2(t, h)], h, k);
+	return bucket_find(t, &t->buckets[bucket_alt(t, b1, sig)], sig, k);
+}
+
+static inline void
+slot_set(struct flow_bucket *b, unsigned i, uint16_t sig, uint32_t ref)
+{
+	b->sig[i] = sig;
+	b->ref[i] = ref;
+}
+
+/*
+ * Cuckoo path search for a key whose two buckets are full: breadth first
+ * over "entry i of bucket B could move to its other bucket", up to
+ * CUCKOO_NODES buckets, never through a bucket already on the path (a
+ * path that visited a bucket twice could move one entry twice). On
+ * success the entries along the path move one step, from the end, and the
+ * slot freed in b1 or b2 is returned as *bi, *si. Runs only on insert,
+ * when both buckets are full (rare below ~90% slot load).
+ */
+#define CUCKOO_NODES 256u
+
+struct cuckoo_node {
+	uint32_t bucket;
+	int16_t parent;		/* index in the queue; -1 for b1 and b2 */
+	uint8_t pslot;		/* the parent's slot whose entry moves here */
+};
+
+static bool
+cuckoo_on_path(const struct cuckoo_node *q, int n, uint32_t bucket)
+{
+	for (; n >= 0; n = q[n].parent)
+		if (q[n].bucket == bucket)
+			return true;
+	return false;
+}
+
+static bool
+cuckoo_free_path(struct zdp_flow_table *t, uint32_t b1, uint32_t b2, uint32_t *bi,
+		 unsigned *si)
+{
+	struct cuckoo_node q[CUCKOO_NODES];
+	unsigned head = 0, tail = 0;
+
+	q[tail++] = (struct cuckoo_node){ .bucket = b1, .parent = -1 };
+	q[tail++] = (struct cuckoo_node){ .bucket = b2, .parent = -1 };
+	while (head < tail) {
+		int n = (int)head++;
+		struct flow_bucket *b = &t->buckets[q[n].bucket];
+
+		for (unsigned i = 0; i < BUCKET_ENTRIES; i++) {
+			uint32_t alt = bucket_alt(t, q[n].bucket, b->sig[i]);
+			unsigned fa = free_slots(&t->buckets[alt]);
+
+			if (fa) {
+				/* Move along the path from its end. */
+				uint32_t fb = alt;
+				unsigned fs = (unsigned)__builtin_ctz(fa);
+				unsigned slot = i;
+
+				for (;;) {
+					struct flow_bucket *from = &t->buckets[q[n].bucket];
+
+					slot_set(&t->buckets[fb], fs, from->sig[slot],
+						 from->ref[slot]);
+					slot_set(from, slot, 0, 0);
+					fb = q[n].bucket;
+					fs = slot;
+					if (q[n].parent < 0)
+						break;
+					slot = q[n].pslot;
+					n = q[n].parent;
+				}
+				*bi = fb;
+				*si = fs;
+				return true;
+			}
+			if (tail < CUCKOO_NODES && !cuckoo_on_path(q, n, alt))
+				q[tail++] = (struct cuckoo_node){
+					.bucket = alt, .parent = (int16_t)n, .pslot = (uint8_t)i,
+				};
+		}
+	}
+	return false;
 }
 
 /*
  * Place (h, ref) in b1 if it has room, else b2 (keeps hits to one bucket
- * line); when both are full, move one resident entry to its own
- * alternative bucket (one cuckoo step). Returns 0 or -ENOSPC.
+ * line); when both are full, make room along a cuckoo path. Returns 0 or
+ * -ENOSPC.
  */
 static int
-bucket_add(struct zdp_flow_table *t, uint32_t h, uint32_t ref)
+bucket_add(struct zdp_flow_table *t, uint64_t h, uint32_t ref)
 {
-	struct flow_bucket *b1 = &t->buckets[bucket1(t, h)];
-	struct flow_bucket *b2 = &t->buckets[bucket2(t, h)];
-	unsigned f1 = free_slots(b1), f2 = free_slots(b2), i;
-	struct flow_bucket *b;
+	uint16_t sig = hash_sig(h);
+	uint32_t b1 = bucket1(t, h), b2 = bucket_alt(t, b1, sig), bi;
+	unsigned f1 = free_slots(&t->buckets[b1]), f2, si;
 
-	if (f1 || f2) {
-		if (f1) {
-			b = b1;
-		} else {
-			b = b2;
-			f1 = f2;
-		}
-		i = (unsigned)__builtin_ctz(f1);
-		b->sig[i] = h;
-		b->ref[i] = ref;
+	if (f1) {
+		slot_set(&t->buckets[b1], (unsigned)__builtin_ctz(f1), sig, ref);
 		return 0;
 	}
-	for (int side = 0; side < 2; side++) {
-		b = side ? b2 : b1;
-		for (i = 0; i < BUCKET_ENTRIES; i++) {
-			uint32_t hv = b->sig[i];
-			uint32_t a1 = bucket1(t, hv), a2 = bucket2(t, hv);
-			struct flow_bucket *alt =
-				&t->buckets[&t->buckets[a1] == b ? a2 : a1];
-			unsigned fa = free_slots(alt);
-
-			if (!fa)
-				continue;
-			unsigned j = (unsigned)__builtin_ctz(fa);
-
-			alt->sig[j] = hv;
-			alt->ref[j] = b->ref[i];
-			b->sig[i] = h;
-			b->ref[i] = ref;
-			return 0;
-		}
+	f2 = free_slots(&t->buckets[b2]);
+	if (f2) {
+		slot_set(&t->buckets[b2], (unsigned)__builtin_ctz(f2), sig, ref);
+		return 0;
 	}
-	return -ENOSPC;
+	if (!cuckoo_free_path(t, b1, b2, &bi, &si))
+		return -ENOSPC;
+	t->st.cuckoo_moves++;
+	slot_set(&t->buckets[bi], si, sig, ref);
+	return 0;
 }
 
 /* Clear the slot holding @ref for hash @h (must exist). */
 static void
-bucket_del(struct zdp_flow_table *t, uint32_t h, uint32_t ref)
+bucket_del(struct zdp_flow_table *t, uint64_t h, uint32_t ref)
 {
+	uint32_t b1 = bucket1(t, h);
 	struct flow_bucket *bs[2] = {
-		&t->buckets[bucket1(t, h)], &t->buckets[bucket2(t, h)],
+		&t->buckets[b1], &t->buckets[bucket_alt(t, b1, hash_sig(h))],
 	};
 
 	for (int s = 0; s < 2; s++) {
 		for (unsigned i = 0; i < BUCKET_ENTRIES; i++) {
 			if (bs[s]->ref[i] == ref) {
-				bs[s]->ref[i] = 0;
-				bs[s]->sig[i] = 0;
+				slot_set(bs[s], i, 0, 0);
 				return;
 			}
 		}
@@ -465,18 +549,22 @@ zdp_flow_lookup(struct zdp_flow_table *t, const struct zdp_flow_key *key,
  * (cf. rte_cuckoo_hash __bulk_lookup_prefetching_loop):
  *   1. hash every key, prefetch its primary bucket;
  *   2. match signatures in b1, prefetch the first candidate's record
- *      (line 0, plus the key lines for IPv6: ref_prefetch()); with no
- *      candidate in b1, prefetch b2 instead;
+ *      (ref_prefetch()); with no candidate in b1, prefetch b2 instead;
+ *   2b. for those keys only, match signatures in b2 and prefetch the
+ *      candidate's record: a key that lives in b2 (a few percent at full
+ *      load) would otherwise wait for two misses in a row in stage 3,
+ *      which at 1M flows costs more than all the other lookups together;
  *   3. compare full keys (hits are now in cache); fall back to b2.
  */
 static inline unsigned
 lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
-	     const uint32_t *hashes, unsigned n, struct zdp_flow *out[], uint8_t dir[])
+	     const uint64_t *hashes, unsigned n, struct zdp_flow *out[], uint8_t dir[])
 {
-	uint32_t h[ZDP_FLOW_BURST_MAX];
-	const struct flow_bucket *b1[ZDP_FLOW_BURST_MAX];
+	uint64_t h[ZDP_FLOW_BURST_MAX];
+	const struct flow_bucket *b1[ZDP_FLOW_BURST_MAX], *b2[ZDP_FLOW_BURST_MAX];
 	unsigned m1[ZDP_FLOW_BURST_MAX];
-	unsigned i, hits = 0;
+	uint8_t in_b2[ZDP_FLOW_BURST_MAX];
+	unsigned i, n2 = 0, hits = 0;
 
 	if (hashes != NULL) {
 		/* stage 1 done by the caller (zdp_flow_hash_prefetch) */
@@ -492,13 +580,24 @@ lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
 		}
 	}
 	for (i = 0; i < n; i++) {
-		m1[i] = sig_match(b1[i], h[i]) & ~free_slots(b1[i]);
-		if (m1[i])
+		m1[i] = sig_match(b1[i], hash_sig(h[i]));
+		if (m1[i]) {
 			/* Every line a hit touches (flow.h), not just the key's:
 			 * the caller's misses then overlap with the lookup's. */
 			ref_prefetch(t, b1[i]->ref[__builtin_ctz(m1[i])], keys[i]);
-		else
-			rte_prefetch0(&t->buckets[bucket2(t, h[i])]);
+		} else {
+			b2[i] = &t->buckets[bucket_alt(t, bucket1(t, h[i]), hash_sig(h[i]))];
+			rte_prefetch0(b2[i]);
+			in_b2[n2++] = (uint8_t)i;
+		}
+	}
+	for (unsigned j = 0; j < n2; j++) {
+		unsigned m;
+
+		i = in_b2[j];
+		m = sig_match(b2[i], hash_sig(h[i]));
+		if (m)
+			ref_prefetch(t, b2[i]->ref[__builtin_ctz(m)], keys[i]);
 	}
 	for (i = 0; i < n; i++) {
 		uint32_t ref = 0;
@@ -511,8 +610,10 @@ lookup_group(struct zdp_flow_table *t, const struct zdp_flow_key *const keys[],
 				ref = r;
 		}
 		if (!ref)
-			ref = bucket_find(t, &t->buckets[bucket2(t, h[i])],
-					  h[i], keys[i]);
+			ref = bucket_find(t, m1[i] ? &t->buckets[bucket_alt(t, bucket1(t, h[i]),
+									    hash_sig(h[i]))]
+						   : b2[i],
+					  hash_sig(h[i]), keys[i]);
 		if (ref) {
 			out[i] = &t->rec[ref >> 1];
 			dir[i] = (uint8_t)(ref & 1);
@@ -542,10 +643,10 @@ zdp_flow_lookup_burst(struct zdp_flow_table *t,
 	return hits;
 }
 
-uint32_t
+uint64_t
 zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key)
 {
-	uint32_t h = key_hash(t, key);
+	uint64_t h = key_hash(t, key);
 
 	rte_prefetch0(&t->buckets[bucket1(t, h)]);
 	return h;
@@ -553,7 +654,7 @@ zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key
 
 unsigned
 zdp_flow_lookup_burst_hashed(struct zdp_flow_table *t,
-			     const struct zdp_flow_key *const keys[], const uint32_t hashes[],
+			     const struct zdp_flow_key *const keys[], const uint64_t hashes[],
 			     unsigned n, struct zdp_flow *out[], uint8_t dir[])
 {
 	unsigned done = 0, hits = 0;
@@ -603,20 +704,21 @@ key_valid(const struct zdp_flow_key *k)
 }
 
 int
-zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
-		uint64_t now, struct zdp_flow **out)
+zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow_conn *c,
+		uint32_t backend_id, uint64_t now, struct zdp_flow **out)
 {
-	uint32_t hf, hr, idx, ref;
+	uint64_t hf, hr;
+	uint32_t idx, ref;
 	struct zdp_flow *f;
 	int rc;
 
-	if (key_eq(&tmpl->fwd, &tmpl->rev) || !key_valid(&tmpl->fwd) || !key_valid(&tmpl->rev))
+	if (key_eq(&c->fwd, &c->rev) || !key_valid(&c->fwd) || !key_valid(&c->rev))
 		return -EINVAL;
-	hf = key_hash(t, &tmpl->fwd);
-	hr = key_hash(t, &tmpl->rev);
-	ref = table_find(t, hf, &tmpl->fwd);
+	hf = key_hash(t, &c->fwd);
+	hr = key_hash(t, &c->rev);
+	ref = table_find(t, hf, &c->fwd);
 	if (!ref)
-		ref = table_find(t, hr, &tmpl->rev);
+		ref = table_find(t, hr, &c->rev);
 	if (ref) {
 		t->st.insert_exists++;
 		if (out)
@@ -635,11 +737,14 @@ zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
 	t->free_top--;
 	if (idx > t->high_water)
 		t->high_water = idx;
+	t->conn[idx] = *c;
 	f = &t->rec[idx];
-	*f = *tmpl;
-	zdp_flow_key4_of(&f->fwd4, &f->fwd);
-	zdp_flow_key4_of(&f->rev4, &f->rev);
+	memset(f, 0, sizeof(*f));
+	zdp_flow_key4_of(&f->fwd4, &c->fwd);
+	zdp_flow_key4_of(&f->rev4, &c->rev);
 	f->tflags = TF_USED;
+	f->tcp_state = ZDP_FLOW_TCP_NONE;
+	f->backend_id = backend_id;
 	f->nh_port[0] = f->nh_port[1] = ZDP_FLOW_NH_NONE;
 	f->expires = now + state_timeout(t, f);
 	t->st.created++;
@@ -655,13 +760,20 @@ full:
 	return rc;
 }
 
+const struct zdp_flow_conn *
+zdp_flow_conn_of(const struct zdp_flow_table *t, const struct zdp_flow *f)
+{
+	return &t->conn[f - t->rec];
+}
+
 static void
 flow_free(struct zdp_flow_table *t, struct zdp_flow *f)
 {
 	uint32_t idx = (uint32_t)(f - t->rec);
+	const struct zdp_flow_conn *c = &t->conn[idx];
 
-	bucket_del(t, key_hash(t, &f->fwd), idx << 1 | ZDP_FLOW_DIR_FWD);
-	bucket_del(t, key_hash(t, &f->rev), idx << 1 | ZDP_FLOW_DIR_REV);
+	bucket_del(t, key_hash(t, &c->fwd), idx << 1 | ZDP_FLOW_DIR_FWD);
+	bucket_del(t, key_hash(t, &c->rev), idx << 1 | ZDP_FLOW_DIR_REV);
 	f->tflags = 0;
 	f->tcp_state = ZDP_FLOW_TCP_NONE;
 	t->free_idx[t->free_top++] = idx;

@@ -1,41 +1,47 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * flow.h — per-core connection table for the L4 fast path (both directions
- * of a connection in one table, one record per connection).
+ * of a connection in one table, one hot record and one connection
+ * record per connection).
  *
  * Single-threaded by design: one worker owns a table; no locks, no atomics.
  *
  *   keys (40 B)            bucket array (one 64 B cache line per bucket)
  *   ------------           +-------------------------------------------+
- *   fwd: client->VIP  --h1-> | sig[0..7] (32-bit CRC32c of the key)     |
- *   rev: backend->SNAT       | ref[0..7] (record index << 1 | dir)       |
+ *   fwd: client->VIP  --h--> | sig[0..9] (16 bits, 0 = empty slot)       |
+ *   rev: backend->SNAT       | ref[0..9] (record index << 1 | dir)       |
  *         \                +-------------------------------------------+
- *          `--h2 = mix(h)---> alternative bucket (2-choice / cuckoo)
+ *          `-- b2 = b1 ^ off(sig) ---> alternative bucket (cuckoo)
  *                                    |
  *                                    | ref >> 1
  *                                    v
- *                       records[] (struct zdp_flow, 192 B, 3 cache lines:
- *                                  line 0 holds both keys in compact IPv4
- *                                  form and every per-packet field, so an
- *                                  IPv4 packet touches one record line)
- *                       [0] unused  [1..capacity] flows  + LIFO free list
+ *        rec[]  (struct zdp_flow, 64 B: both compact IPv4 keys and every
+ *                per-packet field; an IPv4 packet reads this line only)
+ *        conn[] (struct zdp_flow_conn, 128 B, same index: full keys and
+ *                the NAT binding; IPv6 packets, insert, remove, ICMP)
+ *        [0] unused  [1..capacity] flows  + LIFO free list
  *                                    ^
  *                      expiry clock hand sweeps [1..high_water] in chunks
  *
- * Lookup: h = crc32c(key), b1 = h & mask, b2 = mix(h) & mask; compare the
- * 8 signatures of b1 (one cache line), then the key in the record for each
- * signature hit (IPv4: the 16-byte compact key in line 0; IPv6: the full
- * 40-byte key); only when that fails, b2. ref's low bit
- * tells which direction matched. The burst version runs in stages like
- * rte_cuckoo_hash's bulk lookup: hash all keys and prefetch b1, then scan
- * signatures and prefetch the candidate record's two hot lines (or b2 when
- * b1 has no candidate), then compare.
+ * Lookup: a 64-bit hash h; b1 = low bits of h, sig = top 16 bits, b2 =
+ * b1 ^ off(sig) (so an entry moves between its buckets without its key).
+ * Compare the 10 signatures of b1 (one cache line), then the key in the
+ * record for each signature hit (IPv4: the 16-byte compact key in the hot
+ * record; IPv6: the full 40-byte key in the connection); only when that
+ * fails, b2. ref's low bit tells which direction matched. The burst
+ * version runs in stages like rte_cuckoo_hash's bulk lookup: hash all
+ * keys and prefetch b1; scan signatures and prefetch the candidate's hot
+ * record (or b2 when b1 has no candidate); for keys in b2, scan b2 and
+ * prefetch their records; then compare.
  *
  * Insert puts a key in b1 unless b1 is full (so almost every hit costs one
- * bucket line), then b2; when both are full it moves one resident entry to
- * that entry's alternative bucket (one cuckoo step, bounded). Buckets are
- * sized for <= 50% slot load at full capacity (2 keys per flow), so b2 and
- * displacement are rare and insertion fails only when the record pool is
- * empty (-ENOSPC).
+ * bucket line), then b2; when both are full a breadth-first cuckoo path
+ * search moves entries to their other buckets to make room. Buckets are
+ * sized for <= 80% slot load at full capacity (2 keys per flow, 10 slots
+ * per bucket): ~4% of keys then sit in b2, and insertion fails only when
+ * the record pool is empty (-ENOSPC). The bucket array is kept small on
+ * purpose (16 MB for 1M flows): its lines, and the hot records' (64 MB),
+ * are the two random reads of every packet, and a random line costs more
+ * the larger the region it falls in (docs/performance-fastpath.md).
  *
  * Expiry: records are taken LIFO from a free list that starts in index
  * order, so live records cluster at low indices; a clock hand scans up to
@@ -44,10 +50,9 @@
  * removing it. Worst-case delay between expiry and reclaim is one sweep
  * (high_water / budget calls). zdp_flow_expire_all() is for shutdown/tests.
  *
- * The hash is CRC32c over the key (IPv4: over its compact form) with a
- * per-table seed. It is NOT the
- * worker-selection hash (that one is symmetric; see symhash.h) and must not
- * be used as one.
+ * The hash is two CRC32c over the key (IPv4: over its compact form) with
+ * per-table seeds. It is NOT the worker-selection hash (that one is
+ * symmetric; see symhash.h) and must not be used as one.
  *
  * Time: every function takes `now` in the caller's unit (TSC cycles in the
  * worker); timeouts are in the same unit.
@@ -123,31 +128,32 @@ struct zdp_flow_key4 {
 };
 
 /*
- * One connection. Both directions point to the same record.
+ * One connection, in two parts at the same index of two arrays, so that
+ * the array every packet reads holds nothing else (a packet's cost at 1M
+ * flows grows with the size of the region its random lines fall in,
+ * docs/performance-fastpath.md):
  *
- * Layout (192 B, 3 cache lines). A packet of an IPv4 flow, in either
- * direction, touches line 0 only: the lookup compares the compact form of
- * its key there, and the rewrite data of one direction IS the other
- * direction's key (rev = backend:bport -> snat:nport, so a forward packet
- * gets src = rev.a_dst, dst = rev.a_src; a reply gets src = fwd.a_dst,
- * dst = fwd.a_src), so every per-packet field lives next to the two
- * compact keys:
- *   line 0: compact keys, next-hop cache of both directions, TCP state,
- *           next-hop epoch, backend id, expires (the expiry sweep reads
- *           this line only);
- *   line 1: full fwd key, cold copy of the SNAT address and both ports;
- *   line 2: full rev key, cold copy of the backend address, user32.
- * IPv6 packets also touch the line of their own key (compare) and of the
- * other key (rewrite). The full keys serve insert, remove, the next-hop
- * resolution after an epoch change and ICMP errors.
+ * struct zdp_flow, the hot record (64 B, one cache line). A packet of an
+ * IPv4 flow, in either direction, touches this line only: the lookup
+ * compares the compact form of its key here, and the rewrite data of one
+ * direction IS the other direction's key (rev = backend:bport ->
+ * snat:nport, so a forward packet gets src = rev.a_dst, dst = rev.a_src; a
+ * reply gets src = fwd.a_dst, dst = fwd.a_src). It holds the compact keys,
+ * the next-hop cache of both directions, TCP state, next-hop epoch,
+ * backend id and expires (the expiry sweep reads this line only). Lookups
+ * return it; the pointer is stable while the flow lives.
+ *
+ * struct zdp_flow_conn, the connection (128 B, two lines; zdp_flow_conn_of()):
+ * the full keys and the NAT binding, written once at insert. IPv6 packets
+ * read it (compare and rewrite), as do insert, remove, the next-hop
+ * resolution of IPv6 flows and ICMP errors.
+ *
  * Keys of NAT flows must be consistent with the binding:
  *   TCP/UDP: rev = (backend_addr, backend_port) -> (snat_addr, snat_port);
  *   ICMP echo: rev = (backend_addr, id snat_port) -> (snat_addr, 0).
- * zdp_flow_insert() derives the compact keys from the full ones; callers
- * fill fwd and rev only.
+ * zdp_flow_insert() derives the compact keys from the full ones.
  */
 struct zdp_flow {
-	/* line 0: everything an IPv4 packet needs */
 	struct zdp_flow_key4 fwd4;	/* compact fwd (set by zdp_flow_insert) */
 	struct zdp_flow_key4 rev4;	/* compact rev (set by zdp_flow_insert) */
 	/* Next-hop cache, one per direction, owned by the caller (fastpath.c):
@@ -159,19 +165,22 @@ struct zdp_flow {
 	uint8_t  tcp_state;		/* enum zdp_flow_tcp_state */
 	uint8_t  tflags;		/* internal: tracking bits, do not touch */
 	uint32_t nh_epoch;
-	uint32_t backend_id;		/* opaque id from the snapshot compiler */
+	uint32_t backend_id;		/* opaque id given to zdp_flow_insert() */
 	uint64_t expires;		/* absolute, caller's time unit */
-	/* line 1 */
+} __attribute__((aligned(64)));
+
+struct zdp_flow_conn {
+	/* line 0 */
 	struct zdp_flow_key fwd;	/* client -> VIP as received */
 	struct zdp_addr snat_addr;	/* forward rewrite: src -> snat_addr:snat_port */
 	uint16_t snat_port, backend_port;	/* network order */
-	/* line 2 */
+	/* line 1 */
 	struct zdp_flow_key rev;	/* backend -> SNAT addr as it will be received */
 	struct zdp_addr backend_addr;	/* forward rewrite: dst -> backend_addr:backend_port;
 					 * reverse restores src = VIP (fwd.a_dst/dport),
 					 * dst = client (fwd.a_src/sport) */
 	uint32_t user32;		/* free for the caller */
-};	/* 192 B; records[] is 64-byte aligned, so each record is too */
+} __attribute__((aligned(64)));
 
 struct zdp_flow_timeouts {
 	uint64_t syn;		/* NONE (TCP), SYN_SENT, SYN_RCVD */
@@ -206,6 +215,7 @@ struct zdp_flow_stats {
 	uint64_t removed;	/* removed by zdp_flow_remove() */
 	uint64_t insert_failed;	/* -ENOSPC */
 	uint64_t insert_exists;	/* -EEXIST */
+	uint64_t cuckoo_moves;	/* inserts that moved other keys to make room */
 	uint64_t capacity;
 };
 
@@ -213,8 +223,10 @@ struct zdp_flow_table;
 
 /*
  * Create a table. Returns NULL with errno = EINVAL (capacity 0 or > 2^30,
- * buckets not a power of two, alloc without free) or ENOMEM. Memory: 192 B per flow + 64 B per bucket, buckets =
- * next_pow2(capacity / 2) (about 224 MB for 1M flows).
+ * buckets not a power of two, alloc without free) or ENOMEM. Memory:
+ * 64 B (hot record) + 128 B (connection) + 4 B (free list) per flow and
+ * 64 B per bucket, buckets = next_pow2(capacity / 4) (<= 80% slot load;
+ * about 220 MB for 1M flows, 16 MB of it buckets).
  */
 struct zdp_flow_table *zdp_flow_table_create(const struct zdp_flow_params *p);
 /* Frees everything; does not call any callback. NULL is a no-op. */
@@ -228,7 +240,7 @@ void zdp_flow_set_timeouts(struct zdp_flow_table *t,
 void zdp_flow_get_stats(const struct zdp_flow_table *t, struct zdp_flow_stats *st);
 
 /* Hash of a key as the table computes it (for tests and debugging). */
-uint32_t zdp_flow_key_hash(const struct zdp_flow_table *t,
+uint64_t zdp_flow_key_hash(const struct zdp_flow_table *t,
 			   const struct zdp_flow_key *k);
 
 /*
@@ -255,26 +267,30 @@ unsigned zdp_flow_lookup_burst(struct zdp_flow_table *t,
  * zdp_flow_lookup_burst_hashed() runs the remaining stages with those
  * hashes (hashes[i] must be zdp_flow_hash_prefetch(t, keys[i])).
  */
-uint32_t zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key);
+uint64_t zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key);
 unsigned zdp_flow_lookup_burst_hashed(struct zdp_flow_table *t,
 				      const struct zdp_flow_key *const keys[],
-				      const uint32_t hashes[], unsigned n,
+				      const uint64_t hashes[], unsigned n,
 				      struct zdp_flow *out[], uint8_t dir[]);
 
 /*
- * Insert a connection: copies *tmpl (fwd, rev and NAT fields, ids, ports,
- * tcp_state, user fields), derives the compact keys, empties the next-hop
- * cache and sets expires = now + timeout for tmpl->tcp_state (TCP) or the
- * UDP timeout. Both keys go into the table.
- * Returns 0 and *out (may be NULL) = the record;
+ * Insert a connection: copies *c, derives the hot record's compact keys,
+ * sets backend_id, tcp_state NONE, an empty next-hop cache and expires =
+ * now + the timeout of that state (TCP) or the UDP timeout. Both keys go
+ * into the table.
+ * Returns 0 and *out (may be NULL) = the hot record;
  *   -EEXIST  either key is already present (*out = that existing flow);
  *   -ENOSPC  the table is full (no crash, counted in insert_failed);
  *   -EINVAL  fwd and rev are the same key, or a key is malformed (non-zero
  *            pad, or an IPv4 key with bytes beyond its 4-byte addresses).
  * The record pointer is stable until the flow is removed or expires.
  */
-int zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow *tmpl,
-		    uint64_t now, struct zdp_flow **out);
+int zdp_flow_insert(struct zdp_flow_table *t, const struct zdp_flow_conn *c,
+		    uint32_t backend_id, uint64_t now, struct zdp_flow **out);
+
+/* The connection (full keys, NAT binding) of a flow of @t. */
+const struct zdp_flow_conn *zdp_flow_conn_of(const struct zdp_flow_table *t,
+					     const struct zdp_flow *f);
 
 /* Remove a flow (both keys) and free its record. No callback is called. */
 void zdp_flow_remove(struct zdp_flow_table *t, struct zdp_flow *f);
@@ -385,16 +401,16 @@ zdp_flow_key_addrs(const struct zdp_flow_key *k, struct zdp_addr *src,
  *   REV: src -> VIP (fwd.a_dst:fwd.dport), dst -> client (fwd.a_src:fwd.sport)
  * ICMP echo: the id is rewritten (snat_port forward, the client's id back).
  * Both directions read the addresses and ports from the other direction's
- * key (see struct zdp_flow), so only the two key lines are touched.
- * Returns zdp_nat_rewrite()'s result (0 or -EINVAL).
+ * key (see struct zdp_flow), so only the connection's two lines are
+ * touched. Returns zdp_nat_rewrite()'s result (0 or -EINVAL).
  */
 static inline int
 zdp_flow_rewrite(uint8_t *frame, const struct zdp_pkt_info *pi,
-		 const struct zdp_flow *f, uint8_t dir)
+		 const struct zdp_flow_conn *c, uint8_t dir)
 {
 	/* The key a reply to this packet would carry: its source is our new
 	 * destination and its destination our new source. */
-	const struct zdp_flow_key *k = dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd;
+	const struct zdp_flow_key *k = dir == ZDP_FLOW_DIR_FWD ? &c->rev : &c->fwd;
 	struct zdp_addr src, dst;
 
 	zdp_flow_key_addrs(k, &dst, &src);
@@ -407,7 +423,7 @@ zdp_flow_rewrite(uint8_t *frame, const struct zdp_pkt_info *pi,
 /*
  * zdp_nat_ttl_dec() + zdp_flow_rewrite() for an IPv4 TCP/UDP packet (the
  * caller checks family, protocol and TTL > 1; see zdp_nat_rewrite4_ttl()).
- * Reads the compact keys of line 0 only.
+ * Reads the compact keys of the hot record only.
  */
 static inline void
 zdp_flow_nat4_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
@@ -421,10 +437,11 @@ zdp_flow_nat4_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
 /*
  * The peer a packet matched in direction @dir goes to: the source of the
  * other direction's key (the backend for FWD, the client for REV). IPv4
- * flows read line 0 only.
+ * flows read the hot record only.
  */
 static inline void
-zdp_flow_peer(const struct zdp_flow *f, uint8_t dir, struct zdp_addr *peer)
+zdp_flow_peer(const struct zdp_flow_table *t, const struct zdp_flow *f, uint8_t dir,
+	      struct zdp_addr *peer)
 {
 	const struct zdp_flow_key4 *c = dir == ZDP_FLOW_DIR_FWD ? &f->rev4 : &f->fwd4;
 
@@ -433,7 +450,11 @@ zdp_flow_peer(const struct zdp_flow *f, uint8_t dir, struct zdp_addr *peer)
 	if (c->family == ZDP_AF_INET)
 		memcpy(peer->a, c->a_src, 4);
 	else
-		memcpy(peer->a, (dir == ZDP_FLOW_DIR_FWD ? &f->rev : &f->fwd)->a_src, 16);
+	{
+		const struct zdp_flow_conn *cn = zdp_flow_conn_of(t, f);
+
+		memcpy(peer->a, (dir == ZDP_FLOW_DIR_FWD ? &cn->rev : &cn->fwd)->a_src, 16);
+	}
 }
 
 /* The compact form of a key (struct zdp_flow_key4). */

@@ -237,7 +237,9 @@ parts_chunk(struct bench *b, uint32_t bursts, uint64_t *parse_s, uint64_t *looku
 		t2 = rte_rdtsc();
 		for (unsigned j = 0; j < B; j++)
 			if (hits[j] == NULL ||
-			    zdp_route_lookup(b->s->routes, &hits[j]->backend_addr, &nh[j]) < 0)
+			    zdp_route_lookup(b->s->routes,
+					     &zdp_flow_conn_of(b->w->flows, hits[j])->backend_addr,
+					     &nh[j]) < 0)
 				nh[j].port = UINT16_MAX;
 		t3 = rte_rdtsc();
 		for (unsigned j = 0; j < B; j++)

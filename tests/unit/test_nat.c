@@ -346,7 +346,9 @@ test_flow_rewrite_round_trip(void)
 		struct tb_spec rs = s;
 		struct tb_pkt k, r;
 		struct zdp_pkt_info pi, rpi;
-		struct zdp_flow tmpl, *f;
+		struct zdp_flow_conn tmpl;
+		const struct zdp_flow_conn *conn;
+		struct zdp_flow *f;
 		struct zdp_flow_key key;
 		uint8_t dir;
 		int icmp = rows[i].type != 0;
@@ -363,7 +365,8 @@ test_flow_rewrite_round_trip(void)
 		zdp_flow_key_make(&tmpl.rev, pi.l4_proto, &tmpl.backend_addr,
 				  icmp ? tmpl.snat_port : tmpl.backend_port,
 				  &tmpl.snat_addr, icmp ? 0 : tmpl.snat_port);
-		ZDP_REQUIRE(zdp_flow_insert(t, &tmpl, 0, &f) == 0);
+		ZDP_REQUIRE(zdp_flow_insert(t, &tmpl, 0, 0, &f) == 0);
+		conn = zdp_flow_conn_of(t, f);
 
 		/* forward (IPv4 TCP/UDP: the fast path's one-pass variant
 		 * must produce the same frame) */
@@ -372,17 +375,17 @@ test_flow_rewrite_round_trip(void)
 
 			zdp_flow_nat4_ttl(k2.b, &pi, f, ZDP_FLOW_DIR_FWD);
 			ZDP_CHECK_EQ(zdp_nat_ttl_dec(k.b, &pi), 0);
-			ZDP_CHECK_EQ(zdp_flow_rewrite(k.b, &pi, f, ZDP_FLOW_DIR_FWD), 0);
+			ZDP_CHECK_EQ(zdp_flow_rewrite(k.b, &pi, conn, ZDP_FLOW_DIR_FWD), 0);
 			ZDP_CHECK(memcmp(k.b, k2.b, k.len) == 0);
 		} else {
-			ZDP_CHECK_EQ(zdp_flow_rewrite(k.b, &pi, f, ZDP_FLOW_DIR_FWD), 0);
+			ZDP_CHECK_EQ(zdp_flow_rewrite(k.b, &pi, conn, ZDP_FLOW_DIR_FWD), 0);
 		}
 		ZDP_CHECK_EQ(zdp_pkt_parse(k.b, k.len, 0, &pi), 0);
-		ZDP_CHECK(zdp_addr_eq(&pi.src, &f->snat_addr));
-		ZDP_CHECK(zdp_addr_eq(&pi.dst, &f->backend_addr));
-		ZDP_CHECK_EQ(pi.sport, f->snat_port);
+		ZDP_CHECK(zdp_addr_eq(&pi.src, &conn->snat_addr));
+		ZDP_CHECK(zdp_addr_eq(&pi.dst, &conn->backend_addr));
+		ZDP_CHECK_EQ(pi.sport, conn->snat_port);
 		if (!icmp)
-			ZDP_CHECK_EQ(pi.dport, f->backend_port);
+			ZDP_CHECK_EQ(pi.dport, conn->backend_port);
 
 		/* the backend answers: swap addresses/ports of what it got */
 		rs.src = v4 ? "198.18.50.5" : "2001:2:50::5";
@@ -405,10 +408,10 @@ test_flow_rewrite_round_trip(void)
 
 			zdp_flow_nat4_ttl(r2.b, &rpi, f, ZDP_FLOW_DIR_REV);
 			ZDP_CHECK_EQ(zdp_nat_ttl_dec(r.b, &rpi), 0);
-			ZDP_CHECK_EQ(zdp_flow_rewrite(r.b, &rpi, f, ZDP_FLOW_DIR_REV), 0);
+			ZDP_CHECK_EQ(zdp_flow_rewrite(r.b, &rpi, conn, ZDP_FLOW_DIR_REV), 0);
 			ZDP_CHECK(memcmp(r.b, r2.b, r.len) == 0);
 		} else {
-			ZDP_CHECK_EQ(zdp_flow_rewrite(r.b, &rpi, f, ZDP_FLOW_DIR_REV), 0);
+			ZDP_CHECK_EQ(zdp_flow_rewrite(r.b, &rpi, conn, ZDP_FLOW_DIR_REV), 0);
 		}
 		ZDP_CHECK_EQ(zdp_pkt_parse(r.b, r.len, 0, &rpi), 0);
 		ZDP_CHECK(zdp_addr_eq(&rpi.src, &k.dst));	/* VIP */
