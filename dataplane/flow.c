@@ -44,6 +44,7 @@ _Static_assert(offsetof(struct zdp_flow_conn, rev) == 64, "rev key starts line 1
 #define TF_FIRST_FIN_REV 0x04	/* the reverse side closed first */
 
 struct zdp_flow_table {
+	struct zdp_flow_table_hashing hashing;	/* first: flow.h's inline hash */
 	struct flow_bucket *buckets;
 	uint32_t bucket_mask;
 	uint32_t seed, seed2;
@@ -61,6 +62,8 @@ struct zdp_flow_table {
 	void *alloc_arg;
 	size_t sz_buckets, sz_rec, sz_conn, sz_free;
 };
+
+_Static_assert(offsetof(struct zdp_flow_table, hashing) == 0, "flow.h casts the table");
 
 static const char *const tcp_state_names[] = {
 #define ZDP_FLOW_X_(s, n) n,
@@ -156,6 +159,9 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	nb = p->buckets ? p->buckets
 			: next_pow2(p->capacity / 4 > 2 ? p->capacity / 4 : 2);
 	t->bucket_mask = nb - 1;
+	t->hashing.bucket_mask = t->bucket_mask;
+	t->hashing.seed = t->seed;
+	t->hashing.seed2 = t->seed2;
 	t->sz_buckets = (size_t)nb * sizeof(struct flow_bucket);
 	t->sz_rec = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow);
 	t->sz_conn = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow_conn);
@@ -163,6 +169,7 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	t->buckets = tbl_alloc(t, t->sz_buckets, prefault);
 	if (!t->buckets)
 		goto fail;
+	t->hashing.buckets = t->buckets;
 	t->rec = tbl_alloc(t, t->sz_rec, prefault);
 	if (!t->rec)
 		goto fail_buckets;
@@ -253,18 +260,9 @@ key_hash_full(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
 static inline __attribute__((always_inline)) uint64_t
 key_hash(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
 {
-	uint32_t s, d, lo, hi;
-	uint64_t addrs, tail;
-
 	if (unlikely(k->family != ZDP_AF_INET))
 		return key_hash_full(t, k);
-	memcpy(&s, k->a_src, 4);
-	memcpy(&d, k->a_dst, 4);
-	memcpy(&tail, &k->sport, 8);
-	addrs = (uint64_t)s | (uint64_t)d << 32;
-	lo = rte_hash_crc_8byte(tail, rte_hash_crc_8byte(addrs, t->seed));
-	hi = rte_hash_crc_8byte(addrs, rte_hash_crc_8byte(tail, t->seed2));
-	return (uint64_t)hi << 32 | lo;
+	return zdp_flow_key_hash4(&t->hashing, k);
 }
 
 uint64_t
@@ -647,15 +645,6 @@ zdp_flow_lookup_burst(struct zdp_flow_table *t,
 		done += k;
 	}
 	return hits;
-}
-
-uint64_t
-zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key)
-{
-	uint64_t h = key_hash(t, key);
-
-	rte_prefetch0(&t->buckets[bucket1(t, h)]);
-	return h;
 }
 
 unsigned

@@ -65,6 +65,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_hash_crc.h>
+#include <rte_prefetch.h>
+
 #include "nat.h"
 #include "parse.h"
 #include "zdp_addr.h"
@@ -266,8 +270,9 @@ unsigned zdp_flow_lookup_burst(struct zdp_flow_table *t,
  * its first bucket (call it as soon as the key is built), and
  * zdp_flow_lookup_burst_hashed() runs the remaining stages with those
  * hashes (hashes[i] must be zdp_flow_hash_prefetch(t, keys[i])).
+ * zdp_flow_hash_prefetch() is inline (below): it runs once per packet in
+ * the receive loop, where a call cost more than the hash.
  */
-uint64_t zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key);
 unsigned zdp_flow_lookup_burst_hashed(struct zdp_flow_table *t,
 				      const struct zdp_flow_key *const keys[],
 				      const uint64_t hashes[], unsigned n,
@@ -328,6 +333,49 @@ unsigned zdp_flow_expire(struct zdp_flow_table *t, uint64_t now,
 /* Remove every flow (calling cb for each); for shutdown. Returns count. */
 unsigned zdp_flow_expire_all(struct zdp_flow_table *t,
 			     zdp_flow_expire_cb cb, void *arg);
+
+/*
+ * What the inline hash needs of a table: the first member of struct
+ * zdp_flow_table (flow.c), a copy of its bucket array, mask and seeds.
+ */
+struct zdp_flow_table_hashing {
+	const void *buckets;		/* 64-byte buckets */
+	uint32_t bucket_mask;
+	uint32_t seed, seed2;
+};
+
+/*
+ * 64-bit hash of an IPv4 key (flow.c key_hash): two CRC32c chains over its
+ * compact form (an IPv4 key is zero elsewhere), the second over the words
+ * in the opposite order with another seed, a different linear function of
+ * the key rather than the first plus a constant. Bucket from the low bits,
+ * signature from the top 16.
+ */
+static inline uint64_t
+zdp_flow_key_hash4(const struct zdp_flow_table_hashing *th, const struct zdp_flow_key *k)
+{
+	uint32_t s, d, lo, hi;
+	uint64_t addrs, tail;
+
+	memcpy(&s, k->a_src, 4);
+	memcpy(&d, k->a_dst, 4);
+	memcpy(&tail, &k->sport, 8);
+	addrs = (uint64_t)s | (uint64_t)d << 32;
+	lo = rte_hash_crc_8byte(tail, rte_hash_crc_8byte(addrs, th->seed));
+	hi = rte_hash_crc_8byte(addrs, rte_hash_crc_8byte(tail, th->seed2));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline uint64_t
+zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key *key)
+{
+	const struct zdp_flow_table_hashing *th = (const struct zdp_flow_table_hashing *)t;
+	uint64_t h = likely(key->family == ZDP_AF_INET) ? zdp_flow_key_hash4(th, key)
+							: zdp_flow_key_hash(t, key);
+
+	rte_prefetch0((const uint8_t *)th->buckets + (size_t)((uint32_t)h & th->bucket_mask) * 64);
+	return h;
+}
 
 /* Key builders: zero the padding and the unused IPv6 bytes for IPv4. */
 static inline void
