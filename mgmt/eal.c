@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,37 +43,142 @@ zdp_eal_memory_mb(const struct zdp_config *cfg)
 	return (unsigned)(bytes >> 20) + 256;
 }
 
-/* Free hugepage memory in MB according to /proc/meminfo (0 if unknown). */
-static unsigned
-hugepages_free_mb(void)
+/* Default hugepage size in kB (Hugepagesize in /proc/meminfo; 0 if unknown). */
+static unsigned long
+default_hugepage_kb(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	char line[256];
-	unsigned long free_pages = 0, size_kb = 0;
+	unsigned long kb = 0;
 
 	if (f == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "HugePages_Free: %lu", &free_pages);
-		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
-	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
+			break;
 	fclose(f);
-	return (unsigned)(free_pages * size_kb / 1024);
+	return kb;
 }
 
-static bool
-hugetlbfs_mounted(void)
+/* Free pages of one size, from sysfs (0 if that size does not exist). */
+static unsigned long
+free_hugepages(unsigned long size_kb)
+{
+	char path[128];
+	unsigned long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/free_hugepages",
+		 size_kb);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
+/* "pagesize=1G" and the like in a mount's options, in kB; 0 if absent. */
+static unsigned long
+mount_pagesize_kb(const char *opts)
+{
+	const char *p = strstr(opts, "pagesize=");
+	char *end;
+	unsigned long v;
+
+	if (p == NULL)
+		return 0;
+	v = strtoul(p + 9, &end, 10);
+	switch (*end) {
+	case 'K': case 'k': return v;
+	case 'M': case 'm': return v << 10;
+	case 'G': case 'g': return v << 20;
+	default: return v >> 10;	/* bytes */
+	}
+}
+
+uint64_t
+zdp_eal_hugepages_free_mb(const char *mounts, const char *huge_dir,
+			  unsigned long default_kb,
+			  unsigned long (*free_pages)(unsigned long size_kb))
+{
+	unsigned long seen[8];
+	unsigned n_seen = 0;
+	uint64_t kb = 0;
+
+	for (const char *line = mounts; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[512], dev[128], dir[256], type[64], opts[256];
+		unsigned long size;
+		unsigned i;
+
+		if (len < sizeof(buf)) {
+			memcpy(buf, line, len);
+			buf[len] = '\0';
+			if (sscanf(buf, "%127s %255s %63s %255s", dev, dir, type, opts) == 4 &&
+			    strcmp(type, "hugetlbfs") == 0 &&
+			    (huge_dir == NULL || strcmp(dir, huge_dir) == 0)) {
+				size = mount_pagesize_kb(opts);
+				if (size == 0)
+					size = default_kb;
+				for (i = 0; i < n_seen && seen[i] != size; i++)
+					;
+				if (size != 0 && i == n_seen && n_seen < 8) {
+					seen[n_seen++] = size;
+					kb += (uint64_t)free_pages(size) * size;
+				}
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return kb >> 10;
+}
+
+/* Free hugepage memory in MB that EAL can use here: every page size with
+ * a hugetlbfs mount (EAL takes pages of each), or only the size mounted at
+ * --huge-dir when given. Not just the default size: a gateway reserving
+ * only 1 GiB pages must not be sent to --no-huge. */
+static unsigned
+hugepages_free_mb(const char *huge_dir)
 {
 	FILE *f = fopen("/proc/mounts", "r");
-	char line[512];
-	bool found = false;
+	char *text = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+	uint64_t mb;
 
 	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, " hugetlbfs ") != NULL;
+		return 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		char *t = realloc(text, len + n + 1);
+
+		if (t == NULL)
+			break;
+		text = t;
+		memcpy(text + len, chunk, n);
+		len += n;
+		text[len] = '\0';
+	}
 	fclose(f);
-	return found;
+	mb = text ? zdp_eal_hugepages_free_mb(text, huge_dir, default_hugepage_kb(),
+					      free_hugepages) : 0;
+	free(text);
+	return (unsigned)mb;
+}
+
+/* The value of --huge-dir (either form), or NULL. */
+static const char *
+huge_dir_arg(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--huge-dir") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--huge-dir=", 11) == 0)
+			return argv[i] + 11;
+	}
+	return NULL;
 }
 
 int
@@ -98,7 +204,7 @@ zdp_eal_init(int argc, char **argv, const struct zdp_config *cfg)
 		av[ac++] = lcores;
 	}
 	if (!has_arg(argc, argv, huge_opts)) {
-		unsigned have = hugetlbfs_mounted() ? hugepages_free_mb() : 0;
+		unsigned have = hugepages_free_mb(huge_dir_arg(argc, argv));
 		if (have < need) {
 			fprintf(stderr, "zdp: %u MB of hugepages free, %u MB needed: "
 				"falling back to --no-huge (slower; reserve hugepages "

@@ -2,6 +2,8 @@
 #ifndef ZDP_EAL_H
 #define ZDP_EAL_H
 
+#include <stdint.h>
+
 #include "zdp_config.h"
 
 /*
@@ -12,6 +14,17 @@
  * Returns 0 or a negative errno with a message on stderr.
  */
 int zdp_eal_init(int argc, char **argv, const struct zdp_config *cfg);
+
+/*
+ * Free hugepage memory in MB that EAL can use, from @mounts (the text of
+ * /proc/mounts): pages of every size that has a hugetlbfs mount (a mount
+ * without a pagesize= option has @default_kb pages), or only the size of
+ * the mount at @huge_dir when it is not NULL (EAL --huge-dir). @free_pages
+ * gives the free pages of a size in kB. Exposed for the unit test.
+ */
+uint64_t zdp_eal_hugepages_free_mb(const char *mounts, const char *huge_dir,
+				   unsigned long default_kb,
+				   unsigned long (*free_pages)(unsigned long size_kb));
 
 /* Megabytes of DPDK memory the configured ports and tables need. */
 unsigned zdp_eal_memory_mb(const struct zdp_config *cfg);

@@ -16,6 +16,7 @@
 #include "zdp_config.h"
 #include "zdp_lb.h"
 #include "zdp_mgmt.h"
+#include "eal.h"
 #include "zdp_eal_test.h"
 #include "zdp_test.h"
 
@@ -249,7 +250,51 @@ test_errors(void)
 	zdp_config_free(cfg);
 }
 
+/* Free pages per size for the hugepage test: 3 x 2 MB, 2 x 1 GB. */
+static unsigned long
+fake_free_pages(unsigned long size_kb)
+{
+	return size_kb == 2048 ? 3 : size_kb == 1048576 ? 2 : 0;
+}
+
+/* zdp's --no-huge decision counts the page sizes EAL will use. */
+static void
+test_hugepages_free(void)
+{
+	static const struct {
+		const char *name, *mounts, *huge_dir;
+		uint64_t mb;
+	} rows[] = {
+		{ "none mounted", "proc /proc proc rw 0 0\n", NULL, 0 },
+		{ "default size, no pagesize option",
+		  "hugetlbfs /dev/hugepages hugetlbfs rw,relatime 0 0\n", NULL, 6 },
+		{ "2M mount", "nodev /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n",
+		  NULL, 6 },
+		{ "1G pages only (no 2 MB mount)",
+		  "nodev /mnt/huge-1G hugetlbfs rw,relatime,pagesize=1024M 0 0\n", NULL, 2048 },
+		{ "both sizes", "nodev /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n"
+		  "nodev /mnt/huge-1G hugetlbfs rw,pagesize=1G 0 0", NULL, 2054 },
+		{ "one size mounted twice counts once",
+		  "nodev /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n"
+		  "nodev /mnt/h2 hugetlbfs rw,pagesize=2048k 0 0\n", NULL, 6 },
+		{ "--huge-dir picks its mount", "nodev /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n"
+		  "nodev /mnt/huge-1G hugetlbfs rw,pagesize=1G 0 0\n", "/mnt/huge-1G", 2048 },
+		{ "--huge-dir not a hugetlbfs mount",
+		  "nodev /dev/hugepages hugetlbfs rw,pagesize=2M 0 0\n", "/tmp", 0 },
+		{ "a size the kernel lacks", "nodev /mnt/h16 hugetlbfs rw,pagesize=16M 0 0\n",
+		  NULL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ZDP_CASE(rows[i].name);
+		ZDP_CHECK_EQ(zdp_eal_hugepages_free_mb(rows[i].mounts, rows[i].huge_dir, 2048,
+						       fake_free_pages), rows[i].mb);
+	}
+	ZDP_CASE(NULL);
+}
+
 static const struct zdp_test tests[] = {
+	ZDP_TEST_ENTRY(test_hugepages_free),
 	ZDP_TEST_ENTRY(test_service_vips_by_capacity),
 	ZDP_TEST_ENTRY(test_route_weights_split_by_service),
 	ZDP_TEST_ENTRY(test_backend_flags),
