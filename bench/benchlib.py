@@ -93,6 +93,7 @@ class Owned:
         self.procs = []
         self.sockets = []
         self.prefixes = []
+        self.huge_dirs = ["/dev/hugepages"]
 
     def start(self, argv, logpath, stdin=subprocess.DEVNULL, stdout=None):
         """Popen @argv in a new session, stderr (and stdout unless given)
@@ -122,6 +123,13 @@ class Owned:
         self.sockets.append(path)
         return path
 
+    def huge_dir(self, path):
+        """Also remove the owned prefixes' hugepage files from @path (an
+        EAL --huge-dir); returns it."""
+        if path not in self.huge_dirs:
+            self.huge_dirs.append(path)
+        return path
+
     def prefix(self, pfx):
         """Remember EAL --file-prefix @pfx for removal; returns it."""
         if pfx not in self.prefixes:
@@ -148,15 +156,16 @@ class Owned:
                 pass
         # --huge-unlink already released the pages; a crashed process may
         # still leave its runtime directory (and, without that flag,
-        # hugepage files).
+        # hugepage files, in /dev/hugepages or a --huge-dir).
         for pfx in self.prefixes:
             shutil.rmtree("/var/run/dpdk/" + pfx, ignore_errors=True)
-            try:
-                for f in os.listdir("/dev/hugepages"):
-                    if f.startswith(pfx + "map_"):
-                        os.unlink(os.path.join("/dev/hugepages", f))
-            except OSError:
-                pass
+            for d in self.huge_dirs:
+                try:
+                    for f in os.listdir(d):
+                        if f.startswith(pfx + "map_"):
+                            os.unlink(os.path.join(d, f))
+                except OSError:
+                    pass
 
 
 def interrupt_on(*sigs):

@@ -120,6 +120,7 @@ gateway:
 # processes
 
 ZERO_COPY = False   # --zero-copy: the forwarder's memif client RXes into its own mbufs
+HUGE_DIR = None     # --huge-dir: the forwarders' hugetlbfs mount (e.g. 1 GiB pages)
 RANDOM_ORDER = True  # --flow-order random: every round a fresh permutation of the flows
 
 
@@ -133,9 +134,10 @@ def client_eal(kind):
     """EAL options of the forwarder (the memif client). Zero-copy maps the
     client's memory segments into the peer, one file per segment list, so
     the files stay until cleanup removes them (no --huge-unlink)."""
+    hd = ["--huge-dir", OWNED.huge_dir(HUGE_DIR)] if HUGE_DIR else []
     if ZERO_COPY:
-        return eal_prefix(kind, unlink=False) + ["--single-file-segments"]
-    return eal_prefix(kind)
+        return eal_prefix(kind, unlink=False) + ["--single-file-segments"] + hd
+    return eal_prefix(kind) + hd
 
 
 def eal_prefix(kind, unlink=True):
@@ -434,6 +436,9 @@ def main():
                     "--single-file-segments): the generator writes into the forwarder's "
                     "mbufs as a NIC's DMA would, instead of the forwarder copying out "
                     "of a shared ring")
+    ap.add_argument("--huge-dir", metavar="DIR",
+                    help="EAL --huge-dir of both forwarders (testpmd and zdp): a hugetlbfs "
+                    "mount of another page size, e.g. 1 GiB pages (bench/README.md)")
     ap.add_argument("--testpmd-burst", type=int, default=32,
                     help="testpmd's RX/TX burst (its default is 32; zdp's ZDP_BURST is 64)")
     ap.add_argument("--flows", default="1000,1000000")
@@ -464,8 +469,9 @@ def main():
     ap.add_argument("--write-config", type=int, metavar="RULES",
                     help="print the bench config with RULES rules (examples/bench.yaml) and exit")
     args = ap.parse_args()
-    global ZERO_COPY, RANDOM_ORDER
+    global ZERO_COPY, RANDOM_ORDER, HUGE_DIR
     ZERO_COPY = args.zero_copy
+    HUGE_DIR = args.huge_dir
     RANDOM_ORDER = args.flow_order == "random"
 
     if args.table:
@@ -494,7 +500,8 @@ def main():
     flows_l = [int(x) for x in args.flows.split(",")]
     rules_l = [int(x) for x in args.rules.split(",")]
     results = {"machine": machine(), "secs": args.secs, "offer": gen_offer(args),
-               "flow_order": args.flow_order, "zero_copy": ZERO_COPY, "cases": []}
+               "flow_order": args.flow_order, "zero_copy": ZERO_COPY,
+               "huge_dir": HUGE_DIR, "cases": []}
     log("machine: %s" % json.dumps(results["machine"]))
 
     interrupt_on(signal.SIGTERM)
