@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * test_flow.c — flow table with injected time: both directions, signature
  * collisions, full table, remove, TCP state/timeout table, budgeted expiry
- * (callback exactly once per flow), UDP idle, allocator failures, and a
- * 1M-flow smoke run.
+ * (callback exactly once per flow), UDP idle, churn at full load,
+ * allocator failures, and a 1M-flow smoke run.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -599,6 +599,81 @@ test_expire_cb_removes(void)
 	zdp_flow_table_destroy(t);
 }
 
+/*
+ * Churn at full load (80% of the bucket slots, the default sizing): fill
+ * the table, then replace random flows (remove one, insert a new one) for
+ * four times the capacity. Every insert must succeed while a record is
+ * free (the cuckoo path search must always find room), and every live
+ * flow must stay findable in both directions (moves must not lose or
+ * corrupt an entry).
+ */
+static void
+test_churn_full_load(void)
+{
+	enum { C = 1 << 16, ROUNDS = 4 * C, CHECK_EVERY = 16384 };
+	struct zdp_flow_params p = { .capacity = C, .timeouts = TO, .seed = 0x77 };
+	struct zdp_flow_table *t = zdp_flow_table_create(&p);
+	uint32_t *live = malloc(sizeof(*live) * C);	/* flow id per slot */
+	struct zdp_flow **rec = malloc(sizeof(*rec) * C);
+	struct zdp_flow_stats st;
+	struct zdp_flow_conn c;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	uint32_t next_id = 0, bad_insert = 0, lost = 0;
+
+	ZDP_REQUIRE(t && live && rec);
+	for (uint32_t i = 0; i < C; i++) {
+		memset(&c, 0, sizeof(c));
+		rnd_key(&c.fwd, 2 * next_id, 0);
+		rnd_key(&c.rev, 2 * next_id + 1, 0);
+		c.user32 = i;
+		live[i] = next_id++;
+		bad_insert += zdp_flow_insert(t, &c, 0, 0, &rec[i]) != 0;
+	}
+	ZDP_CHECK_EQ(bad_insert, 0);
+	for (uint32_t r = 0; r < ROUNDS; r++) {
+		uint32_t i;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		i = (uint32_t)(rng % C);
+		zdp_flow_remove(t, rec[i]);
+		memset(&c, 0, sizeof(c));
+		rnd_key(&c.fwd, 2 * next_id, 0);
+		rnd_key(&c.rev, 2 * next_id + 1, 0);
+		c.user32 = i;
+		live[i] = next_id++;
+		bad_insert += zdp_flow_insert(t, &c, 0, 0, &rec[i]) != 0;
+		if ((r + 1) % CHECK_EVERY != 0)
+			continue;
+		for (uint32_t j = 0; j < C; j++) {
+			struct zdp_flow_key k;
+			uint8_t d = 9;
+
+			rnd_key(&k, 2 * live[j], 0);
+			lost += zdp_flow_lookup(t, &k, &d) != rec[j] || d != ZDP_FLOW_DIR_FWD;
+			rnd_key(&k, 2 * live[j] + 1, 0);
+			lost += zdp_flow_lookup(t, &k, &d) != rec[j] || d != ZDP_FLOW_DIR_REV;
+			lost += zdp_flow_conn_of(t, rec[j])->user32 != j;
+		}
+	}
+	ZDP_CHECK_EQ(bad_insert, 0);
+	ZDP_CHECK_EQ(lost, 0);
+	zdp_flow_get_stats(t, &st);
+	ZDP_CHECK_EQ(st.active, C);
+	ZDP_CHECK(st.cuckoo_moves > 0);
+	/* full: the next insert is refused, and counted */
+	memset(&c, 0, sizeof(c));
+	rnd_key(&c.fwd, 2 * next_id, 0);
+	rnd_key(&c.rev, 2 * next_id + 1, 0);
+	ZDP_CHECK_EQ(zdp_flow_insert(t, &c, 0, 0, NULL), -ENOSPC);
+	zdp_flow_get_stats(t, &st);
+	ZDP_CHECK_EQ(st.insert_failed, 1);
+	free(live);
+	free(rec);
+	zdp_flow_table_destroy(t);
+}
+
 /* Burst lookup (both entry points) agrees with single lookups, for hits,
  * misses, any n; in a table at its default size and in one with 78% of
  * its bucket slots used, where many keys live in their second bucket. */
@@ -797,6 +872,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_udp_idle),
 	ZDP_TEST_ENTRY(test_expire_cb_removes),
 	ZDP_TEST_ENTRY(test_lookup_burst),
+	ZDP_TEST_ENTRY(test_churn_full_load),
 	ZDP_TEST_ENTRY(test_alloc_failures),
 	ZDP_TEST_ENTRY(test_1m_smoke),
 	{ 0 },
