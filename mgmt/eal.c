@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -230,4 +233,62 @@ zdp_eal_init(int argc, char **argv, const struct zdp_config *cfg)
 		return -rte_errno;
 	}
 	return 0;
+}
+
+/* Remove the entries of @dir whose names start with @start (all when
+ * @start is empty); then @dir itself when @rmdir_too. */
+static void
+remove_entries(const char *dir, const char *start, bool rmdir_too)
+{
+	size_t sl = strlen(start);
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char path[PATH_MAX];
+
+		if (e->d_name[0] == '.' || strncmp(e->d_name, start, sl) != 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	if (rmdir_too)
+		rmdir(dir);
+}
+
+void
+zdp_eal_fini(void)
+{
+	char rundir[PATH_MAX], files[PATH_MAX];
+	const char *prefix;
+	FILE *f;
+	char line[512];
+
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	prefix = strrchr(rundir, '/');
+	prefix = prefix != NULL ? prefix + 1 : rundir;
+	snprintf(files, sizeof(files), "%smap_", prefix);
+	rte_eal_cleanup();
+	/* The hugepage files of this --file-prefix, in every hugetlbfs mount:
+	 * EAL keeps them after exit (unless --huge-unlink), holding the
+	 * pages until the next start with the same prefix. A secondary
+	 * process still attached keeps its mappings; only the names go. */
+	f = fopen("/proc/mounts", "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f)) {
+			char dev[128], dir[256], type[64];
+
+			if (sscanf(line, "%127s %255s %63s", dev, dir, type) == 3 &&
+			    strcmp(type, "hugetlbfs") == 0 && prefix[0] != '\0')
+				remove_entries(dir, files, false);
+		}
+		fclose(f);
+	}
+	/* The runtime directory (config, fbarrays, mp socket), which DPDK
+	 * 22.11 leaves behind. */
+	if (strncmp(rundir, "/", 1) == 0 && prefix != rundir)
+		remove_entries(rundir, "", true);
 }

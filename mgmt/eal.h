@@ -26,6 +26,13 @@ uint64_t zdp_eal_hugepages_free_mb(const char *mounts, const char *huge_dir,
 				   unsigned long default_kb,
 				   unsigned long (*free_pages)(unsigned long size_kb));
 
+/*
+ * rte_eal_cleanup(), then remove what EAL leaves of this process: its
+ * hugepage files (in every hugetlbfs mount) and its runtime directory, so
+ * a stopped gateway gives its hugepages back. Call once, at exit.
+ */
+void zdp_eal_fini(void);
+
 /* Megabytes of DPDK memory the configured ports and tables need. */
 unsigned zdp_eal_memory_mb(const struct zdp_config *cfg);
 

@@ -418,7 +418,7 @@ out:
 	zdp_config_free(cfg);
 	zdp_config_errors_fini(&errs);
 	free(m.config_path);
-	rte_eal_cleanup();
+	zdp_eal_fini();
 	return rc < 0 ? 1 : 0;
 }
 

@@ -63,9 +63,15 @@ def test_check_config_unreadable(tmp_path):
 
 
 def test_sigterm_clean_exit(tmp_path):
+    """Exit 0 on SIGTERM, and nothing of EAL left on disk: no hugepage
+    files holding pages after the process is gone, no runtime directory."""
     with zdptopo.Gateway(tmp_path) as g:
         assert g.ready()
+        used_huge = "--no-huge" not in g.zdp.args
+        assert not used_huge or zdptopo._eal_files("zdp" + g.tag), \
+            "a running zdp on hugepages has files (else this test cannot fail)"
     assert g.rc == 0, g.log_text()
+    assert g.eal_leftovers == [], g.eal_leftovers
 
 
 def test_mbuf_pool_gauges(tmp_path):

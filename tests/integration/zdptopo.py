@@ -467,8 +467,10 @@ class Gateway:
             else:
                 self.rc = self.zdp.returncode
             self.logf.close()
-            # The process is gone: what EAL left of it (hugepage files
-            # when it did not exit cleanly, its runtime directory) goes too.
+            # What a clean exit left behind (zdp removes its hugepage files
+            # and runtime directory itself; test_process checks this).
+            self.eal_leftovers = _eal_files("zdp" + self.tag)
+            # The process is gone: whatever EAL left of it goes too.
             _remove_eal_files("zdp" + self.tag)
         for ns in self.namespaces:
             sh("ip", "netns", "del", ns, check=False)
@@ -483,6 +485,20 @@ def _kill(p):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+
+
+def _eal_files(prefix):
+    """Paths EAL --file-prefix @prefix has on disk: its runtime directory
+    and its hugepage files in /dev/hugepages."""
+    out = []
+    if os.path.exists("/var/run/dpdk/" + prefix):
+        out.append("/var/run/dpdk/" + prefix)
+    try:
+        out += [os.path.join("/dev/hugepages", f) for f in os.listdir("/dev/hugepages")
+                if f.startswith(prefix + "map_")]
+    except OSError:
+        pass
+    return out
 
 
 def _remove_eal_files(prefix):
