@@ -217,6 +217,12 @@ zdp_flow_table_bytes(const struct zdp_flow_table *t)
 	return t->sz_buckets + t->sz_rec + t->sz_conn + t->sz_free;
 }
 
+uint32_t
+zdp_flow_table_buckets(const struct zdp_flow_table *t)
+{
+	return t->bucket_mask + 1;
+}
+
 void
 zdp_flow_set_timeouts(struct zdp_flow_table *t, const struct zdp_flow_timeouts *to)
 {

@@ -238,6 +238,8 @@ void zdp_flow_table_destroy(struct zdp_flow_table *t);
 
 /* Memory the table holds, in bytes. */
 size_t zdp_flow_table_bytes(const struct zdp_flow_table *t);
+/* Number of buckets (10 key slots each). */
+uint32_t zdp_flow_table_buckets(const struct zdp_flow_table *t);
 
 void zdp_flow_set_timeouts(struct zdp_flow_table *t,
 			   const struct zdp_flow_timeouts *to);

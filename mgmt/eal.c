@@ -262,7 +262,7 @@ remove_entries(const char *dir, const char *start, bool rmdir_too)
 void
 zdp_eal_fini(void)
 {
-	char rundir[PATH_MAX], files[PATH_MAX];
+	char rundir[PATH_MAX], files[PATH_MAX + 8];
 	const char *prefix;
 	FILE *f;
 	char line[512];
