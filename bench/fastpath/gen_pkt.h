@@ -2,10 +2,13 @@
  * gen_pkt.h — the fast-path benchmark's packets, shared by zdp_gen (over
  * memif) and zdp_fp_bench (in process), so both measure the same traffic.
  *
- * 64-byte IPv4/UDP frames (Ethernet frame without FCS) src -> dst:dport,
- * over N flows that differ in source address and source port:
+ * 64-byte IPv4/UDP or IPv6/UDP frames (Ethernet frame without FCS)
+ * src -> dst:dport, over N flows that differ in source address and source
+ * port:
  *
  *   flow i: src = src_net + 2 + (i % hosts), sport = sport_base + i / hosts
+ *
+ * (IPv6, `v6`: src_net6 with the host number in its last 32 bits, dst6.)
  *
  * Flows are sent in rounds, each flow once per round: either in index
  * order (as Pktgen's range mode steps its fields) or, with `random_order`,
@@ -40,6 +43,9 @@ struct gen_flows {
 	uint16_t sport_base;
 	uint32_t dst;		/* host order */
 	uint16_t dport;
+	int v6;			/* IPv6 frames: src_net6, dst6 instead */
+	uint8_t src_net6[16];	/* last 4 bytes zero: the host number goes there */
+	uint8_t dst6[16];
 	struct rte_ether_addr src_mac, dst_mac;
 	int random_order;	/* see gen_order() */
 	uint32_t round;		/* rounds sent so far (callers count them) */
@@ -47,7 +53,8 @@ struct gen_flows {
 	uint32_t order_bits;	/* log2 of the permuted domain (>= flows) */
 	uint8_t tmpl[GEN_FRAME_LEN];
 	uint32_t ip_sum;	/* IPv4 header sum without src and checksum */
-	uint32_t udp_sum;	/* pseudo header + UDP without saddr, sport, csum */
+	uint32_t udp_sum;	/* pseudo header + UDP without saddr (IPv6: its last
+				 * 4 bytes), sport, csum */
 };
 
 static inline uint32_t
@@ -71,6 +78,32 @@ gen_fold(uint32_t s)
 	return (uint16_t)s;
 }
 
+/* IPv6 template: 14 + 40 + 8 + 2 bytes of payload = 64. */
+static inline void
+gen_flows_init6(struct gen_flows *g)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)g->tmpl;
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *payload = (uint8_t *)(udp + 1);
+	uint16_t udp_len = (uint16_t)(GEN_FRAME_LEN - RTE_ETHER_HDR_LEN - sizeof(*ip));
+
+	eth->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+	ip->vtc_flow = htonl(6u << 28);
+	ip->payload_len = htons(udp_len);
+	ip->proto = IPPROTO_UDP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, g->src_net6, 16);
+	memcpy(ip->dst_addr, g->dst6, 16);
+	udp->dst_port = htons(g->dport);
+	udp->dgram_len = htons(udp_len);
+	for (size_t i = 0; i < (size_t)(g->tmpl + GEN_FRAME_LEN - payload); i++)
+		payload[i] = (uint8_t)('a' + i % 26);
+	/* The last 4 bytes of src, sport and the checksum are zero here. */
+	g->udp_sum = gen_sum16(ip->src_addr, 32) + IPPROTO_UDP + udp_len +
+		     gen_sum16(udp, udp_len);
+}
+
 /* Template frame and the checksum parts that do not depend on the flow. */
 static inline void
 gen_flows_init(struct gen_flows *g)
@@ -86,6 +119,13 @@ gen_flows_init(struct gen_flows *g)
 	memset(g->tmpl, 0, sizeof(g->tmpl));
 	eth->dst_addr = g->dst_mac;
 	eth->src_addr = g->src_mac;
+	for (g->order_bits = 1; (1ull << g->order_bits) < g->flows; g->order_bits++)
+		;
+	if (g->v6) {
+		memset(g->src_net6 + 12, 0, 4);
+		gen_flows_init6(g);
+		return;
+	}
 	eth->ether_type = htons(RTE_ETHER_TYPE_IPV4);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->total_length = htons(ip_len);
@@ -97,8 +137,6 @@ gen_flows_init(struct gen_flows *g)
 	for (size_t i = 0; i < (size_t)(g->tmpl + GEN_FRAME_LEN - payload); i++)
 		payload[i] = (uint8_t)('a' + i % 26);
 
-	for (g->order_bits = 1; (1ull << g->order_bits) < g->flows; g->order_bits++)
-		;
 	/* src_addr, sport and checksums are still zero in the template. */
 	g->ip_sum = gen_sum16(ip, sizeof(*ip));
 	g->udp_sum = gen_sum16(&dst, 4) + IPPROTO_UDP + udp_len + gen_sum16(udp, udp_len);
@@ -144,6 +182,17 @@ gen_fill(const struct gen_flows *g, struct rte_mbuf *m, uint32_t flow)
 	memcpy(p, g->tmpl, GEN_FRAME_LEN);
 	m->data_len = GEN_FRAME_LEN;
 	m->pkt_len = GEN_FRAME_LEN;
+	if (g->v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(p + RTE_ETHER_HDR_LEN);
+		struct rte_udp_hdr *u6 = (struct rte_udp_hdr *)(ip6 + 1);
+		uint32_t h = 2 + flow % g->hosts, hn = htonl(h);
+
+		memcpy(ip6->src_addr + 12, &hn, 4);
+		u6->src_port = htons(sport);
+		uc = (uint16_t)~gen_fold(g->udp_sum + (h >> 16) + (h & 0xffff) + sport);
+		u6->dgram_cksum = htons(uc == 0 ? 0xffff : uc);
+		return;
+	}
 	ip->src_addr = htonl(src);
 	ip->hdr_checksum = htons((uint16_t)~gen_fold(g->ip_sum + ssum));
 	udp->src_port = htons(sport);

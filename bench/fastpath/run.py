@@ -74,30 +74,32 @@ workloads:
 """ % (rules, rules - 1)]
     for i in range(N_BACKENDS):
         out.append("  - { uid: bench//Pod/echo-%d, name: echo-%d, namespace: bench, "
-                   "workloadIps: [198.18.254.%d],\n"
+                   "workloadIps: [%s],\n"
                    "      services: { bench/echo-udp.bench.svc.cluster.local: "
-                   "{ 5353: 5353 } } }\n" % (i, i, 10 + i))
+                   "{ 5353: 5353 } } }\n"
+                   % (i, i, ("2001:2:fe::%x" % (0x10 + i)) if V6 else ("198.18.254.%d" % (10 + i))))
     out.append("""
 services:
   - name: echo-udp
     namespace: bench
     hostname: echo-udp.bench.svc.cluster.local
-    vips: [/198.18.255.1]
+    vips: [/%s]
     ports: { 5353: 5353 }
 
 policies:
-""")
+""" % ("2001:2:ff::1" if V6 else "198.18.255.1"))
     for i in range(rules - 1):
         if i % 2 == 0:
             k = i // 2
             out.append("  - { name: deny-src-%d, namespace: bench, scope: Namespace, action: Deny,\n"
-                       "      rules: [[[{ sourceIps: [198.19.%d.%d/32] }]]] }\n"
-                       % (i, k // 256, k % 256))
+                       "      rules: [[[{ sourceIps: [%s] }]]] }\n"
+                       % (i, ("2001:3::%x/128" % k) if V6 else
+                          ("198.19.%d.%d/32" % (k // 256, k % 256))))
         else:
             out.append("  - { name: deny-port-%d, namespace: bench, scope: Namespace, action: Deny,\n"
                        "      rules: [[[{ destinationPorts: [%d] }]]] }\n" % (i, 10000 + i))
     out.append("""  - { name: allow-bench-clients, namespace: bench, scope: Namespace, action: Allow,
-      rules: [[[{ sourceIps: [198.18.0.0/17], destinationPorts: [5353] }]]] }
+      rules: [[[{ sourceIps: [%s], destinationPorts: [5353] }]]] }
 
 gateway:
   workers: 1
@@ -110,9 +112,10 @@ gateway:
   ports:
     - name: p0
       device: %s
-      addresses: [198.18.0.1/17, 198.18.254.1/24]
+      addresses: [%s]
   routes: []
-""" % (adm, met, rdy, device))
+""" % ("2001:2::/64" if V6 else "198.18.0.0/17", adm, met, rdy, device,
+       "2001:2::1/64, 2001:2:fe::1/64" if V6 else "198.18.0.1/17, 198.18.254.1/24"))
     return "".join(out)
 
 
@@ -120,6 +123,7 @@ gateway:
 # processes
 
 ZERO_COPY = False   # --zero-copy: the forwarder's memif client RXes into its own mbufs
+V6 = False          # --family 6: the same topology in 2001:2::/48
 HUGE_DIR = None     # --huge-dir: the forwarders' hugetlbfs mount (e.g. 1 GiB pages)
 RANDOM_ORDER = True  # --flow-order random: every round a fresh permutation of the flows
 
@@ -155,7 +159,8 @@ class Gen:
                              eal_prefix("gen") + ["-m", "64",
                               "--vdev", "net_memif0,role=server,socket=%s,mac=%s" % (sock, GEN_MAC),
                               "--", "--flows", str(flows), "--hosts", str(GEN_HOSTS),
-                              "--dst-mac", ZDP_MAC] + (["--random-order"] if RANDOM_ORDER else []),
+                              "--dst-mac", ZDP_MAC] + (["--random-order"] if RANDOM_ORDER else []) +
+                             (["--src-net", "2001:2::", "--dst", "2001:2:ff::1"] if V6 else []),
                              os.path.join(logdir, "gen-%s.log" % tag),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.p.stdout.readline()
@@ -372,7 +377,8 @@ def run_fp_bench(args, flows, rules, logdir):
     p = OWNED.start(["taskset", "-c", "1", exe, "-l", "1", "--no-pci"] + eal_prefix("fp") +
                     ["--log-level", "user1:notice", "--", "--config", cfgpath,
                      "--flows", str(flows), "--bursts", str(args.fp_bursts),
-                     "--backends", str(N_BACKENDS)] + (["--random-order"] if RANDOM_ORDER else []),
+                     "--backends", str(N_BACKENDS)] + (["--random-order"] if RANDOM_ORDER else []) +
+                    (["--family", "6"] if V6 else []),
                     os.path.join(logdir, "%s.log" % tag), stdout=subprocess.PIPE)
     out, _ = p.communicate(timeout=600)
     if p.returncode != 0:
@@ -436,6 +442,9 @@ def main():
                     "--single-file-segments): the generator writes into the forwarder's "
                     "mbufs as a NIC's DMA would, instead of the forwarder copying out "
                     "of a shared ring")
+    ap.add_argument("--family", type=int, choices=(4, 6), default=4,
+                    help="IPv4 or IPv6 traffic (6: clients 2001:2::/64, VIP 2001:2:ff::1, "
+                    "backends 2001:2:fe::10-4f, SNAT 2001:2:fe::1)")
     ap.add_argument("--huge-dir", metavar="DIR",
                     help="EAL --huge-dir of both forwarders (testpmd and zdp): a hugetlbfs "
                     "mount of another page size, e.g. 1 GiB pages (bench/README.md)")
@@ -469,9 +478,10 @@ def main():
     ap.add_argument("--write-config", type=int, metavar="RULES",
                     help="print the bench config with RULES rules (examples/bench.yaml) and exit")
     args = ap.parse_args()
-    global ZERO_COPY, RANDOM_ORDER, HUGE_DIR
+    global ZERO_COPY, RANDOM_ORDER, HUGE_DIR, V6
     ZERO_COPY = args.zero_copy
     HUGE_DIR = args.huge_dir
+    V6 = args.family == 6
     RANDOM_ORDER = args.flow_order == "random"
 
     if args.table:
@@ -501,7 +511,7 @@ def main():
     rules_l = [int(x) for x in args.rules.split(",")]
     results = {"machine": machine(), "secs": args.secs, "offer": gen_offer(args),
                "flow_order": args.flow_order, "zero_copy": ZERO_COPY,
-               "huge_dir": HUGE_DIR, "cases": []}
+               "huge_dir": HUGE_DIR, "family": args.family, "cases": []}
     log("machine: %s" % json.dumps(results["machine"]))
 
     interrupt_on(signal.SIGTERM)

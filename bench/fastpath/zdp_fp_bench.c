@@ -3,6 +3,7 @@
  * 5-tuple-swap baseline on the same packets and the same TX device.
  *
  *   zdp_fp_bench [EAL options] -- --config FILE [--flows N] [--bursts B]
+ *                [--family 4|6]
  *
  * The end-to-end benchmark (run.py: zdp_gen over memif, testpmd 5tswap as
  * the ceiling) needs two quiet cores; on a shared machine a co-tenant's
@@ -15,7 +16,8 @@
  *
  * The config's first port should be `net_null0,no-rx=1` (TX frees the mbufs;
  * no driver RX cost on either side of the comparison). Backends are resolved
- * by feeding zdp ARP requests from each backend (zdp learns the sender).
+ * by feeding zdp ARP requests from each backend (zdp learns the sender);
+ * with --family 6, neighbour solicitations and then advertisements.
  *
  * Printed lines (key=value, for run.py):
  *   setup      first packet of every flow: LB + policy + NAT port + insert
@@ -40,6 +42,7 @@
 #include <rte_mbuf.h>
 
 #include "drop.h"
+#include "icmp.h"
 #include "fastpath.h"
 #include "flow.h"
 #include "neigh.h"
@@ -67,6 +70,7 @@ struct bench {
 	uint64_t hk_cycles, hk_pkts;
 	/* neighbours: zdp_gen answers zdp's ARP; here we confirm them often */
 	uint32_t be_first, gw;
+	uint8_t be_first6[16], gw6[16];	/* --family 6 */
 	unsigned backends;
 	uint64_t next_refresh;
 	uint64_t lookup_misses, neigh_misses;
@@ -129,6 +133,46 @@ fill_burst(struct bench *b, struct rte_mbuf **pkts)
 	}
 }
 
+/* IPv6 for resolve_backends(): backend @i sends zdp an NS for zdp's
+ * address (request: zdp learns it from the source link-layer option) or a
+ * solicited NA (reply: confirms it), built with zdp's own ND code. */
+static void
+nd_frame(struct bench *b, struct rte_mbuf *m, uint16_t op, unsigned i)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t cap = rte_pktmbuf_tailroom(m);
+	struct zdp_addr be, gw;
+	uint32_t host;
+	int len;
+
+	memset(&be, 0, sizeof(be));
+	memset(&gw, 0, sizeof(gw));
+	be.family = gw.family = ZDP_AF_INET6;
+	memcpy(be.a, b->be_first6, 16);
+	memcpy(&host, be.a + 12, 4);
+	host = htonl(ntohl(host) + i);
+	memcpy(be.a + 12, &host, 4);
+	memcpy(gw.a, b->gw6, 16);
+	if (op == RTE_ARP_OP_REQUEST) {
+		len = zdp_nd_ns_build(p, cap, b->f.src_mac.addr_bytes, &be, &gw,
+				      b->rt->ports[0].mac.addr_bytes);
+	} else {
+		/* zdp's own NS for the backend, answered as the backend would */
+		len = zdp_nd_ns_build(p, cap, b->rt->ports[0].mac.addr_bytes, &gw, &be,
+				      b->f.src_mac.addr_bytes);
+		if (len > 0)
+			len = zdp_nd_na_from_ns(p, (uint32_t)len, cap, RTE_ETHER_HDR_LEN,
+						RTE_ETHER_HDR_LEN + 40, b->f.src_mac.addr_bytes,
+						false);
+	}
+	if (len <= 0) {
+		fprintf(stderr, "zdp_fp_bench: cannot build an ND frame (%d)\n", len);
+		exit(1);
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+}
+
 /*
  * Each backend sends zdp @op: a request for zdp's address creates the entry
  * (an unsolicited reply would rightly be ignored), a reply then confirms it
@@ -144,7 +188,10 @@ resolve_backends(struct bench *b, uint16_t op)
 		m = rte_pktmbuf_alloc(b->pool);
 		if (m == NULL)
 			return;
-		gen_arp(m, op, &b->f.src_mac, b->be_first + i, &b->rt->ports[0].mac, b->gw);
+		if (b->f.v6)
+			nd_frame(b, m, op, i);
+		else
+			gen_arp(m, op, &b->f.src_mac, b->be_first + i, &b->rt->ports[0].mac, b->gw);
 		b->w->now = rte_rdtsc();
 		zdp_fastpath_rx(b->w, b->s, 0, &m, 1, 0);
 	}
@@ -272,18 +319,31 @@ swap_chunk(struct bench *b, uint32_t bursts, uint64_t *out)
 		for (unsigned j = 0; j < B; j++) {
 			struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[j],
 								     struct rte_ether_hdr *);
-			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-			struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 			struct rte_ether_addr ea = eth->src_addr;
-			uint32_t a = ip->src_addr;
-			uint16_t p = udp->src_port;
+			struct rte_udp_hdr *udp;
+			uint16_t p;
 
 			if (j + 1 < B)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
 			eth->src_addr = eth->dst_addr;
 			eth->dst_addr = ea;
-			ip->src_addr = ip->dst_addr;
-			ip->dst_addr = a;
+			if (b->f.v6) {
+				struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+				uint8_t a6[16];
+
+				memcpy(a6, ip6->src_addr, 16);
+				memcpy(ip6->src_addr, ip6->dst_addr, 16);
+				memcpy(ip6->dst_addr, a6, 16);
+				udp = (struct rte_udp_hdr *)(ip6 + 1);
+			} else {
+				struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+				uint32_t a = ip->src_addr;
+
+				ip->src_addr = ip->dst_addr;
+				ip->dst_addr = a;
+				udp = (struct rte_udp_hdr *)(ip + 1);
+			}
+			p = udp->src_port;
 			udp->src_port = udp->dst_port;
 			udp->dst_port = p;
 		}
@@ -387,6 +447,7 @@ main(int argc, char **argv)
 		{ "backends", required_argument, NULL, 'n' },
 		{ "only-zdp", no_argument, NULL, 'z' },
 		{ "random-order", no_argument, NULL, 'r' },
+		{ "family", required_argument, NULL, '6' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct zdp_config_errors errs = { 0 };
@@ -416,6 +477,11 @@ main(int argc, char **argv)
 	bench_parse_ip4("198.18.254.10", &b.be_first);
 	bench_parse_ip4("198.18.254.1", &b.gw);
 	rte_ether_unformat_addr("02:00:00:00:00:02", &b.f.src_mac);
+	/* --family 6: the same topology in 2001:2::/48 (run.py's config) */
+	inet_pton(AF_INET6, "2001:2::", b.f.src_net6);
+	inet_pton(AF_INET6, "2001:2:ff::1", b.f.dst6);
+	inet_pton(AF_INET6, "2001:2:fe::10", b.be_first6);
+	inet_pton(AF_INET6, "2001:2:fe::1", b.gw6);
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfgpath = optarg; break;
@@ -424,10 +490,11 @@ main(int argc, char **argv)
 		case 'n': b.backends = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'z': only_zdp = true; break;
 		case 'r': b.f.random_order = 1; break;
+		case '6': b.f.v6 = strcmp(optarg, "6") == 0; break;
 		default:
 			fprintf(stderr, "usage: zdp_fp_bench [EAL] -- --config FILE "
 				"[--flows N] [--bursts B] [--backends K] [--only-zdp] "
-				"[--random-order]\n");
+				"[--random-order] [--family 4|6]\n");
 			return 2;
 		}
 	}

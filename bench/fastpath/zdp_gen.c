@@ -6,9 +6,11 @@
  * sends the 64-byte UDP frames of gen_pkt.h, cycling over N flows, each
  * built in a freshly allocated mbuf (one cache line copy and a few adds).
  * Whatever comes back is counted and freed, except
- * ARP requests, which are answered with the generator's own MAC for any
- * target address (so zdp resolves its clients and backends to us); a reply
- * the full TX ring refuses waits and goes out before any new data.
+ * ARP requests and IPv6 neighbour solicitations, which are answered with
+ * the generator's own MAC for any target address (so zdp resolves its
+ * clients and backends to us); a reply the full TX ring refuses waits and
+ * goes out before any new data. IPv6 frames: --src-net and --dst given as
+ * IPv6 addresses (both).
  *
  * Control is line-based on stdin so one process serves a whole case:
  *   pass           send flows 0..N-1 once, then stop; prints "pass ..."
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <arpa/inet.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -40,6 +43,7 @@
 #include <rte_lcore.h>
 
 #include "gen_pkt.h"
+#include "icmp.h"
 #include "bench_util.h"
 
 #define GEN_BURST	32
@@ -106,6 +110,29 @@ gen_arp_reply(struct gen *g, struct rte_mbuf *m)
 	return true;
 }
 
+/* Turn a neighbour solicitation into our advertisement in place (zdp's own
+ * ND code, RFC 4861 §7.2.4): we own every address. */
+static bool
+gen_nd_reply(struct gen *g, struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+	int len;
+
+	if (eth->ether_type != htons(RTE_ETHER_TYPE_IPV6) ||
+	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 40 + 8 ||
+	    p[RTE_ETHER_HDR_LEN + 6] != IPPROTO_ICMPV6 || p[RTE_ETHER_HDR_LEN + 40] != 135)
+		return false;
+	len = zdp_nd_na_from_ns(p, rte_pktmbuf_data_len(m),
+				rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m),
+				RTE_ETHER_HDR_LEN, RTE_ETHER_HDR_LEN + 40, g->mac.addr_bytes, false);
+	if (len < 0)
+		return false;
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	return true;
+}
+
 static void
 gen_rx(struct gen *g)
 {
@@ -118,9 +145,11 @@ gen_rx(struct gen *g)
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
 
-		if (unlikely(eth->ether_type == htons(RTE_ETHER_TYPE_ARP))) {
+		if (unlikely(eth->ether_type == htons(RTE_ETHER_TYPE_ARP) ||
+			     gen_nd_reply(g, pkts[i]))) {
 			g->c.rx_arp++;
-			if (gen_arp_reply(g, pkts[i]) && g->n_arp_q < GEN_BURST) {
+			if ((eth->ether_type != htons(RTE_ETHER_TYPE_ARP) ||
+			     gen_arp_reply(g, pkts[i])) && g->n_arp_q < GEN_BURST) {
 				g->arp_q[g->n_arp_q++] = pkts[i];
 				gen_arp_flush(g);
 				continue;
@@ -259,10 +288,12 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: zdp_gen [EAL options] -- --flows N --dst-mac MAC [--hosts H]\n"
-		"       [--src-net A.B.C.D] [--sport-base P] [--dst A.B.C.D] [--dport P]\n"
+		"       [--src-net ADDR] [--sport-base P] [--dst ADDR] [--dport P]\n"
 		"       [--random-order]\n"
 		"defaults: --hosts 16384 --src-net 198.18.0.0 --sport-base 1024\n"
 		"          --dst 198.18.255.1 --dport 5353\n"
+		"IPv6: --src-net and --dst both IPv6 (the host number goes in the last\n"
+		"      32 bits of --src-net)\n"
 		"stdin commands: pass | run SECONDS [MPPS [drop]] | stats | quit\n");
 }
 
@@ -280,7 +311,7 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 		{ "random-order", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_mac = false;
+	bool have_mac = false, v6_src = false, v6_dst = false;
 	int c;
 
 	o->flows = 1000;
@@ -296,12 +327,22 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 		case 'p': o->sport_base = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'P': o->dport = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 's':
-			if (bench_parse_ip4(optarg, &o->src_net) < 0)
+			if (strchr(optarg, ':') != NULL) {
+				if (inet_pton(AF_INET6, optarg, o->src_net6) != 1)
+					return -EINVAL;
+				v6_src = true;
+			} else if (bench_parse_ip4(optarg, &o->src_net) < 0) {
 				return -EINVAL;
+			}
 			break;
 		case 'd':
-			if (bench_parse_ip4(optarg, &o->dst) < 0)
+			if (strchr(optarg, ':') != NULL) {
+				if (inet_pton(AF_INET6, optarg, o->dst6) != 1)
+					return -EINVAL;
+				v6_dst = true;
+			} else if (bench_parse_ip4(optarg, &o->dst) < 0) {
 				return -EINVAL;
+			}
 			break;
 		case 'm':
 			if (rte_ether_unformat_addr(optarg, &o->dst_mac) < 0)
@@ -315,6 +356,9 @@ parse_opts(int argc, char **argv, struct gen_flows *o)
 			return -EINVAL;
 		}
 	}
+	if (v6_src != v6_dst)
+		return -EINVAL;	/* both of one family */
+	o->v6 = v6_src;
 	if (!have_mac || o->flows == 0 || o->hosts == 0 ||
 	    (uint64_t)o->sport_base + (o->flows - 1) / o->hosts > 65535)
 		return -EINVAL;
