@@ -94,10 +94,12 @@ map_zeroed(size_t size)
 	return p;
 }
 
+/* @align: 64, or 128 for the connections, whose two lines then form one
+ * 128-byte pair (the L2's adjacent-line prefetcher fetches the second). */
 static void *
-tbl_alloc(struct zdp_flow_table *t, size_t size, int prefault)
+tbl_alloc(struct zdp_flow_table *t, size_t size, size_t align, int prefault)
 {
-	void *p = t->alloc ? t->alloc(size, 64, t->alloc_arg) : map_zeroed(size);
+	void *p = t->alloc ? t->alloc(size, align, t->alloc_arg) : map_zeroed(size);
 
 	/* Touch every page now so the packet path never takes a fault. */
 	if (p && prefault && !t->alloc)
@@ -166,17 +168,17 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	t->sz_rec = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow);
 	t->sz_conn = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow_conn);
 	t->sz_free = (size_t)p->capacity * sizeof(uint32_t);
-	t->buckets = tbl_alloc(t, t->sz_buckets, prefault);
+	t->buckets = tbl_alloc(t, t->sz_buckets, 64, prefault);
 	if (!t->buckets)
 		goto fail;
 	t->hashing.buckets = t->buckets;
-	t->rec = tbl_alloc(t, t->sz_rec, prefault);
+	t->rec = tbl_alloc(t, t->sz_rec, 64, prefault);
 	if (!t->rec)
 		goto fail_buckets;
-	t->conn = tbl_alloc(t, t->sz_conn, prefault);
+	t->conn = tbl_alloc(t, t->sz_conn, 128, prefault);
 	if (!t->conn)
 		goto fail_rec;
-	t->free_idx = tbl_alloc(t, t->sz_free, 1);
+	t->free_idx = tbl_alloc(t, t->sz_free, 64, 1);
 	if (!t->free_idx)
 		goto fail_conn;
 	/* Pop order 1, 2, 3...: live records cluster at low indices. */
