@@ -233,6 +233,54 @@ test_rewrite4_ttl_same_as_generic(void)
 }
 
 /* A UDP checksum that comes out as 0 must be sent as 0xffff (RFC 768). */
+/* zdp_flow_key_from_pkt() (whole-word builders for both families) ==
+ * zdp_flow_key_make() with the ICMP echo rule (dport 0), on random IPv4
+ * and IPv6 TCP, UDP and ICMP echo packets. */
+static void
+test_key_from_pkt_same_as_make(void)
+{
+	static const uint8_t protos[][2] = { { 4, 6 }, { 4, 17 }, { 4, 1 },
+					     { 6, 6 }, { 6, 17 }, { 6, 58 } };
+	unsigned fails = 0;
+
+	for (int it = 0; it < 6000 && fails < 5; it++) {
+		const uint8_t *fp = protos[it % 6];
+		struct tb_spec s = { 0 };
+		struct tb_pkt a;
+		struct zdp_pkt_info pi;
+		struct zdp_addr src, dst;
+		struct zdp_flow_key k1, k2;
+
+		s.family = fp[0];
+		s.proto = fp[1];
+		s.icmp_type = fp[1] == 1 ? 8 : fp[1] == 58 ? 128 : 0;
+		s.payload = (uint16_t)(rnd() % 64);
+		s.sport = (uint16_t)(1 + rnd() % 65535);
+		s.dport = (uint16_t)(1 + rnd() % 65535);
+		ZDP_REQUIRE(tb_build(&s, &a) == 0);
+		rnd_addr(&src, s.family == 4 ? ZDP_AF_INET : ZDP_AF_INET6);
+		rnd_addr(&dst, s.family == 4 ? ZDP_AF_INET : ZDP_AF_INET6);
+		set_addrs(&a, &src, &dst);
+		fix_all(&a, fp[1]);
+		ZDP_CASE("random packet parses");
+		if (zdp_pkt_parse(a.b, a.len, ZDP_PARSE_NO_L4_CSUM, &pi) != 0) {
+			ZDP_FAIL_("it %d: parse", it);
+			fails++;
+			continue;
+		}
+		ZDP_CASE("key from packet == zdp_flow_key_make");
+		memset(&k1, 0xa5, sizeof(k1));	/* every byte must be written */
+		zdp_flow_key_from_pkt(&k1, &pi);
+		zdp_flow_key_make(&k2, pi.l4_proto, &pi.src, pi.sport, &pi.dst,
+				  fp[1] == 1 || fp[1] == 58 ? 0 : pi.dport);
+		if (memcmp(&k1, &k2, sizeof(k1)) != 0) {
+			ZDP_FAIL_("it %d (IPv%u proto %u): keys differ", it, fp[0], fp[1]);
+			fails++;
+		}
+	}
+	ZDP_CASE(NULL);
+}
+
 static void
 test_udp_zero_becomes_ffff(void)
 {
@@ -432,6 +480,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_rfc1624_example),
 	ZDP_TEST_ENTRY(test_random_rewrites),
 	ZDP_TEST_ENTRY(test_rewrite4_ttl_same_as_generic),
+	ZDP_TEST_ENTRY(test_key_from_pkt_same_as_make),
 	ZDP_TEST_ENTRY(test_udp_zero_becomes_ffff),
 	ZDP_TEST_ENTRY(test_ttl_dec),
 	ZDP_TEST_ENTRY(test_rewrite_errors),
