@@ -948,7 +948,7 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		return;
 
 	/* Stage 2: the rest of the staged lookup of the whole burst (it
-	 * prefetches both record lines a hit touches, so their misses
+	 * prefetches every record line a hit touches, so their misses
 	 * overlap). Segments for this worker's TCP stack (tcp-proxy) have no
 	 * flow: start their connection-table misses before stage 3 reaches
 	 * them. */

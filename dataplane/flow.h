@@ -208,7 +208,7 @@ struct zdp_flow_params {
 	void (*free)(void *p, void *arg);
 	void *alloc_arg;
 	/* Bucket count override (power of two >= 2); 0 = automatic, sized for
-	 * <= 50% slot load. Tests use a tiny value to force full buckets. */
+	 * <= 80% slot load. Tests use a tiny value to force full buckets. */
 	uint32_t buckets;
 };
 

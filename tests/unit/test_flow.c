@@ -106,7 +106,7 @@ test_insert_lookup_both_dirs(void)
 		k = tmpl.fwd;
 		k.family = v6 ? ZDP_AF_INET : ZDP_AF_INET6;
 		ZDP_CHECK(zdp_flow_lookup(t, &k, NULL) == NULL);
-		/* the compact keys of line 0 follow the full ones */
+		/* the hot record's compact keys follow the full ones */
 		struct zdp_flow_key4 c;
 		zdp_flow_key4_of(&c, &tmpl.fwd);
 		ZDP_CHECK(memcmp(&f->fwd4, &c, sizeof(c)) == 0);
