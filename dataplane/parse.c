@@ -249,21 +249,6 @@ parse_ip4(const uint8_t *p, const uint8_t *l3, const uint8_t *end,
 	return parse_l4(p, l3 + hl, l3 + tot, l3[9], flags, out);
 }
 
-static inline int
-ip6_src_martian(const uint8_t *a)
-{
-	static const uint8_t zero[10];
-
-	if (a[0] == 0xff)				/* multicast */
-		return 1;
-	if (memcmp(a, zero, 10) != 0)
-		return 0;
-	if (a[10] == 0xff && a[11] == 0xff)		/* ::ffff:0:0/96 */
-		return 1;
-	return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 &&
-	       a[14] == 0 && a[15] == 1;		/* ::1 */
-}
-
 static int
 parse_ip6(const uint8_t *p, const uint8_t *l3, const uint8_t *end,
 	  unsigned flags, struct zdp_pkt_info *out)
@@ -282,7 +267,7 @@ parse_ip6(const uint8_t *p, const uint8_t *l3, const uint8_t *end,
 		return ZDP_DROP_IP6_LEN;
 	if (unlikely(l3[7] == 0))
 		return ZDP_DROP_TTL;
-	if (unlikely(ip6_src_martian(l3 + 8)))
+	if (unlikely(zdp_ip6_src_martian(l3 + 8)))
 		return ZDP_DROP_IP6_SRC;
 
 	out->kind = ZDP_PKT_IP;

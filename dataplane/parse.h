@@ -232,6 +232,90 @@ zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
 	return true;
 }
 
+/* Multicast, ::1 and IPv4-mapped (::ffff:0:0/96): never an IPv6 source
+ * (RFC 4291 §2.5.3, §2.7; RFC 4038 §4.2). */
+static inline bool
+zdp_ip6_src_martian(const uint8_t *a)
+{
+	static const uint8_t zero[10];
+
+	if (a[0] == 0xff)
+		return true;
+	if (memcmp(a, zero, 10) != 0)
+		return false;
+	if (a[10] == 0xff && a[11] == 0xff)
+		return true;
+	return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 &&
+	       a[14] == 0 && a[15] == 1;
+}
+
+/*
+ * zdp_pkt_parse_ip4_fast() for IPv6: untagged Ethernet, IPv6 with UDP or
+ * TCP right after the fixed header (no extension headers), checksum not
+ * verified here. Same contract: true and *out exactly as zdp_pkt_parse()
+ * fills it, or false (anything else, valid or not) with *out undefined.
+ */
+static inline bool
+zdp_pkt_parse_ip6_fast(const uint8_t *p, uint32_t len, unsigned flags,
+		       struct zdp_pkt_info *out)
+{
+	const uint8_t *l3 = p + 14, *l4 = p + 54;
+	uint32_t tot, l4len;
+	uint8_t proto;
+
+	if (len < 14 + 40 + 8 ||
+	    !(flags & (ZDP_PARSE_L4_CSUM_GOOD | ZDP_PARSE_NO_L4_CSUM |
+		       ZDP_PARSE_DEFER_L4_CSUM)))
+		return false;
+	proto = l3[6];
+	tot = 40 + ((uint32_t)l3[4] << 8 | l3[5]);
+	/* ethertype 0x86dd, version 6, hop limit > 0, the packet within the
+	 * frame and within 64 KiB of its start (16-bit offsets) */
+	if (p[12] != 0x86 || p[13] != 0xdd || (l3[0] >> 4) != 6 || l3[7] == 0 ||
+	    tot > len - 14 || tot > 0xffff - 14 ||
+	    (proto != ZDP_IPPROTO_UDP && proto != ZDP_IPPROTO_TCP) ||
+	    zdp_ip6_src_martian(l3 + 8))
+		return false;
+	l4len = tot - 40;
+	if (proto == ZDP_IPPROTO_UDP) {
+		/* a zero UDP checksum is invalid over IPv6 (RFC 8200 §8.1) */
+		if (l4len < 8 || ((uint32_t)l4[4] << 8 | l4[5]) != l4len ||
+		    (l4[6] == 0 && l4[7] == 0))
+			return false;
+		out->tcp_flags = 0;
+		out->payload_off = 14 + 40 + 8;
+	} else {
+		unsigned doff;
+
+		if (l4len < 20)
+			return false;
+		doff = (unsigned)(l4[12] >> 4) * 4;
+		if (doff < 20 || doff > l4len || !zdp_tcp_flags_valid(l4[13]))
+			return false;
+		out->tcp_flags = l4[13];
+		out->payload_off = (uint16_t)(14 + 40 + doff);
+	}
+	out->l3_off = 14;
+	out->l4_off = 14 + 40;
+	out->l3_len = (uint16_t)tot;
+	out->vlan_tci = 0;
+	out->has_vlan = 0;
+	out->family = ZDP_AF_INET6;
+	out->l4_proto = proto;
+	out->kind = ZDP_PKT_IP;
+	out->ttl = l3[7];
+	memcpy(&out->sport, l4, 2);
+	memcpy(&out->dport, l4 + 2, 2);
+	out->frame_len = len;
+	memset(&out->src, 0, sizeof(out->src));
+	memset(&out->dst, 0, sizeof(out->dst));
+	out->src.family = ZDP_AF_INET6;
+	out->dst.family = ZDP_AF_INET6;
+	memcpy(out->src.a, l3 + 8, 16);
+	memcpy(out->dst.a, l3 + 24, 16);
+	return true;
+}
+
 /* Frame length with Ethernet padding removed (what to transmit). */
 static inline uint32_t
 zdp_pkt_end(const struct zdp_pkt_info *pi)

@@ -9,7 +9,7 @@
  *  - the result is 0 or a reason of the parsing group;
  *  - on success every offset is ordered and inside the frame, and the
  *    decoded fields agree with the kind/family;
- *  - what the inline fast parser (zdp_pkt_parse_ip4_fast) accepts, the full
+ *  - what the inline fast parsers (zdp_pkt_parse_ip{4,6}_fast) accept, the full
  *    parser accepts with the same flags and describes identically;
  *  - an accepted packet (checksums verified in software) that is NAT
  *    rewritten or TTL-decremented still parses with the same verdict, i.e.
@@ -83,7 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Same bytes, same flags: same verdict (no hidden state). */
 	CHECK(zdp_pkt_parse(buf, len, flags, &pi2) == r);
 	/* The inline fast parser accepts a subset, described identically. */
-	if (zdp_pkt_parse_ip4_fast(buf, len, flags | ZDP_PARSE_DEFER_L4_CSUM, &pi2)) {
+	if (zdp_pkt_parse_ip4_fast(buf, len, flags | ZDP_PARSE_DEFER_L4_CSUM, &pi2) ||
+	    zdp_pkt_parse_ip6_fast(buf, len, flags | ZDP_PARSE_DEFER_L4_CSUM, &pi2)) {
 		struct zdp_pkt_info full;
 
 		CHECK(zdp_pkt_parse(buf, len, flags | ZDP_PARSE_DEFER_L4_CSUM, &full) == 0);

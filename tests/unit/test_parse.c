@@ -20,7 +20,7 @@
 #define ICMP6	.family = 6, .proto = 58, .icmp_type = 128
 #define ARP	.family = 0, .ethertype = 0x0806
 
-static unsigned fast_accepted;	/* frames zdp_pkt_parse_ip4_fast() took */
+static unsigned fast_accepted;	/* frames zdp_pkt_parse_ip{4,6}_fast() took */
 
 /*
  * Parse a heap copy of exactly @len bytes so ASan catches over-reads. Every
@@ -44,8 +44,15 @@ parse_exact(const uint8_t *b, uint32_t len, unsigned flags, struct zdp_pkt_info 
 		ZDP_CHECK_EQ(zdp_pkt_parse(c, len, ff, &full), 0);
 		ZDP_CHECK(memcmp(&fast, &full, sizeof(full)) == 0);
 	}
-	/* without a deferred or verified L4 checksum it never applies */
+	memset(&fast, 0xa5, sizeof(fast));
+	if (zdp_pkt_parse_ip6_fast(c, len, ff, &fast)) {
+		fast_accepted++;
+		ZDP_CHECK_EQ(zdp_pkt_parse(c, len, ff, &full), 0);
+		ZDP_CHECK(memcmp(&fast, &full, sizeof(full)) == 0);
+	}
+	/* without a deferred or verified L4 checksum they never apply */
 	ZDP_CHECK(!zdp_pkt_parse_ip4_fast(c, len, flags & ZDP_PARSE_IP_CSUM_GOOD, &fast));
+	ZDP_CHECK(!zdp_pkt_parse_ip6_fast(c, len, flags & ZDP_PARSE_IP_CSUM_GOOD, &fast));
 	free(c);
 	return r;
 }
@@ -321,7 +328,13 @@ test_fast_parser_coverage(void)
 		{ "tcp4 syn", { TCP4, .tcp_flags = ZDP_TCP_SYN }, true },
 		{ "tcp4 padded", { TCP4, .pad = 6 }, true },
 		{ "udp4 vlan", { UDP4, .ntags = 1, .payload = 4 }, false },
-		{ "udp6", { UDP6, .payload = 4 }, false },
+		{ "udp6", { UDP6, .payload = 4 }, true },
+		{ "tcp6 ack", { TCP6, .payload = 6 }, true },
+		{ "tcp6 padded", { TCP6, .pad = 6 }, true },
+		{ "udp6 vlan", { UDP6, .ntags = 1, .payload = 4 }, false },
+		{ "udp6 after a dest-opts header", { UDP6, .payload = 4, .n_ext = 1,
+		  .ext = { { .type = 60, .len = 8 } } }, false },
+		{ "icmp6", { ICMP6, .payload = 4 }, false },
 		{ "icmp4", { ICMP4, .payload = 4 }, false },
 		{ "arp", { ARP }, false },
 	};
