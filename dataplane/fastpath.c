@@ -375,6 +375,13 @@ fp_forward(struct zdp_worker *w, const struct zdp_snapshot *s, struct rte_mbuf *
 			return;
 		}
 		zdp_flow_nat4_ttl(frame, pi, f, dir);
+	} else if (pi->family == ZDP_AF_INET6 &&
+		   (pi->l4_proto == ZDP_IPPROTO_UDP || pi->l4_proto == ZDP_IPPROTO_TCP)) {
+		if (unlikely(pi->ttl <= 1)) {
+			zdp_worker_drop(w, m, ZDP_DROP_TTL);
+			return;
+		}
+		zdp_flow_nat6_ttl(frame, pi, zdp_flow_conn_of(w->flows, f), dir);
 	} else {
 		if (unlikely(zdp_nat_ttl_dec(frame, pi) < 0)) {
 			zdp_worker_drop(w, m, ZDP_DROP_TTL);
@@ -912,7 +919,8 @@ zdp_fastpath_rx(struct zdp_worker *w, const struct zdp_snapshot *s, uint16_t pid
 		}
 		pf = fp_parse_flags(m);
 		frame = rte_pktmbuf_mtod(m, const uint8_t *);
-		r = likely(zdp_pkt_parse_ip4_fast(frame, m->data_len, pf, p)) ? 0 :
+		r = likely(zdp_pkt_parse_ip4_fast(frame, m->data_len, pf, p)) ||
+		    zdp_pkt_parse_ip6_fast(frame, m->data_len, pf, p) ? 0 :
 			zdp_pkt_parse(frame, m->data_len, pf, p);
 		if (unlikely(r != 0)) {
 			zdp_worker_drop(w, m, (enum zdp_drop_reason)r);

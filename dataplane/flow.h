@@ -499,6 +499,20 @@ zdp_flow_nat4_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
 }
 
 /*
+ * zdp_nat_ttl_dec() + zdp_flow_rewrite() for an IPv6 TCP/UDP packet (the
+ * caller checks family, protocol and hop limit > 1; see
+ * zdp_nat_rewrite6_ttl()). Reads the connection's other key.
+ */
+static inline void
+zdp_flow_nat6_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
+		  const struct zdp_flow_conn *c, uint8_t dir)
+{
+	const struct zdp_flow_key *k = dir == ZDP_FLOW_DIR_FWD ? &c->rev : &c->fwd;
+
+	zdp_nat_rewrite6_ttl(frame, pi, k->a_dst, k->dport, k->a_src, k->sport);
+}
+
+/*
  * The peer a packet matched in direction @dir goes to: the source of the
  * other direction's key (the backend for FWD, the client for REV). IPv4
  * flows read the hot record only.

@@ -113,4 +113,42 @@ zdp_nat_rewrite4_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
 	memcpy(l4 + 2, &new_dport, 2);
 }
 
+/*
+ * The same for an IPv6 TCP or UDP packet: hop limit decrement (no header
+ * checksum) and both addresses and ports with one update of the L4
+ * checksum. @new_src/@new_dst: 16 address bytes. The caller has checked
+ * pi->family == ZDP_AF_INET6, pi->l4_proto TCP or UDP, and pi->ttl > 1
+ * (the parser has refused a zero UDP checksum over IPv6).
+ */
+static inline void
+zdp_nat_rewrite6_ttl(uint8_t *frame, const struct zdp_pkt_info *pi,
+		     const uint8_t *new_src, uint16_t new_sport,
+		     const uint8_t *new_dst, uint16_t new_dport)
+{
+	uint8_t *l3 = frame + pi->l3_off, *l4 = frame + pi->l4_off;
+	uint8_t *l4c = l4 + (pi->l4_proto == ZDP_IPPROTO_TCP ? 16 : 6);
+	uint32_t o[8], n[8];
+	uint16_t osp, odp, c;
+	uint64_t da = 0;
+
+	memcpy(o, l3 + 8, 32);		/* source, then destination */
+	memcpy(n, new_src, 16);
+	memcpy(n + 4, new_dst, 16);
+	memcpy(&osp, l4, 2);
+	memcpy(&odp, l4 + 2, 2);
+	for (int i = 0; i < 8; i++)
+		da += (uint64_t)(uint32_t)~o[i] + n[i];
+	l3[7]--;
+	memcpy(l3 + 8, n, 32);
+	memcpy(&c, l4c, 2);
+	/* RFC 1624 eqn. 3, in memory byte order */
+	c = (uint16_t)~zdp_cksum_fold((uint64_t)(uint16_t)~c + da + (uint16_t)~osp +
+				      (uint16_t)~odp + new_sport + new_dport);
+	if (c == 0 && pi->l4_proto == ZDP_IPPROTO_UDP)
+		c = 0xffff;	/* RFC 768, RFC 8200 §8.1 */
+	memcpy(l4c, &c, 2);
+	memcpy(l4, &new_sport, 2);
+	memcpy(l4 + 2, &new_dport, 2);
+}
+
 #endif /* ZDP_NAT_H */

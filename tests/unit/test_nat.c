@@ -232,7 +232,6 @@ test_rewrite4_ttl_same_as_generic(void)
 	ZDP_CASE(NULL);
 }
 
-/* A UDP checksum that comes out as 0 must be sent as 0xffff (RFC 768). */
 /* zdp_flow_key_from_pkt() (whole-word builders for both families) ==
  * zdp_flow_key_make() with the ICMP echo rule (dport 0), on random IPv4
  * and IPv6 TCP, UDP and ICMP echo packets. */
@@ -281,32 +280,104 @@ test_key_from_pkt_same_as_make(void)
 	ZDP_CASE(NULL);
 }
 
+/* zdp_nat_rewrite6_ttl() == zdp_nat_ttl_dec() + zdp_nat_rewrite(), byte
+ * for byte, on random IPv6 TCP/UDP packets, with and without extension
+ * headers and VLAN tags, including a UDP checksum that comes out as 0. */
+static void
+test_rewrite6_ttl_same_as_generic(void)
+{
+	unsigned fails = 0;
+
+	for (int it = 0; it < 20000 && fails < 5; it++) {
+		uint8_t proto = (rnd() & 1) ? 6 : 17;
+		struct tb_spec s = { 0 };
+		struct tb_pkt a, b;
+		struct zdp_pkt_info pi;
+		struct zdp_addr osrc, odst, nsrc, ndst;
+		uint16_t nsport = (uint16_t)(1 + rnd() % 65535);
+		uint16_t ndport = (uint16_t)(1 + rnd() % 65535);
+
+		s.family = 6;
+		s.proto = proto;
+		s.payload = (uint16_t)(rnd() % 300);
+		s.ntags = (uint8_t)(rnd() % 4 == 0);
+		s.ttl = (uint8_t)(2 + rnd() % 254);
+		if (rnd() % 4 == 0) {
+			s.n_ext = 1;
+			s.ext[0].type = 60;	/* destination options */
+			s.ext[0].len = 8;
+		}
+		if (proto == 6)
+			s.tcp_opts_len = (uint8_t)(4 * (rnd() % 4));
+		s.sport = (uint16_t)(1 + rnd() % 65535);
+		s.dport = (uint16_t)(1 + rnd() % 65535);
+		ZDP_REQUIRE(tb_build(&s, &a) == 0);
+		for (uint32_t i = a.pay; i < a.l3 + (uint32_t)a.l3_len; i++)
+			a.b[i] = (uint8_t)rnd();
+		rnd_addr(&osrc, ZDP_AF_INET6);
+		rnd_addr(&odst, ZDP_AF_INET6);
+		set_addrs(&a, &osrc, &odst);
+		fix_all(&a, proto);
+		ZDP_CASE("random packet parses");
+		if (zdp_pkt_parse(a.b, a.len, ZDP_PARSE_NO_L4_CSUM, &pi) != 0) {
+			ZDP_FAIL_("it %d: parse", it);
+			fails++;
+			continue;
+		}
+		rnd_addr(&nsrc, ZDP_AF_INET6);
+		rnd_addr(&ndst, ZDP_AF_INET6);
+		b = a;
+		ZDP_CHECK_EQ(zdp_nat_ttl_dec(a.b, &pi), 0);
+		ZDP_CHECK_EQ(zdp_nat_rewrite(a.b, &pi, &nsrc, nsport, &ndst, ndport), 0);
+		zdp_nat_rewrite6_ttl(b.b, &pi, nsrc.a, nsport, ndst.a, ndport);
+		ZDP_CASE("one pass == ttl_dec + rewrite");
+		if (memcmp(a.b, b.b, a.len) != 0) {
+			ZDP_FAIL_("it %d proto %u pay %u: frames differ", it, proto, s.payload);
+			fails++;
+		}
+		ZDP_CASE("the result verifies");
+		ZDP_CHECK_EQ(zdp_pkt_parse(b.b, b.len, 0, &pi), 0);
+	}
+	ZDP_CASE(NULL);
+}
+
+/* A UDP checksum that comes out as 0 must be sent as 0xffff (RFC 768;
+ * over IPv6 a zero is invalid, RFC 8200 §8.1): generic and IPv6 one-pass. */
 static void
 test_udp_zero_becomes_ffff(void)
 {
 	int found = 0;
 
-	for (uint32_t p = 1; p < 65536 && !found; p++) {
-		struct tb_spec s = { .family = 4, .proto = 17, .payload = 2 };
+	for (uint32_t p = 1; p < 2 * 65536 && found < 2; p++) {
+		int v6 = p >= 65536;	/* then zdp_nat_rewrite6_ttl() */
+		struct tb_spec s = { .family = v6 ? 6 : 4, .proto = 17, .payload = 2 };
 		struct tb_pkt k;
 		struct zdp_pkt_info pi;
-		uint16_t np = htons((uint16_t)p);
+		uint16_t np = htons((uint16_t)(p & 0xffff)), odp;
 
+		if (v6 && (p & 0xffff) == 0)
+			continue;
+		if ((unsigned)found != (unsigned)v6)
+			continue;	/* one of each */
 		ZDP_REQUIRE(tb_build(&s, &k) == 0);
 		ZDP_REQUIRE(zdp_pkt_parse(k.b, k.len, 0, &pi) == 0);
-		zdp_nat_rewrite(k.b, &pi, NULL, np, NULL, 0);
+		memcpy(&odp, k.b + k.l4 + 2, 2);
+		if (v6)
+			zdp_nat_rewrite6_ttl(k.b, &pi, k.b + k.l3 + 8, np, k.b + k.l3 + 24, odp);
+		else
+			zdp_nat_rewrite(k.b, &pi, NULL, np, NULL, 0);
 		/* Recompute the raw value to see whether this port hits 0. */
 		struct tb_pkt t = k;
 		uint32_t l4len = 8 + 2;
 
 		tb_put16(t.b + t.l4 + 6, 0);
 		if (tb_fin(tb_sum(t.b + t.l4, l4len, tb_pseudo(&t, 17, l4len))) == 0) {
-			found = 1;
+			found++;
 			ZDP_CHECK_EQ(tb_get16(k.b + k.l4 + 6), 0xffff);
 			ZDP_CHECK_EQ(zdp_pkt_parse(k.b, k.len, 0, &pi), 0);
 		}
 	}
-	ZDP_CHECK(found);
+	ZDP_CHECK_EQ(found, 2);
 }
 
 static void
@@ -481,6 +552,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_random_rewrites),
 	ZDP_TEST_ENTRY(test_rewrite4_ttl_same_as_generic),
 	ZDP_TEST_ENTRY(test_key_from_pkt_same_as_make),
+	ZDP_TEST_ENTRY(test_rewrite6_ttl_same_as_generic),
 	ZDP_TEST_ENTRY(test_udp_zero_becomes_ffff),
 	ZDP_TEST_ENTRY(test_ttl_dec),
 	ZDP_TEST_ENTRY(test_rewrite_errors),
