@@ -163,6 +163,60 @@ zdp_ip4_src_martian(uint8_t a0)
 }
 
 /*
+ * What the fast parsers share once the IP header has been checked: the UDP
+ * or TCP header at frame offset @l4_off (the rest of @l3_len; UDP
+ * over IPv6 must carry a checksum), then every field of *out. @l3 is the IP
+ * header, @alen the address length (4 or 16) and @aoff the source
+ * address's offset in it (the destination follows). False when the L4
+ * header is not valid: the full parser names the reason.
+ */
+static inline bool
+zdp_pkt_fast_l4_fill(const uint8_t *p, uint32_t len, const uint8_t *l3, uint16_t l3_len,
+		     uint16_t l4_off, uint8_t proto, uint8_t family, uint8_t ttl,
+		     size_t aoff, size_t alen, struct zdp_pkt_info *out)
+{
+	const uint8_t *l4 = p + l4_off;
+	uint32_t l4len = (uint32_t)l3_len - (uint32_t)(l4_off - 14);
+
+	if (proto == ZDP_IPPROTO_UDP) {
+		if (l4len < 8 || ((uint32_t)l4[4] << 8 | l4[5]) != l4len ||
+		    (family == ZDP_AF_INET6 && l4[6] == 0 && l4[7] == 0))
+			return false;
+		out->tcp_flags = 0;
+		out->payload_off = (uint16_t)(l4_off + 8);
+	} else {
+		unsigned doff;
+
+		if (l4len < 20)
+			return false;
+		doff = (unsigned)(l4[12] >> 4) * 4;
+		if (doff < 20 || doff > l4len || !zdp_tcp_flags_valid(l4[13]))
+			return false;
+		out->tcp_flags = l4[13];
+		out->payload_off = (uint16_t)(l4_off + doff);
+	}
+	out->l3_off = 14;
+	out->l4_off = l4_off;
+	out->l3_len = l3_len;
+	out->vlan_tci = 0;
+	out->has_vlan = 0;
+	out->family = family;
+	out->l4_proto = proto;
+	out->kind = ZDP_PKT_IP;
+	out->ttl = ttl;
+	memcpy(&out->sport, l4, 2);
+	memcpy(&out->dport, l4 + 2, 2);
+	out->frame_len = len;
+	memset(&out->src, 0, sizeof(out->src));
+	memset(&out->dst, 0, sizeof(out->dst));
+	out->src.family = family;
+	out->dst.family = family;
+	memcpy(out->src.a, l3 + aoff, alen);
+	memcpy(out->dst.a, l3 + aoff + alen, alen);
+	return true;
+}
+
+/*
  * zdp_pkt_parse() for the frames a gateway forwards most, inline: untagged
  * Ethernet, IPv4 without options or fragmentation, UDP or TCP, the TCP/UDP
  * checksum not verified here (@flags has ZDP_PARSE_L4_CSUM_GOOD,
@@ -176,8 +230,8 @@ static inline bool
 zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
 		       struct zdp_pkt_info *out)
 {
-	const uint8_t *l3 = p + 14, *l4 = p + 34;
-	uint32_t tot, l4len;
+	const uint8_t *l3 = p + 14;
+	uint32_t tot;
 	uint8_t proto;
 
 	if (len < 14 + 20 + 8 ||
@@ -194,42 +248,8 @@ zdp_pkt_parse_ip4_fast(const uint8_t *p, uint32_t len, unsigned flags,
 	if (zdp_ip4_src_martian(l3[12]) ||
 	    (!(flags & ZDP_PARSE_IP_CSUM_GOOD) && zdp_cksum_fold(zdp_cksum_add(l3, 20, 0)) != 0xffff))
 		return false;
-	l4len = tot - 20;
-	if (proto == ZDP_IPPROTO_UDP) {
-		if (l4len < 8 || ((uint32_t)l4[4] << 8 | l4[5]) != l4len)
-			return false;
-		out->tcp_flags = 0;
-		out->payload_off = 14 + 20 + 8;
-	} else {
-		unsigned doff;
-
-		if (l4len < 20)
-			return false;
-		doff = (unsigned)(l4[12] >> 4) * 4;
-		if (doff < 20 || doff > l4len || !zdp_tcp_flags_valid(l4[13]))
-			return false;
-		out->tcp_flags = l4[13];
-		out->payload_off = (uint16_t)(14 + 20 + doff);
-	}
-	out->l3_off = 14;
-	out->l4_off = 14 + 20;
-	out->l3_len = (uint16_t)tot;
-	out->vlan_tci = 0;
-	out->has_vlan = 0;
-	out->family = ZDP_AF_INET;
-	out->l4_proto = proto;
-	out->kind = ZDP_PKT_IP;
-	out->ttl = l3[8];
-	memcpy(&out->sport, l4, 2);
-	memcpy(&out->dport, l4 + 2, 2);
-	out->frame_len = len;
-	memset(&out->src, 0, sizeof(out->src));
-	memset(&out->dst, 0, sizeof(out->dst));
-	out->src.family = ZDP_AF_INET;
-	out->dst.family = ZDP_AF_INET;
-	memcpy(out->src.a, l3 + 12, 4);
-	memcpy(out->dst.a, l3 + 16, 4);
-	return true;
+	return zdp_pkt_fast_l4_fill(p, len, l3, (uint16_t)tot, 14 + 20, proto, ZDP_AF_INET,
+				    l3[8], 12, 4, out);
 }
 
 /* Multicast, ::1 and IPv4-mapped (::ffff:0:0/96): never an IPv6 source
@@ -259,8 +279,8 @@ static inline bool
 zdp_pkt_parse_ip6_fast(const uint8_t *p, uint32_t len, unsigned flags,
 		       struct zdp_pkt_info *out)
 {
-	const uint8_t *l3 = p + 14, *l4 = p + 54;
-	uint32_t tot, l4len;
+	const uint8_t *l3 = p + 14;
+	uint32_t tot;
 	uint8_t proto;
 
 	if (len < 14 + 40 + 8 ||
@@ -276,44 +296,8 @@ zdp_pkt_parse_ip6_fast(const uint8_t *p, uint32_t len, unsigned flags,
 	    (proto != ZDP_IPPROTO_UDP && proto != ZDP_IPPROTO_TCP) ||
 	    zdp_ip6_src_martian(l3 + 8))
 		return false;
-	l4len = tot - 40;
-	if (proto == ZDP_IPPROTO_UDP) {
-		/* a zero UDP checksum is invalid over IPv6 (RFC 8200 §8.1) */
-		if (l4len < 8 || ((uint32_t)l4[4] << 8 | l4[5]) != l4len ||
-		    (l4[6] == 0 && l4[7] == 0))
-			return false;
-		out->tcp_flags = 0;
-		out->payload_off = 14 + 40 + 8;
-	} else {
-		unsigned doff;
-
-		if (l4len < 20)
-			return false;
-		doff = (unsigned)(l4[12] >> 4) * 4;
-		if (doff < 20 || doff > l4len || !zdp_tcp_flags_valid(l4[13]))
-			return false;
-		out->tcp_flags = l4[13];
-		out->payload_off = (uint16_t)(14 + 40 + doff);
-	}
-	out->l3_off = 14;
-	out->l4_off = 14 + 40;
-	out->l3_len = (uint16_t)tot;
-	out->vlan_tci = 0;
-	out->has_vlan = 0;
-	out->family = ZDP_AF_INET6;
-	out->l4_proto = proto;
-	out->kind = ZDP_PKT_IP;
-	out->ttl = l3[7];
-	memcpy(&out->sport, l4, 2);
-	memcpy(&out->dport, l4 + 2, 2);
-	out->frame_len = len;
-	memset(&out->src, 0, sizeof(out->src));
-	memset(&out->dst, 0, sizeof(out->dst));
-	out->src.family = ZDP_AF_INET6;
-	out->dst.family = ZDP_AF_INET6;
-	memcpy(out->src.a, l3 + 8, 16);
-	memcpy(out->dst.a, l3 + 24, 16);
-	return true;
+	return zdp_pkt_fast_l4_fill(p, len, l3, (uint16_t)tot, 14 + 40, proto, ZDP_AF_INET6,
+				    l3[7], 8, 16, out);
 }
 
 /* Frame length with Ethernet padding removed (what to transmit). */
