@@ -607,6 +607,19 @@ test_expire_cb_removes(void)
  * flow must stay findable in both directions (moves must not lose or
  * corrupt an entry).
  */
+/* Insert flow @id (random IPv4 keys 2 id, 2 id + 1) into slot @slot. */
+static int
+churn_put(struct zdp_flow_table *t, uint32_t id, uint32_t slot, struct zdp_flow **out)
+{
+	struct zdp_flow_conn c;
+
+	memset(&c, 0, sizeof(c));
+	rnd_key(&c.fwd, 2 * id, 0);
+	rnd_key(&c.rev, 2 * id + 1, 0);
+	c.user32 = slot;
+	return zdp_flow_insert(t, &c, 0, 0, out);
+}
+
 static void
 test_churn_full_load(void)
 {
@@ -616,18 +629,13 @@ test_churn_full_load(void)
 	uint32_t *live = malloc(sizeof(*live) * C);	/* flow id per slot */
 	struct zdp_flow **rec = malloc(sizeof(*rec) * C);
 	struct zdp_flow_stats st;
-	struct zdp_flow_conn c;
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	uint32_t next_id = 0, bad_insert = 0, lost = 0;
 
 	ZDP_REQUIRE(t && live && rec);
 	for (uint32_t i = 0; i < C; i++) {
-		memset(&c, 0, sizeof(c));
-		rnd_key(&c.fwd, 2 * next_id, 0);
-		rnd_key(&c.rev, 2 * next_id + 1, 0);
-		c.user32 = i;
-		live[i] = next_id++;
-		bad_insert += zdp_flow_insert(t, &c, 0, 0, &rec[i]) != 0;
+		live[i] = next_id;
+		bad_insert += churn_put(t, next_id++, i, &rec[i]) != 0;
 	}
 	ZDP_CHECK_EQ(bad_insert, 0);
 	for (uint32_t r = 0; r < ROUNDS; r++) {
@@ -638,12 +646,8 @@ test_churn_full_load(void)
 		rng ^= rng << 17;
 		i = (uint32_t)(rng % C);
 		zdp_flow_remove(t, rec[i]);
-		memset(&c, 0, sizeof(c));
-		rnd_key(&c.fwd, 2 * next_id, 0);
-		rnd_key(&c.rev, 2 * next_id + 1, 0);
-		c.user32 = i;
-		live[i] = next_id++;
-		bad_insert += zdp_flow_insert(t, &c, 0, 0, &rec[i]) != 0;
+		live[i] = next_id;
+		bad_insert += churn_put(t, next_id++, i, &rec[i]) != 0;
 		if ((r + 1) % CHECK_EVERY != 0)
 			continue;
 		for (uint32_t j = 0; j < C; j++) {
@@ -663,10 +667,7 @@ test_churn_full_load(void)
 	ZDP_CHECK_EQ(st.active, C);
 	ZDP_CHECK(st.cuckoo_moves > 0);
 	/* full: the next insert is refused, and counted */
-	memset(&c, 0, sizeof(c));
-	rnd_key(&c.fwd, 2 * next_id, 0);
-	rnd_key(&c.rev, 2 * next_id + 1, 0);
-	ZDP_CHECK_EQ(zdp_flow_insert(t, &c, 0, 0, NULL), -ENOSPC);
+	ZDP_CHECK_EQ(churn_put(t, next_id, 0, NULL), -ENOSPC);
 	zdp_flow_get_stats(t, &st);
 	ZDP_CHECK_EQ(st.insert_failed, 1);
 	free(live);
