@@ -170,7 +170,7 @@ zdp_ip4_src_martian(uint8_t a0)
  * address's offset in it (the destination follows). False when the L4
  * header is not valid: the full parser names the reason.
  */
-static inline bool
+static inline __attribute__((always_inline)) bool
 zdp_pkt_fast_l4_fill(const uint8_t *p, uint32_t len, const uint8_t *l3, uint16_t l3_len,
 		     uint16_t l4_off, uint8_t proto, uint8_t family, uint8_t ttl,
 		     size_t aoff, size_t alen, struct zdp_pkt_info *out)
