@@ -304,6 +304,8 @@ policy_matches(const struct zdp_policy_set *ps, const struct zdp_pol_policy *p,
 
 	if (p->has_ports && !any_port(ps, p->ports, x->port))
 		return false;
+	if (p->has_src && !any_prefix(ps, p->src, x->src, x->src_family))
+		return false;
 	for (r = 0; r < p->rules.n; r++) {
 		const struct zdp_pol_rule *rule = &ps->rules[p->rules.off + r];
 		bool rule_match = true;

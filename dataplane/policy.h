@@ -220,6 +220,11 @@ struct zdp_pol_policy {
 	 * (every rule has one), checked before any rule is looked at. */
 	struct zdp_pol_span ports;
 	uint32_t has_ports;
+	/* Pre-filter: when has_src, the policy can only match a source in
+	 * prefixes[src] (every rule has a clause whose every live match lists
+	 * source prefixes; their union). Checked after the ports. */
+	struct zdp_pol_span src;
+	uint32_t has_src;
 	uint8_t action;		/* enum zdp_policy_verdict */
 	uint8_t dry_run;
 	uint8_t scope;

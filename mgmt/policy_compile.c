@@ -549,6 +549,75 @@ policy_port_filter(struct builder *b, struct zdp_pol_policy *p)
 	return rc;
 }
 
+/*
+ * Source pre-filter of policy @p (see struct zdp_pol_policy): the way the
+ * port filter bounds a rule, a clause whose every live match lists source
+ * prefixes bounds the rule's source to their union (a match holds only if
+ * all its fields do); the policy is bounded when every rule is, by the
+ * union of the rules' bounds. The prefixes are copied into one span.
+ */
+static int
+policy_src_filter(struct builder *b, struct zdp_pol_policy *p)
+{
+	const struct zdp_pol_rule *rules = (struct zdp_pol_rule *)b->rules.p + p->rules.off;
+	uint32_t bound[64];	/* per rule: its bounding clause's index */
+	uint32_t r, n = 0;
+	int64_t off;
+
+	if (p->rules.n == 0 || p->rules.n > 64)
+		return 0;
+	for (r = 0; r < p->rules.n; r++) {
+		uint32_t c, m, cn = 0;
+		bool found = false;
+
+		for (c = 0; c < rules[r].clauses.n && !found; c++) {
+			struct zdp_pol_clause cl =
+				((struct zdp_pol_clause *)b->clauses.p)[rules[r].clauses.off + c];
+			const struct zdp_pol_match *mt =
+				(struct zdp_pol_match *)b->matches.p + cl.matches.off;
+			bool bounded = cl.matches.n != 0;
+
+			for (m = 0, cn = 0; m < cl.matches.n && bounded; m++) {
+				if (mt[m].fields == 0)
+					continue;	/* never matches */
+				if (!(mt[m].fields & ZDP_PM_SRC))
+					bounded = false;
+				else
+					cn += mt[m].src.n;
+			}
+			if (bounded) {
+				found = true;
+				bound[r] = rules[r].clauses.off + c;
+			}
+		}
+		if (!found)
+			return 0;
+		n += cn;
+	}
+	if (n == 0)
+		return 0;	/* only empty matches: the rules never hold anyway */
+	off = vec_add(&b->prefixes, n);
+	if (off < 0)
+		return (int)off;
+	for (r = 0, n = 0; r < p->rules.n; r++) {
+		struct zdp_pol_clause cl = ((struct zdp_pol_clause *)b->clauses.p)[bound[r]];
+		const struct zdp_pol_match *mt =
+			(struct zdp_pol_match *)b->matches.p + cl.matches.off;
+
+		for (uint32_t m = 0; m < cl.matches.n; m++) {
+			if (mt[m].fields == 0)
+				continue;
+			memcpy((struct zdp_pol_prefix *)b->prefixes.p + off + n,
+			       (struct zdp_pol_prefix *)b->prefixes.p + mt[m].src.off,
+			       mt[m].src.n * sizeof(struct zdp_pol_prefix));
+			n += mt[m].src.n;
+		}
+	}
+	p->src = (struct zdp_pol_span){ (uint32_t)off, n };
+	p->has_src = 1;
+	return 0;
+}
+
 /* Flatten the rules of @pol; fills p->rules. */
 static int
 add_rules(struct builder *b, const struct zdp_cfg_policy *pol,
@@ -599,7 +668,8 @@ add_rules(struct builder *b, const struct zdp_cfg_policy *pol,
 		if (rc)
 			return rc;
 	}
-	return policy_port_filter(b, p);
+	rc = policy_port_filter(b, p);
+	return rc ? rc : policy_src_filter(b, p);
 }
 
 /* ---- key index: "ns/name" -> policy index (this compile only) ------------- */

@@ -416,6 +416,97 @@ test_structure(void)
 	}
 }
 
+static struct zdp_cfg_match src1 = { SRCS(P4(198, 18, 0, 1, 32)) };
+static struct zdp_cfg_match src3 = { SRCS(P4(198, 18, 0, 3, 32)) };
+static struct zdp_cfg_match not_src1 = { NOT_SRCS(P4(198, 18, 0, 1, 32)) };
+
+/* Whether the first policy of @w compiles with a source pre-filter. */
+static bool
+has_src_filter(struct world *w)
+{
+	struct zdp_policy_registry *reg = zdp_policy_registry_create(0);
+	struct zdp_policy_set *ps = NULL;
+	char err[256];
+	bool has = false;
+
+	if (zdp_policy_compile(&w->cfg, reg, &ps, err, sizeof(err)) == 0 && ps->n_policies)
+		has = ps->policies[0].has_src != 0;
+	zdp_policy_set_destroy(ps);
+	zdp_policy_registry_destroy(reg);
+	return has;
+}
+
+/*
+ * The per-policy source pre-filter (struct zdp_pol_policy) is a necessary
+ * condition only: every structure where one branch of the OR does not
+ * bound the source must still match other sources, and bounded ones must
+ * match exactly their sources. Sources 198.18.0.{1,3,5}.
+ */
+static void
+test_source_prefilter(void)
+{
+	struct zdp_cfg_match or_m[2] = { src1, port8080 }, empty_or[2] = { empty, src1 };
+	struct zdp_cfg_clause and_cl[2] = { { &src1, 1 }, { &port8080, 1 } };
+	struct zdp_cfg_clause or_cl = { or_m, 2 }, c_src1 = { &src1, 1 }, c_src3 = { &src3, 1 };
+	struct zdp_cfg_clause c_p9090 = { &port9090, 1 }, c_not1 = { &not_src1, 1 };
+	struct zdp_cfg_clause c_empty_or = { empty_or, 2 };
+	struct zdp_cfg_rule r_and = { and_cl, 2 }, r_or = { &or_cl, 1 };
+	struct zdp_cfg_rule r_src_or_port[2] = { { &c_src1, 1 }, { &c_p9090, 1 } };
+	struct zdp_cfg_rule r_two_srcs[2] = { { &c_src1, 1 }, { &c_src3, 1 } };
+	struct zdp_cfg_rule r_not = { &c_not1, 1 }, r_empty_or = { &c_empty_or, 1 };
+	static const struct {
+		const char *name;
+		int rule;		/* which rule set below */
+		bool filter;		/* a source filter is expected */
+		uint8_t src;
+		uint16_t port;
+		bool match;
+	} rows[] = {
+		{ "src AND port: src and port", 0, true, 1, 8080, true },
+		{ "src AND port: other src", 0, true, 3, 8080, false },
+		{ "src AND port: other port", 0, true, 1, 9090, false },
+		{ "src OR port: port only", 1, false, 3, 8080, true },
+		{ "src OR port: src only", 1, false, 1, 9090, true },
+		{ "src OR port: neither", 1, false, 3, 9090, false },
+		{ "rule src | rule port: port only", 2, false, 3, 9090, true },
+		{ "rule src | rule port: neither", 2, false, 3, 8080, false },
+		{ "rule src1 | rule src3: src1", 3, true, 1, 8080, true },
+		{ "rule src1 | rule src3: src3", 3, true, 3, 8080, true },
+		{ "rule src1 | rule src3: src5", 3, true, 5, 8080, false },
+		{ "notSourceIps does not bound: other src", 4, false, 3, 8080, true },
+		{ "notSourceIps does not bound: that src", 4, false, 1, 8080, false },
+		{ "empty match OR src: src", 5, true, 1, 8080, true },
+		{ "empty match OR src: other src", 5, true, 3, 8080, false },
+	};
+	const struct zdp_cfg_rule *sets[] = { &r_and, &r_or, r_src_or_port, r_two_srcs,
+					      &r_not, &r_empty_or };
+	const size_t n_rules[] = { 1, 1, 2, 2, 1, 1 };
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (int act = ZDP_ACTION_ALLOW; act <= ZDP_ACTION_DENY; act++) {
+			enum zdp_policy_verdict hit = act == ZDP_ACTION_ALLOW ?
+				ZDP_POLICY_ALLOW : ZDP_POLICY_DENY;
+			struct world *w = world_new();
+			struct zdp_cfg_policy *p;
+			struct zdp_policy_conn c;
+			struct zdp_policy_result r;
+
+			ZDP_CASE(rows[i].name);
+			add_wl(w, "dst", NULL, 0);
+			p = add_pol(w, "dst", "p", ZDP_SCOPE_NAMESPACE,
+				    (enum zdp_policy_action)act, false, &m_any);
+			p->rules = (struct zdp_cfg_rule *)sets[rows[i].rule];
+			p->n_rules = n_rules[rows[i].rule];
+			ZDP_CHECK_EQ(has_src_filter(w), rows[i].filter);
+			c = conn4(rows[i].src, 2, rows[i].port, NULL);
+			eval1(w, 0, &c, &r);
+			ZDP_CHECK_EQ(r.verdict == hit, rows[i].match);
+			free(w);
+		}
+	}
+	ZDP_CASE(NULL);
+}
+
 /* ---- evaluation order ----------------------------------------------------------- */
 
 static void
@@ -996,6 +1087,7 @@ static const struct zdp_test tests[] = {
 	ZDP_TEST_ENTRY(test_fields_deny),
 	ZDP_TEST_ENTRY(test_ipv6),
 	ZDP_TEST_ENTRY(test_structure),
+	ZDP_TEST_ENTRY(test_source_prefilter),
 	ZDP_TEST_ENTRY(test_order),
 	ZDP_TEST_ENTRY(test_scope),
 	ZDP_TEST_ENTRY(test_dry_run),
