@@ -46,7 +46,7 @@ _Static_assert(offsetof(struct zdp_flow_conn, rev) == 64, "rev key starts line 1
 struct zdp_flow_table {
 	struct zdp_flow_table_hashing hashing;	/* first: flow.h's inline hash */
 	struct flow_bucket *buckets;
-	uint32_t bucket_mask;
+	uint32_t n_buckets;		/* even, >= 2 */
 	uint32_t seed, seed2;
 	struct zdp_flow *rec;		/* hot records [capacity + 1], index 0 unused */
 	struct zdp_flow_conn *conn;	/* connections, same indices */
@@ -118,16 +118,6 @@ tbl_free(struct zdp_flow_table *t, void *p, size_t size)
 		munmap(p, size);
 }
 
-static uint32_t
-next_pow2(uint32_t x)
-{
-	uint32_t v = 1;
-
-	while (v < x)
-		v <<= 1;
-	return v;
-}
-
 struct zdp_flow_table *
 zdp_flow_table_create(const struct zdp_flow_params *p)
 {
@@ -137,7 +127,7 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 
 	if (!p || p->capacity == 0 || p->capacity > (1u << 30) ||
 	    (p->alloc && !p->free) ||
-	    (p->buckets && (p->buckets < 2 || (p->buckets & (p->buckets - 1))))) {
+	    (p->buckets && (p->buckets < 2 || (p->buckets & 1)))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -156,12 +146,16 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	prefault = !(p->flags & ZDP_FLOW_F_NO_ZERO);
 
 	/* 2 keys per flow at <= 80% slot load: 2.5 slots per flow, 10 per
-	 * bucket. The array every lookup reads first stays small (16 MB for
-	 * 1M flows): its lines cost less the smaller it is. */
-	nb = p->buckets ? p->buckets
-			: next_pow2(p->capacity / 4 > 2 ? p->capacity / 4 : 2);
-	t->bucket_mask = nb - 1;
-	t->hashing.bucket_mask = t->bucket_mask;
+	 * bucket, rounded up to an even count (bucket_alt()); any count, not a
+	 * power of two, so the array every lookup reads first stays as small
+	 * as the capacity allows (16 MB for 1M flows; its lines cost less the
+	 * smaller it is). */
+	nb = p->buckets ? p->buckets : (uint32_t)(((uint64_t)p->capacity + 3) / 4);
+	nb += nb & 1;
+	if (nb < 2)
+		nb = 2;
+	t->n_buckets = nb;
+	t->hashing.n_buckets = nb;
 	t->hashing.seed = t->seed;
 	t->hashing.seed2 = t->seed2;
 	t->sz_buckets = (size_t)nb * sizeof(struct flow_bucket);
@@ -222,7 +216,7 @@ zdp_flow_table_bytes(const struct zdp_flow_table *t)
 uint32_t
 zdp_flow_table_buckets(const struct zdp_flow_table *t)
 {
-	return t->bucket_mask + 1;
+	return t->n_buckets;
 }
 
 void
@@ -291,18 +285,22 @@ hash_sig(uint64_t h)
 static inline uint32_t
 bucket1(const struct zdp_flow_table *t, uint64_t h)
 {
-	return (uint32_t)h & t->bucket_mask;
+	return zdp_flow_bucket_of(h, t->n_buckets);
 }
 
-/* A key's other bucket from either of its buckets and its signature
- * (cuckoo-filter style: b ^ off(sig) both ways), so an entry can move
- * between its two buckets without its key. */
+/*
+ * A key's other bucket from either of its buckets and its signature, so an
+ * entry can move between its two buckets without its key: b2 = (c - b1)
+ * mod n with c = c(sig), an involution (c - (c - b) = b). c is odd and n
+ * even, so c - b never equals b: every key has two distinct buckets.
+ */
 static inline uint32_t
 bucket_alt(const struct zdp_flow_table *t, uint32_t b, uint16_t sig)
 {
-	uint32_t off = ((uint32_t)sig * 0x9e3779b1u) & t->bucket_mask;
+	uint32_t n = t->n_buckets;
+	uint32_t c = 2 * (uint32_t)(((uint64_t)((uint32_t)sig * 0x9e3779b1u) * (n / 2)) >> 32) + 1;
 
-	return b ^ (off ? off : 1);
+	return c >= b ? c - b : c + n - b;
 }
 
 /* Bit i set when sig[i] == s (s == 0: the free slots). */

@@ -10,7 +10,7 @@
  *   fwd: client->VIP  --h--> | sig[0..9] (16 bits, 0 = empty slot)       |
  *   rev: backend->SNAT       | ref[0..9] (record index << 1 | dir)       |
  *         \                +-------------------------------------------+
- *          `-- b2 = b1 ^ off(sig) ---> alternative bucket (cuckoo)
+ *          `-- b2 = (c(sig) - b1) mod n -> alternative bucket (cuckoo)
  *                                    |
  *                                    | ref >> 1
  *                                    v
@@ -22,8 +22,9 @@
  *                                    ^
  *                      expiry clock hand sweeps [1..high_water] in chunks
  *
- * Lookup: a 64-bit hash h; b1 = low bits of h, sig = top 16 bits, b2 =
- * b1 ^ off(sig) (so an entry moves between its buckets without its key).
+ * Lookup: a 64-bit hash h; b1 = its low 32 bits scaled to the bucket
+ * count, sig = its top 16 bits, b2 = (c(sig) - b1) mod n (an involution:
+ * an entry moves between its buckets without its key).
  * Compare the 10 signatures of b1 (one cache line), then the key in the
  * record for each signature hit (IPv4: the 16-byte compact key in the hot
  * record; IPv6: the full 40-byte key in the connection); only when that
@@ -207,7 +208,7 @@ struct zdp_flow_params {
 	void *(*alloc)(size_t size, size_t align, void *arg);
 	void (*free)(void *p, void *arg);
 	void *alloc_arg;
-	/* Bucket count override (power of two >= 2); 0 = automatic, sized for
+	/* Bucket count override (even, >= 2); 0 = automatic, sized for
 	 * <= 80% slot load. Tests use a tiny value to force full buckets. */
 	uint32_t buckets;
 };
@@ -227,10 +228,10 @@ struct zdp_flow_table;
 
 /*
  * Create a table. Returns NULL with errno = EINVAL (capacity 0 or > 2^30,
- * buckets not a power of two, alloc without free) or ENOMEM. Memory:
+ * buckets odd or 1, alloc without free) or ENOMEM. Memory:
  * 64 B (hot record) + 128 B (connection) + 4 B (free list) per flow and
- * 64 B per bucket, buckets = next_pow2(capacity / 4) (<= 80% slot load;
- * about 220 MB for 1M flows, 16 MB of it buckets).
+ * 64 B per bucket, buckets = capacity / 4 rounded up to even (<= 80% slot
+ * load at full capacity; about 212 MB for 1M flows, 16 MB of it buckets).
  */
 struct zdp_flow_table *zdp_flow_table_create(const struct zdp_flow_params *p);
 /* Frees everything; does not call any callback. NULL is a no-op. */
@@ -342,9 +343,17 @@ unsigned zdp_flow_expire_all(struct zdp_flow_table *t,
  */
 struct zdp_flow_table_hashing {
 	const void *buckets;		/* 64-byte buckets */
-	uint32_t bucket_mask;
+	uint32_t n_buckets;		/* even, >= 2; any, not only powers of two */
 	uint32_t seed, seed2;
 };
+
+/* A hash's first bucket: the low 32 bits scaled to [0, n) (multiply and
+ * shift, no division; Lemire's fastrange). */
+static inline uint32_t
+zdp_flow_bucket_of(uint64_t h, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)(uint32_t)h * n) >> 32);
+}
 
 /*
  * 64-bit hash of an IPv4 key (flow.c key_hash): two CRC32c chains over its
@@ -375,7 +384,7 @@ zdp_flow_hash_prefetch(const struct zdp_flow_table *t, const struct zdp_flow_key
 	uint64_t h = likely(key->family == ZDP_AF_INET) ? zdp_flow_key_hash4(th, key)
 							: zdp_flow_key_hash(t, key);
 
-	rte_prefetch0((const uint8_t *)th->buckets + (size_t)((uint32_t)h & th->bucket_mask) * 64);
+	rte_prefetch0((const uint8_t *)th->buckets + (size_t)zdp_flow_bucket_of(h, th->n_buckets) * 64);
 	return h;
 }
 

@@ -6,7 +6,7 @@
  *
  * Input: byte 0 is the table shape, then 2-byte operations.
  *   byte 0: capacity = 1 + (b & 63); bits 6-7: 0 = default buckets,
- *           1..3 = 2, 4 or 8 buckets (forces full buckets)
+ *           1..3 = 2, 6 or 10 buckets (forces full buckets)
  *   op:     b0 & 7 selects insert / remove / lookup / burst / expire /
  *           advance time; b1 is its argument (a key id 0..255, a budget,
  *           a time step)
@@ -200,7 +200,7 @@ expired(struct zdp_flow *f, void *arg)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t forced[] = { 0, 2, 4, 8 };
+	static const uint32_t forced[] = { 0, 2, 6, 10 };
 	struct zdp_flow_params p = {
 		.timeouts = { .syn = 10, .established = 100, .closing = 20,
 			      .time_wait = 20, .udp = 30 },
@@ -217,7 +217,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.t = zdp_flow_table_create(&p);
 	if (m.t == NULL)
 		abort();
-	/* default sizing: 10 slots per bucket, next_pow2(capacity / 4) */
+	/* default sizing: 10 slots per bucket, capacity / 4 rounded up to even */
 	slots = p.buckets ? 0 : 10u * zdp_flow_table_buckets(m.t);
 	for (size_t i = 1; i + 1 < size; i += 2) {
 		unsigned arg = data[i + 1];

@@ -308,7 +308,7 @@ static void
 test_bucket_overflow(void)
 {
 	enum { CAP = 300 };
-	static const uint32_t nbs[] = { 2, 4, 8, 16, 32 };
+	static const uint32_t nbs[] = { 2, 4, 6, 8, 10, 16, 30 };
 	uint64_t moves = 0;
 
 	for (size_t c = 0; c < sizeof(nbs) / sizeof(nbs[0]); c++) {
@@ -363,7 +363,7 @@ test_bucket_overflow(void)
 	}
 	ZDP_CASE("the cuckoo path search ran");
 	ZDP_CHECK(moves > 0);
-	ZDP_CASE("buckets not a power of two");
+	ZDP_CASE("odd bucket count");
 	struct zdp_flow_params bad = { .capacity = 100, .buckets = 3 };
 	ZDP_CHECK(zdp_flow_table_create(&bad) == NULL);
 	ZDP_CASE(NULL);
@@ -621,36 +621,37 @@ churn_put(struct zdp_flow_table *t, uint32_t id, uint32_t slot, struct zdp_flow 
 }
 
 static void
-test_churn_full_load(void)
+churn_full_load(uint32_t cap)
 {
-	enum { C = 1 << 16, ROUNDS = 4 * C, CHECK_EVERY = 16384 };
-	struct zdp_flow_params p = { .capacity = C, .timeouts = TO, .seed = 0x77 };
+	enum { CHECK_EVERY = 16384 };
+	const uint32_t rounds = 4 * cap;
+	struct zdp_flow_params p = { .capacity = cap, .timeouts = TO, .seed = 0x77 };
 	struct zdp_flow_table *t = zdp_flow_table_create(&p);
-	uint32_t *live = malloc(sizeof(*live) * C);	/* flow id per slot */
-	struct zdp_flow **rec = malloc(sizeof(*rec) * C);
+	uint32_t *live = malloc(sizeof(*live) * cap);	/* flow id per slot */
+	struct zdp_flow **rec = malloc(sizeof(*rec) * cap);
 	struct zdp_flow_stats st;
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
 	uint32_t next_id = 0, bad_insert = 0, lost = 0;
 
 	ZDP_REQUIRE(t && live && rec);
-	for (uint32_t i = 0; i < C; i++) {
+	for (uint32_t i = 0; i < cap; i++) {
 		live[i] = next_id;
 		bad_insert += churn_put(t, next_id++, i, &rec[i]) != 0;
 	}
 	ZDP_CHECK_EQ(bad_insert, 0);
-	for (uint32_t r = 0; r < ROUNDS; r++) {
+	for (uint32_t r = 0; r < rounds; r++) {
 		uint32_t i;
 
 		rng ^= rng << 13;
 		rng ^= rng >> 7;
 		rng ^= rng << 17;
-		i = (uint32_t)(rng % C);
+		i = (uint32_t)(rng % cap);
 		zdp_flow_remove(t, rec[i]);
 		live[i] = next_id;
 		bad_insert += churn_put(t, next_id++, i, &rec[i]) != 0;
 		if ((r + 1) % CHECK_EVERY != 0)
 			continue;
-		for (uint32_t j = 0; j < C; j++) {
+		for (uint32_t j = 0; j < cap; j++) {
 			struct zdp_flow_key k;
 			uint8_t d = 9;
 
@@ -664,7 +665,7 @@ test_churn_full_load(void)
 	ZDP_CHECK_EQ(bad_insert, 0);
 	ZDP_CHECK_EQ(lost, 0);
 	zdp_flow_get_stats(t, &st);
-	ZDP_CHECK_EQ(st.active, C);
+	ZDP_CHECK_EQ(st.active, cap);
 	ZDP_CHECK(st.cuckoo_moves > 0);
 	/* full: the next insert is refused, and counted */
 	ZDP_CHECK_EQ(churn_put(t, next_id, 0, NULL), -ENOSPC);
@@ -673,6 +674,17 @@ test_churn_full_load(void)
 	free(live);
 	free(rec);
 	zdp_flow_table_destroy(t);
+}
+
+/* A power-of-two capacity, and one whose bucket count is not (25,000). */
+static void
+test_churn_full_load(void)
+{
+	ZDP_CASE("65536 flows");
+	churn_full_load(1u << 16);
+	ZDP_CASE("100000 flows");
+	churn_full_load(100000);
+	ZDP_CASE(NULL);
 }
 
 /* Burst lookup (both entry points) agrees with single lookups, for hits,
@@ -780,9 +792,10 @@ test_alloc_failures(void)
 	ZDP_REQUIRE(t);
 	n = alloc_count;
 	ZDP_CHECK(n >= 3);
-	/* 32 buckets of 64 B, 101 hot records of 64 B and connections of
-	 * 128 B, a 4-byte free index each */
-	ZDP_CHECK_EQ(zdp_flow_table_bytes(t), 32 * 64 + 101 * (64 + 128) + 100 * 4);
+	/* 26 buckets of 64 B (100 / 4 rounded up to even), 101 hot records
+	 * of 64 B and connections of 128 B, a 4-byte free index each */
+	ZDP_CHECK_EQ(zdp_flow_table_buckets(t), 26u);
+	ZDP_CHECK_EQ(zdp_flow_table_bytes(t), 26 * 64 + 101 * (64 + 128) + 100 * 4);
 	zdp_flow_table_destroy(t);
 	ZDP_CHECK_EQ(live, 0);
 	for (alloc_fail_at = 0; alloc_fail_at < n; alloc_fail_at++) {
