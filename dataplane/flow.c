@@ -44,10 +44,9 @@ _Static_assert(offsetof(struct zdp_flow_conn, rev) == 64, "rev key starts line 1
 #define TF_FIRST_FIN_REV 0x04	/* the reverse side closed first */
 
 struct zdp_flow_table {
-	struct zdp_flow_table_hashing hashing;	/* first: flow.h's inline hash */
+	struct zdp_flow_table_hashing hashing;	/* first: flow.h's inline hash; the
+					 * one copy of the count and seeds */
 	struct flow_bucket *buckets;
-	uint32_t n_buckets;		/* even, >= 2 */
-	uint32_t seed, seed2;
 	struct zdp_flow *rec;		/* hot records [capacity + 1], index 0 unused */
 	struct zdp_flow_conn *conn;	/* connections, same indices */
 	uint32_t *free_idx;		/* LIFO stack of free record indices */
@@ -139,8 +138,8 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	t->alloc = p->alloc;
 	t->free = p->free;
 	t->alloc_arg = p->alloc_arg;
-	t->seed = p->seed;
-	t->seed2 = p->seed * 0x9e3779b1u + 0x7f4a7c15u;
+	t->hashing.seed = p->seed;
+	t->hashing.seed2 = p->seed * 0x9e3779b1u + 0x7f4a7c15u;
 	t->to = p->timeouts;
 	t->capacity = p->capacity;
 	prefault = !(p->flags & ZDP_FLOW_F_NO_ZERO);
@@ -154,10 +153,7 @@ zdp_flow_table_create(const struct zdp_flow_params *p)
 	nb += nb & 1;
 	if (nb < 2)
 		nb = 2;
-	t->n_buckets = nb;
 	t->hashing.n_buckets = nb;
-	t->hashing.seed = t->seed;
-	t->hashing.seed2 = t->seed2;
 	t->sz_buckets = (size_t)nb * sizeof(struct flow_bucket);
 	t->sz_rec = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow);
 	t->sz_conn = ((size_t)p->capacity + 1) * sizeof(struct zdp_flow_conn);
@@ -216,7 +212,7 @@ zdp_flow_table_bytes(const struct zdp_flow_table *t)
 uint32_t
 zdp_flow_table_buckets(const struct zdp_flow_table *t)
 {
-	return t->n_buckets;
+	return t->hashing.n_buckets;
 }
 
 void
@@ -234,17 +230,13 @@ zdp_flow_get_stats(const struct zdp_flow_table *t, struct zdp_flow_stats *st)
 /* --- hashing and buckets ---------------------------------------------- */
 
 /*
- * 64-bit hash of a key: two CRC32c over the key, the second over its
- * 8-byte words in the opposite order with another seed (a different linear
- * function of the key, not the first one plus a constant, as a second seed
- * alone would give). The low 32 bits pick the first bucket, the top 16 are
- * the signature: independent of the bucket index at any table size. An
- * IPv4 key is zero outside its compact form, so only those 16 bytes are
- * hashed: two independent chains of two CRC steps on every packet's
- * critical path.
+ * 64-bit hash of a key, as zdp_flow_key_hash4() (flow.h) computes it for
+ * IPv4: two CRC32c, the second over the key's 8-byte words in the opposite
+ * order with another seed; the low 32 bits pick the first bucket, the top
+ * 16 are the signature. IPv6 (and any non-IPv4) keys hash all 40 bytes,
+ * out of line so that the IPv4 hash stays small enough to inline into the
+ * packet loop.
  */
-/* IPv6 (and any non-IPv4) keys: all 40 bytes, out of line so that the
- * IPv4 hash stays small enough to inline into the packet loop. */
 static __attribute__((noinline)) uint64_t
 key_hash_full(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
 {
@@ -252,8 +244,8 @@ key_hash_full(const struct zdp_flow_table *t, const struct zdp_flow_key *k)
 	uint32_t lo, hi;
 
 	memcpy(w, k, sizeof(w));
-	lo = rte_hash_crc(k, sizeof(*k), t->seed);
-	hi = t->seed2;
+	lo = rte_hash_crc(k, sizeof(*k), t->hashing.seed);
+	hi = t->hashing.seed2;
 	for (int i = 4; i >= 0; i--)
 		hi = rte_hash_crc_8byte(w[i], hi);
 	return (uint64_t)hi << 32 | lo;
@@ -285,7 +277,7 @@ hash_sig(uint64_t h)
 static inline uint32_t
 bucket1(const struct zdp_flow_table *t, uint64_t h)
 {
-	return zdp_flow_bucket_of(h, t->n_buckets);
+	return zdp_flow_bucket_of(h, t->hashing.n_buckets);
 }
 
 /*
@@ -297,7 +289,7 @@ bucket1(const struct zdp_flow_table *t, uint64_t h)
 static inline uint32_t
 bucket_alt(const struct zdp_flow_table *t, uint32_t b, uint16_t sig)
 {
-	uint32_t n = t->n_buckets;
+	uint32_t n = t->hashing.n_buckets;
 	uint32_t c = 2 * (uint32_t)(((uint64_t)((uint32_t)sig * 0x9e3779b1u) * (n / 2)) >> 32) + 1;
 
 	return c >= b ? c - b : c + n - b;
