@@ -101,59 +101,39 @@ mount_pagesize_kb(const char *opts)
 	}
 }
 
-uint64_t
-zdp_eal_hugepages_free_mb(const char *mounts, const char *huge_dir,
-			  unsigned long default_kb,
-			  unsigned long (*free_pages)(unsigned long size_kb))
+/* The next hugetlbfs mount in @*cur (text of /proc/mounts), advancing
+ * it: its directory and options. False at the end. */
+static bool
+hugetlbfs_next(const char **cur, char dir[256], char opts[256])
 {
-	unsigned long seen[8];
-	unsigned n_seen = 0;
-	uint64_t kb = 0;
-
-	for (const char *line = mounts; line && *line;) {
-		const char *nl = strchr(line, '\n');
+	while (*cur != NULL && **cur != '\0') {
+		const char *line = *cur, *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char buf[512], dev[128], dir[256], type[64], opts[256];
-		unsigned long size;
-		unsigned i;
+		char buf[512], dev[128], type[64];
 
-		if (len < sizeof(buf)) {
-			memcpy(buf, line, len);
-			buf[len] = '\0';
-			if (sscanf(buf, "%127s %255s %63s %255s", dev, dir, type, opts) == 4 &&
-			    strcmp(type, "hugetlbfs") == 0 &&
-			    (huge_dir == NULL || strcmp(dir, huge_dir) == 0)) {
-				size = mount_pagesize_kb(opts);
-				if (size == 0)
-					size = default_kb;
-				for (i = 0; i < n_seen && seen[i] != size; i++)
-					;
-				if (size != 0 && i == n_seen && n_seen < 8) {
-					seen[n_seen++] = size;
-					kb += (uint64_t)free_pages(size) * size;
-				}
-			}
-		}
-		line = nl ? nl + 1 : NULL;
+		*cur = nl ? nl + 1 : NULL;
+		if (len >= sizeof(buf))
+			continue;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (sscanf(buf, "%127s %255s %63s %255s", dev, dir, type, opts) == 4 &&
+		    strcmp(type, "hugetlbfs") == 0)
+			return true;
 	}
-	return kb >> 10;
+	return false;
 }
 
-/* Free hugepage memory in MB that EAL can use here: every page size with
- * a hugetlbfs mount (EAL takes pages of each), or only the size mounted at
- * --huge-dir when given. Not just the default size: a gateway reserving
- * only 1 GiB pages must not be sent to --no-huge. */
-static unsigned
-hugepages_free_mb(const char *huge_dir)
+/* /proc/mounts as one string (malloc'd), or NULL. */
+static char *
+read_mounts(void)
 {
 	FILE *f = fopen("/proc/mounts", "r");
 	char *text = NULL;
 	size_t len = 0, n;
 	char chunk[4096];
-	uint64_t mb;
 
 	if (f == NULL)
-		return 0;
+		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		char *t = realloc(text, len + n + 1);
 
@@ -165,6 +145,48 @@ hugepages_free_mb(const char *huge_dir)
 		text[len] = '\0';
 	}
 	fclose(f);
+	return text;
+}
+
+uint64_t
+zdp_eal_hugepages_free_mb(const char *mounts, const char *huge_dir,
+			  unsigned long default_kb,
+			  unsigned long (*free_pages)(unsigned long size_kb))
+{
+	unsigned long seen[8];
+	unsigned n_seen = 0;
+	uint64_t kb = 0;
+	char dir[256], opts[256];
+
+	while (hugetlbfs_next(&mounts, dir, opts)) {
+		unsigned long size;
+		unsigned i;
+
+		if (huge_dir != NULL && strcmp(dir, huge_dir) != 0)
+			continue;
+		size = mount_pagesize_kb(opts);
+		if (size == 0)
+			size = default_kb;
+		for (i = 0; i < n_seen && seen[i] != size; i++)
+			;
+		if (size != 0 && i == n_seen && n_seen < 8) {
+			seen[n_seen++] = size;
+			kb += (uint64_t)free_pages(size) * size;
+		}
+	}
+	return kb >> 10;
+}
+
+/* Free hugepage memory in MB that EAL can use here: every page size with
+ * a hugetlbfs mount (EAL takes pages of each), or only the size mounted at
+ * --huge-dir when given. Not just the default size: a gateway reserving
+ * only 1 GiB pages must not be sent to --no-huge. */
+static unsigned
+hugepages_free_mb(const char *huge_dir)
+{
+	char *text = read_mounts();
+	uint64_t mb;
+
 	mb = text ? zdp_eal_hugepages_free_mb(text, huge_dir, default_hugepage_kb(),
 					      free_hugepages) : 0;
 	free(text);
@@ -263,9 +285,8 @@ void
 zdp_eal_fini(void)
 {
 	char rundir[PATH_MAX], files[PATH_MAX + 8];
-	const char *prefix;
-	FILE *f;
-	char line[512];
+	const char *prefix, *cur;
+	char *mounts, dir[256], opts[256];
 
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	prefix = strrchr(rundir, '/');
@@ -276,17 +297,10 @@ zdp_eal_fini(void)
 	 * EAL keeps them after exit (unless --huge-unlink), holding the
 	 * pages until the next start with the same prefix. A secondary
 	 * process still attached keeps its mappings; only the names go. */
-	f = fopen("/proc/mounts", "r");
-	if (f != NULL) {
-		while (fgets(line, sizeof(line), f)) {
-			char dev[128], dir[256], type[64];
-
-			if (sscanf(line, "%127s %255s %63s", dev, dir, type) == 3 &&
-			    strcmp(type, "hugetlbfs") == 0 && prefix[0] != '\0')
-				remove_entries(dir, files, false);
-		}
-		fclose(f);
-	}
+	mounts = read_mounts();
+	for (cur = mounts; prefix[0] != '\0' && hugetlbfs_next(&cur, dir, opts);)
+		remove_entries(dir, files, false);
+	free(mounts);
 	/* The runtime directory (config, fbarrays, mp socket), which DPDK
 	 * 22.11 leaves behind. */
 	if (strncmp(rundir, "/", 1) == 0 && prefix != rundir)
